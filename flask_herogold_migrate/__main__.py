@@ -1,0 +1,63 @@
+"""The commands without Flask: ``python -m flask_herogold_migrate`` / ``herogold-migrate``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .cli import build_commands
+from .core import DEFAULT_LOCK_TIMEOUT, MigrationManager
+
+_OPTIONS = [
+    click.option(
+        "--database-url",
+        envvar="DATABASE_URL",
+        metavar="URL",
+        help="SQLAlchemy URL of the database (default: $DATABASE_URL).",
+    ),
+    click.option(
+        "--table",
+        envvar="HEROGOLD_MIGRATE_TABLE",
+        default="migrations",
+        show_default=True,
+        help="Tracking table name ($HEROGOLD_MIGRATE_TABLE).",
+    ),
+    click.option(
+        "--lock-timeout",
+        envvar="HEROGOLD_MIGRATE_LOCK_TIMEOUT",
+        type=float,
+        default=DEFAULT_LOCK_TIMEOUT,
+        show_default=True,
+        help="Seconds to wait for another process's migration run.",
+    ),
+]
+
+
+def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationManager:
+    return MigrationManager(
+        directory
+        if directory is not None
+        else os.environ.get("HEROGOLD_MIGRATE_DIR", "migrations"),
+        engine=extra["database_url"],
+        table=extra["table"],
+        lock_timeout=extra["lock_timeout"],
+    )
+
+
+@click.group(
+    name="herogold-migrate",
+    help="Laravel-style database migrations, without a Flask app.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+def main() -> None:
+    pass
+
+
+for _command in build_commands(_open_manager, options=_OPTIONS):
+    main.add_command(_command)
+
+if __name__ == "__main__":
+    main()

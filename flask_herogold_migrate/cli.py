@@ -1,0 +1,187 @@
+"""The ``migrate`` commands, shared by ``flask`` and the standalone ``herogold-migrate``.
+
+Each command parses its options, calls one method of :class:`MigrationManager` and formats
+what comes back. Where the manager comes from (the Flask app, or ``--database-url``) is the
+caller's business: it passes ``open_manager``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from .core import MigrationError, MigrationManager, Progress
+
+#: Builds the manager for a command from ``--dir`` (None when not given) and the caller's
+#: own options (for example ``database_url``).
+OpenManager = Callable[[Path | None, dict[str, Any]], MigrationManager]
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def build_commands(
+    open_manager: OpenManager,
+    options: Sequence[Decorator] = (),
+    decorate: Decorator = lambda f: f,
+) -> list[click.Command]:
+    """The six commands, each taking ``--dir`` plus the caller's ``options``."""
+
+    def command(name: str, help_text: str) -> Callable[[Callable[..., Any]], click.Command]:
+        def wrap(function: Callable[..., Any]) -> click.Command:
+            for option in reversed(options):
+                function = option(function)
+            function = click.option(
+                "--dir",
+                "directory",
+                type=click.Path(file_okay=False, path_type=Path),
+                help="Migrations directory (relative to the current directory), instead of "
+                "the configured one.",
+            )(function)
+            return click.command(name, help=help_text)(decorate(function))
+
+        return wrap
+
+    def manager_for(directory: Path | None, extra: dict[str, Any]) -> MigrationManager:
+        manager = open_manager(directory, extra)
+        manager.progress = _print_progress
+        return manager
+
+    @click.option(
+        "--target",
+        metavar="NAME",
+        help="Apply pending migrations up to and including NAME (full name, or a "
+        "description only one file has).",
+    )
+    @command("migrate", "Apply every pending migration as one new batch.")
+    def migrate(directory: Path | None, target: str | None, **extra: Any) -> None:
+        with user_errors():
+            applied = manager_for(directory, extra).run_migrations(target)
+        if not applied:
+            click.echo("Nothing to migrate.")
+        else:
+            click.echo(f"Applied {_count(applied)}.")
+
+    @click.argument("name")
+    @command("migrate:make", "Create a new migration file named YYYYMMDD_NAME.py.")
+    def make(directory: Path | None, name: str, **extra: Any) -> None:
+        with user_errors():
+            path = open_manager(directory, extra).create(name)
+        click.echo(f"Created migration {path}")
+
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+    @command("migrate:status", "Show every migration: applied, pending, missing or failed.")
+    def status(directory: Path | None, as_json: bool, **extra: Any) -> None:
+        with user_errors():
+            result = open_manager(directory, extra).status()
+        if as_json:
+            click.echo(json.dumps({"migrations": result["migrations"]}, indent=2))
+        else:
+            click.echo(_status_table(result["migrations"]))
+
+    @click.option(
+        "--steps",
+        type=click.IntRange(min=1),
+        default=1,
+        show_default=True,
+        help="How many batches to undo.",
+    )
+    @command("migrate:rollback", "Undo the last batch (or the last N batches).")
+    def rollback(directory: Path | None, steps: int, **extra: Any) -> None:
+        with user_errors():
+            undone = manager_for(directory, extra).rollback(steps)
+        click.echo(f"Rolled back {_count(undone)}." if undone else "Nothing to roll back.")
+
+    @click.option("--force", is_flag=True, help="Do not ask for confirmation.")
+    @command("migrate:reset", "Undo every applied migration.")
+    def reset(directory: Path | None, force: bool, **extra: Any) -> None:
+        if not force:
+            click.confirm("This rolls back every applied migration. Continue?", abort=True)
+        with user_errors():
+            undone = manager_for(directory, extra).reset()
+        click.echo(f"Rolled back {_count(undone)}." if undone else "Nothing to roll back.")
+
+    @click.option("--force", is_flag=True, help="Do not ask for confirmation.")
+    @command("migrate:repair", "Clear failed records and store the checksums of changed files.")
+    def repair(directory: Path | None, force: bool, **extra: Any) -> None:
+        with user_errors():
+            manager = open_manager(directory, extra)
+            current = manager.status()
+            stuck = current["failed"] + current["running"]
+            modified = current["modified"]
+            if not stuck and not modified:
+                click.echo("Nothing to repair.")
+                return
+            for name in stuck:
+                click.echo(f"Failed record to remove: {name}")
+            for name in modified:
+                click.echo(f"Checksum to update:      {name}")
+            if not force:
+                click.confirm("Go on?", abort=True)
+            result = manager.repair(realign_checksums=True)
+        click.echo(
+            f"Removed {len(result['removed'])} failed record(s), "
+            f"updated {len(result['realigned'])} checksum(s)."
+        )
+
+    return [migrate, make, status, rollback, reset, repair]
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn what a user can cause into one message and exit status 1, never a traceback."""
+    try:
+        yield
+    except MigrationError as error:
+        raise click.ClickException(str(error)) from None
+    except SQLAlchemyError as error:
+        orig = getattr(error, "orig", None)
+        detail = str(orig if orig is not None else error).strip().splitlines()
+        raise click.ClickException(f"Database error: {detail[0] if detail else error}") from None
+
+
+def _print_progress(progress: Progress) -> None:
+    verb = {"up": ("Migrating", "Migrated"), "down": ("Rolling back", "Rolled back")}
+    starting, finished = verb[progress.direction]
+    if progress.event == "start":
+        click.echo(f"{starting}: {progress.name}")
+    elif progress.event == "done":
+        click.echo(f"{finished}: {progress.name} ({(progress.seconds or 0) * 1000:.1f} ms)")
+    else:
+        click.echo(
+            f"Warning: the file of {progress.name} is missing; its record was removed "
+            "without running down().",
+            err=True,
+        )
+
+
+def _count(names: list[str]) -> str:
+    return f"{len(names)} migration" + ("" if len(names) == 1 else "s")
+
+
+def _status_table(entries: list[dict[str, Any]]) -> str:
+    if not entries:
+        return "No migrations found."
+    rows = [("Migration", "State", "Batch", "Applied at")]
+    for entry in entries:
+        state = entry["state"] + (" (modified)" if entry["modified"] else "")
+        applied_at = entry["applied_at"] or ""
+        rows.append(
+            (
+                entry["name"],
+                state,
+                str(entry["batch"] or ""),
+                applied_at.replace("T", " ").replace("+00:00", " UTC"),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

@@ -1,0 +1,40 @@
+"""The framework-neutral migration engine: nothing under this package imports Flask."""
+
+from __future__ import annotations
+
+from .create import create_migration
+from .errors import (
+    BrokenMigrationFile,
+    ConfigurationError,
+    DatabaseUnavailable,
+    FailedMigrationRecorded,
+    InvalidMigrationName,
+    LockTimeout,
+    MigrationError,
+    MigrationFailed,
+    MigrationsDirectoryNotFound,
+    TrackingTableError,
+    UnknownTarget,
+)
+from .lock import DEFAULT_LOCK_TIMEOUT
+from .migration import Migration
+from .runner import MigrationManager, Progress
+
+__all__ = [
+    "DEFAULT_LOCK_TIMEOUT",
+    "BrokenMigrationFile",
+    "ConfigurationError",
+    "DatabaseUnavailable",
+    "FailedMigrationRecorded",
+    "InvalidMigrationName",
+    "LockTimeout",
+    "Migration",
+    "MigrationError",
+    "MigrationFailed",
+    "MigrationManager",
+    "MigrationsDirectoryNotFound",
+    "Progress",
+    "TrackingTableError",
+    "UnknownTarget",
+    "create_migration",
+]

@@ -1,0 +1,60 @@
+"""Writing a new migration file (``migrate:make``)."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .naming import class_name, next_stem, normalize_new_name, parse_stem
+
+_TEMPLATE = '''"""{title}
+
+Migration {stem}, created {created} UTC.
+"""
+
+from sqlalchemy import text  # noqa: F401  (for the statements you write below)
+from sqlmodel import Session
+
+from flask_herogold_migrate import Migration
+
+
+class {cls}(Migration):
+    def up(self, session: Session) -> None:
+        """Apply the change, for example:
+
+        session.exec(text("CREATE TABLE ..."))
+        """
+
+    def down(self, session: Session) -> None:
+        """Undo exactly what up() did."""
+'''
+
+
+def create_migration(
+    name: str,
+    migrations_dir: str | os.PathLike[str] = "migrations",
+    *,
+    now: datetime | None = None,
+) -> Path:
+    """Write a new, empty migration named after ``name`` and return its path.
+
+    The file is ``YYYYMMDD_name.py`` (UTC date), or ``YYYYMMDD_NN_name.py`` when files of that day
+    exist already. ``name`` must be letters, digits and underscores; CamelCase becomes snake_case.
+    """
+    description = normalize_new_name(name)
+    directory = Path(migrations_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    created = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    existing = [p.stem for p in directory.glob("*.py") if parse_stem(p.stem)]
+    stem = next_stem(description, created.date(), existing)
+    path = directory / f"{stem}.py"
+    source = _TEMPLATE.format(
+        title=description.replace("_", " ").capitalize() + ".",
+        stem=stem,
+        created=created.strftime("%Y-%m-%d %H:%M:%S"),
+        cls=class_name(description),
+    )
+    with path.open("x", encoding="utf-8") as handle:  # never overwrite a file
+        handle.write(source)
+    return path

@@ -1,0 +1,98 @@
+"""MySQL and MariaDB: DDL commits on its own, and locks are server-wide named locks."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+
+from ..errors import MigrationError
+from ..lock import lock_name, lock_timeout_error
+from .base import DDLWatch, DialectImpl
+
+# Statements that neither commit implicitly nor end the transaction. Anything else (CREATE,
+# ALTER, DROP, RENAME, TRUNCATE, LOCK, ...) may commit what came before it.
+_TRANSACTIONAL = frozenset(
+    {
+        "SELECT",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "REPLACE",
+        "WITH",
+        "SAVEPOINT",
+        "RELEASE",
+        "ROLLBACK",
+        "SHOW",
+        "DESCRIBE",
+        "DESC",
+        "EXPLAIN",
+        "SET",
+        "DO",
+        "CALL",
+        "VALUES",
+        "TABLE",
+    }
+)
+
+
+class MySQLImpl(DialectImpl):
+    name = "mysql"
+    transactional_ddl = False
+    # Savepoints vanish when DDL commits implicitly, so a savepoint-backed session would fail
+    # on its next RELEASE; the migration's commit() is simply not propagated instead.
+    join_transaction_mode = "rollback_only"
+
+    @contextmanager
+    def locked(self, conn: Connection, table: str, timeout: float) -> Iterator[None]:
+        with conn.begin():
+            database = conn.execute(text("SELECT DATABASE()")).scalar() or ""
+        # Lock names are server-wide, so the database is part of the name.
+        name = lock_name(database, table)
+        with conn.begin():
+            got = conn.execute(
+                text("SELECT GET_LOCK(:name, :timeout)"),
+                {"name": name, "timeout": max(0, math.ceil(timeout))},
+            ).scalar()
+        if got is None:
+            raise MigrationError(f"The server refused the migration lock {name!r}.")
+        if got == 0:
+            raise lock_timeout_error(timeout, self._holder(conn, name))
+        try:
+            yield
+        finally:
+            if not (conn.invalidated or conn.closed):
+                with conn.begin():
+                    conn.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": name})
+
+    def ddl_watch(self, conn: Connection) -> DDLWatch:
+        return _ImplicitCommitWatch(conn)
+
+    def _holder(self, conn: Connection, name: str) -> str | None:
+        with conn.begin():
+            holder = conn.execute(text("SELECT IS_USED_LOCK(:name)"), {"name": name}).scalar()
+        return f"MySQL connection id {holder}" if holder else None
+
+
+class _ImplicitCommitWatch(DDLWatch):
+    """Notes whether any statement that commits implicitly ran while it was entered."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self.committed_implicitly = False
+
+    def _before_execute(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        words = statement.lstrip(" \t\r\n(").split(None, 1)
+        if words and words[0].upper() not in _TRANSACTIONAL:
+            self.committed_implicitly = True
+
+    def __enter__(self) -> DDLWatch:
+        event.listen(self._conn, "before_cursor_execute", self._before_execute)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        event.remove(self._conn, "before_cursor_execute", self._before_execute)

@@ -1,0 +1,81 @@
+"""PostgreSQL: transactional DDL, and a session advisory lock held on the run's connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+from ..lock import lock_key64, lock_timeout_error
+from .base import DialectImpl
+
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
+class PostgreSQLImpl(DialectImpl):
+    name = "postgresql"
+
+    @contextmanager
+    def locked(self, conn: Connection, table: str, timeout: float) -> Iterator[None]:
+        with conn.begin():
+            database, schema = conn.execute(
+                text("SELECT current_database(), current_schema()")
+            ).one()
+        key = lock_key64(database, schema or "", table)
+        self._acquire(conn, key, timeout)
+        try:
+            yield
+        finally:
+            self._release(conn, key)
+
+    def _acquire(self, conn: Connection, key: int, timeout: float) -> None:
+        try:
+            # Session-level lock taken inside a transaction: it survives the COMMIT, while
+            # SET LOCAL makes the server-side wait bounded without leaking lock_timeout into
+            # the migrations that follow.
+            with conn.begin():
+                if timeout <= 0:
+                    got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key})
+                    if got.scalar():
+                        return
+                else:
+                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(timeout * 1000)}ms'")
+                    conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+                    return
+        except DBAPIError as error:
+            if _sqlstate(error) != _LOCK_NOT_AVAILABLE:
+                raise
+        raise lock_timeout_error(timeout, self._holder(conn, key))
+
+    def _release(self, conn: Connection, key: int) -> None:
+        if conn.invalidated or conn.closed:
+            return  # the server dropped the lock with the session
+        with conn.begin():
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+
+    def _holder(self, conn: Connection, key: int) -> str | None:
+        classid, objid = (key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF
+        with conn.begin():
+            row = conn.execute(
+                text(
+                    "SELECT a.pid, a.application_name, a.client_addr, a.backend_start "
+                    "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.locktype = 'advisory' AND l.granted "
+                    "AND l.classid::bigint = :classid AND l.objid::bigint = :objid"
+                ),
+                {"classid": classid, "objid": objid},
+            ).first()
+        if row is None:
+            return None
+        app = f" {row.application_name!r}" if row.application_name else ""
+        since = row.backend_start.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+        source = row.client_addr or "local"
+        return f"PostgreSQL backend pid {row.pid}{app} from {source}, since {since}"
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    orig = error.orig
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)

@@ -1,0 +1,124 @@
+"""SQLite: transactional DDL once the sqlite3 driver's legacy mode is out of the way, and a
+lock on a sidecar file, because SQLite has no lock that outlives one transaction.
+
+The sqlite3 driver (legacy transaction control, the default up to Python 3.15) sends BEGIN
+only before INSERT/UPDATE/DELETE, never before DDL, so a failed ``CREATE TABLE`` would survive
+the rollback. On the run's connection we switch the driver to autocommit
+(``isolation_level = None``) and send ``BEGIN IMMEDIATE`` ourselves: DDL, DML and savepoints
+then all live in one real transaction, and the write lock is taken up front instead of failing
+with "database is locked" half-way. The connection is put back as it was afterwards.
+
+The migration lock is ``flock()`` on ``<database>.herogold-migrate-<table>.lock`` beside the
+database: the kernel releases it when the process dies, it works across processes and
+containers sharing the file system (as SQLite itself needs), and it never blocks the
+database file. An in-memory database only exists inside one process, so a thread lock does.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO
+
+from sqlalchemy.engine import Connection, RootTransaction
+from sqlalchemy.engine.url import URL
+
+from ..lock import lock_timeout_error
+from .base import DialectImpl
+
+_POLL_SECONDS = 0.05
+_memory_lock = threading.Lock()
+
+
+def is_memory_database(url: URL) -> bool:
+    database = url.database or ""
+    return (
+        database in ("", ":memory:")
+        or "mode=memory" in database
+        or (url.query.get("mode") == "memory")
+    )
+
+
+def lock_file_path(url: URL, table: str) -> str:
+    return f"{os.path.abspath(url.database or '')}.herogold-migrate-{table}.lock"
+
+
+class SQLiteImpl(DialectImpl):
+    name = "sqlite"
+
+    @contextmanager
+    def prepared(self, conn: Connection) -> Iterator[None]:
+        dbapi_connection = conn.connection.dbapi_connection
+        saved = dbapi_connection.isolation_level
+        if conn.in_transaction():
+            conn.commit()
+        dbapi_connection.isolation_level = None
+        try:
+            yield
+        finally:
+            if not conn.closed and not conn.invalidated:
+                dbapi_connection.isolation_level = saved
+
+    def begin(self, conn: Connection) -> RootTransaction:
+        transaction = conn.begin()
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        return transaction
+
+    @contextmanager
+    def locked(self, conn: Connection, table: str, timeout: float) -> Iterator[None]:
+        url = conn.engine.url
+        if is_memory_database(url):
+            if not _memory_lock.acquire(timeout=max(timeout, 0)):
+                raise lock_timeout_error(timeout, "another thread of this process")
+            try:
+                yield
+            finally:
+                _memory_lock.release()
+            return
+        path = lock_file_path(url, table)
+        with open(path, "a+b") as handle:
+            _wait_for_file_lock(handle, timeout, path)
+            try:
+                yield
+            finally:
+                _unlock(handle)
+
+
+def _wait_for_file_lock(handle: IO[bytes], timeout: float, path: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not _try_lock(handle):
+        if time.monotonic() >= deadline:
+            raise lock_timeout_error(timeout, f"lock file {path}")
+        time.sleep(_POLL_SECONDS)
+
+
+try:
+    import fcntl
+
+    def _try_lock(handle: IO[bytes]) -> bool:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(handle: IO[bytes]) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+except ImportError:  # Windows
+    import msvcrt
+
+    def _try_lock(handle: IO[bytes]) -> bool:
+        try:
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(handle: IO[bytes]) -> None:
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)

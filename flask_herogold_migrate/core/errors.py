@@ -1,0 +1,65 @@
+"""Errors a user can cause or meet. Each carries a message fit to show as is."""
+
+from __future__ import annotations
+
+
+class MigrationError(Exception):
+    """Base class of every error this package raises on purpose.
+
+    Its message is one readable paragraph: the CLI prints it without a traceback.
+    """
+
+
+class InvalidMigrationName(MigrationError):
+    """A name given to ``migrate:make`` is not a word of letters, digits and underscores."""
+
+
+class MigrationsDirectoryNotFound(MigrationError):
+    """The migrations directory does not exist."""
+
+
+class UnknownTarget(MigrationError):
+    """``--target`` names no pending migration, or names several."""
+
+
+class BrokenMigrationFile(MigrationError):
+    """A migration file fails to import or does not define exactly one migration class."""
+
+
+class MigrationFailed(MigrationError):
+    """A migration's ``up()`` or ``down()`` raised; what it did was rolled back where possible."""
+
+    def __init__(self, name: str, direction: str, error: BaseException, *, recorded_failed: bool):
+        self.name = name
+        self.direction = direction
+        self.error = error
+        self.recorded_failed = recorded_failed
+        detail = f"{type(error).__name__}: {error}".strip()
+        if recorded_failed:
+            outcome = (
+                "The database committed part of its DDL on its own, so it is recorded as "
+                "failed: put the schema right by hand, then run migrate:repair."
+            )
+        else:
+            outcome = "Its changes were rolled back."
+        super().__init__(f"Migration {name} failed in {direction}(): {detail}. {outcome}")
+
+
+class FailedMigrationRecorded(MigrationError):
+    """A failed migration is recorded; nothing runs until it is repaired."""
+
+
+class TrackingTableError(MigrationError):
+    """The tracking table exists with a shape this package does not know."""
+
+
+class LockTimeout(MigrationError):
+    """Another process held the migration lock for longer than the lock timeout."""
+
+
+class DatabaseUnavailable(MigrationError):
+    """The database could not be reached."""
+
+
+class ConfigurationError(MigrationError):
+    """The manager was not given what it needs (an engine, a valid setting)."""

@@ -1,0 +1,29 @@
+"""The base class every migration file subclasses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:  # sqlmodel (and pydantic) is imported only when a migration really runs
+    from sqlmodel import Session
+
+
+class Migration:
+    """One step of schema or data change, defined in its own file.
+
+    Subclass it once per file and implement :meth:`up` and :meth:`down`. Both receive a
+    :class:`sqlmodel.Session` bound to the connection the runner controls: the migration and
+    its row in the tracking table commit together, and ``session.commit()`` inside a
+    migration only ends a savepoint, never the runner's transaction.
+    """
+
+    #: Set by the loader: the migration's name, which is its file stem.
+    name: ClassVar[str] = ""
+
+    def up(self, session: Session) -> None:
+        """Apply the change."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement up()")
+
+    def down(self, session: Session) -> None:
+        """Undo what :meth:`up` did."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement down()")

@@ -1,0 +1,362 @@
+"""The runner: applies, rolls back and reports migrations, one batch per run."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy.engine import Connection, Engine
+
+from .connection import resolve_engine, run_connection
+from .create import create_migration
+from .dialects import DialectImpl, dialect_for
+from .discovery import MigrationFile, discover, find_target
+from .errors import FailedMigrationRecorded, MigrationFailed
+from .loader import load_migration
+from .lock import DEFAULT_LOCK_TIMEOUT
+from .migration import Migration
+from .naming import sort_key
+from .tracking import APPLIED, FAILED, RUNNING, Record, TrackingTable
+
+PENDING = "pending"
+MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the runner is doing, for whoever shows it (the CLI prints these)."""
+
+    event: Literal["start", "done", "missing"]
+    name: str
+    direction: Literal["up", "down"]
+    seconds: float | None = None
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class MigrationManager:
+    """Applies and rolls back the migrations in ``migrations_dir`` on one database.
+
+    ``engine`` is an :class:`~sqlalchemy.engine.Engine` or a database URL; left out inside a
+    Flask app context with :class:`~flask_herogold_migrate.HerogoldMigrate`, it is the app's.
+    Every run that changes something holds the migration lock (see :mod:`.lock`) and reads the
+    tracking table again once it has it, so concurrent runs never apply a migration twice.
+    """
+
+    def __init__(
+        self,
+        migrations_dir: str | os.PathLike[str] = "migrations",
+        engine: Engine | str | None = None,
+        table: str = "migrations",
+        *,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.migrations_dir = Path(migrations_dir)
+        self.tracking = TrackingTable(table)
+        self.lock_timeout = lock_timeout
+        self.progress = progress
+        self._engine: Engine | None = None if engine is None else resolve_engine(engine)
+
+    @property
+    def engine(self) -> Engine:
+        """The engine migrated: the one given, else the current app's."""
+        return self._engine or resolve_engine(None)
+
+    def create(self, name: str) -> Path:
+        """Write a new migration file in this manager's directory."""
+        return create_migration(name, self.migrations_dir)
+
+    def run_migrations(self, target: str | None = None) -> list[str]:
+        """Apply pending migrations, up to and including ``target`` if given, as one batch.
+
+        Returns the names applied. When nothing is pending this costs a directory scan and
+        one query: no migration file is imported and no lock is taken.
+        """
+        files = discover(self.migrations_dir)
+        last = find_target(files, target).parsed.sort_key if target else None
+        with run_connection(self.engine) as conn:
+            if not self._work_left(self.tracking.read(conn), files, last):
+                return []
+            with self._locked(conn) as impl:
+                self.tracking.ensure(conn)
+                records = self._records_ready_to_change(conn)
+                todo = _pending(files, records, last)
+                # Every file is loaded and checked before the first one runs.
+                loaded = [(file, load_migration(file)) for file in todo]
+                batch = max((r.batch for r in records), default=0) + 1
+                for file, migration in loaded:
+                    self._apply(conn, impl, file, migration, batch)
+                return [file.name for file in todo]
+
+    def rollback(self, steps: int = 1) -> list[str]:
+        """Undo the last ``steps`` batches, newest migration first; return the names undone."""
+        if steps < 1:
+            raise ValueError("steps must be 1 or more")
+        return self._undo(lambda batches: batches[:steps])
+
+    def reset(self) -> list[str]:
+        """Undo every applied migration, newest first; return the names undone."""
+        return self._undo(lambda batches: batches)
+
+    def status(self) -> dict[str, Any]:
+        """Every migration with its state, in run order, from file names and one query.
+
+        ``result["migrations"]`` is a list of ``{"name", "state", "batch", "applied_at",
+        "modified"}``; ``result[state]`` lists the names in each state (``applied``,
+        ``pending``, ``missing``, ``failed``, ``running``) and ``result["modified"]`` the
+        applied migrations whose file changed since.
+        """
+        files = discover(self.migrations_dir)
+        with run_connection(self.engine) as conn:
+            records = {r.name: r for r in self.tracking.read(conn)}
+        entries = []
+        for file in files:
+            record = records.pop(file.name, None)
+            modified = bool(record and record.checksum and record.checksum != file.checksum())
+            entries.append(_entry(file.name, record, modified))
+        entries += [_entry(r.name, r, False, has_file=False) for r in records.values()]
+        entries.sort(key=lambda e: sort_key(e["name"]))
+        result: dict[str, Any] = {"migrations": entries}
+        for state in (APPLIED, PENDING, MISSING, FAILED, RUNNING):
+            result[state] = [e["name"] for e in entries if e["state"] == state]
+        result["modified"] = [e["name"] for e in entries if e["modified"]]
+        return result
+
+    def repair(self, realign_checksums: bool = False) -> dict[str, list[str]]:
+        """Remove failed records and, if asked, store the current checksum of modified files.
+
+        Run it after putting the schema right by hand. Returns ``{"removed": [...],
+        "realigned": [...]}``.
+        """
+        with run_connection(self.engine) as conn, self._locked(conn):
+            records = self.tracking.read(conn)
+            removed = [r.name for r in records if r.state != APPLIED]
+            realigned = []
+            if realign_checksums and records:
+                files = {f.name: f for f in discover(self.migrations_dir)}
+                for record in records:
+                    file = files.get(record.name)
+                    if record.state == APPLIED and file and record.checksum != file.checksum():
+                        realigned.append(record.name)
+            with conn.begin():
+                for name in removed:
+                    self.tracking.remove(conn, name)
+                for name in realigned:
+                    self.tracking.set_checksum(conn, name, files[name].checksum())
+            return {"removed": removed, "realigned": realigned}
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _undo(self, choose_batches: Callable[[list[int]], list[int]]) -> list[str]:
+        with run_connection(self.engine) as conn:
+            if not self.tracking.read(conn):
+                return []
+            with self._locked(conn) as impl:
+                records = self._records_ready_to_change(conn)
+                chosen = set(choose_batches(sorted({r.batch for r in records}, reverse=True)))
+                victims = sorted(
+                    (r for r in records if r.batch in chosen),
+                    key=lambda r: (r.batch, sort_key(r.name)),
+                    reverse=True,
+                )
+                files = {f.name: f for f in discover(self.migrations_dir)}
+                loaded = {r.name: load_migration(files[r.name]) for r in victims if r.name in files}
+                for record in victims:
+                    if record.name in loaded:
+                        self._revert(conn, impl, record, loaded[record.name])
+                    else:
+                        self._emit(Progress("missing", record.name, "down"))
+                        with conn.begin():
+                            self.tracking.remove(conn, record.name)
+                return [r.name for r in victims]
+
+    def _work_left(self, records: list[Record], files: list[MigrationFile], last: Any) -> bool:
+        if any(r.state != APPLIED for r in records):
+            return True  # go on to the locked path, which reports it
+        return bool(_pending(files, records, last))
+
+    @contextmanager
+    def _locked(self, conn: Connection) -> Iterator[DialectImpl]:
+        impl = dialect_for(conn)
+        with impl.prepared(conn), impl.locked(conn, self.tracking.name, self.lock_timeout):
+            yield impl
+
+    def _records_ready_to_change(self, conn: Connection) -> list[Record]:
+        """Read the table again under the lock; refuse to go on past a failed migration."""
+        records = self.tracking.read(conn)
+        stuck = [r for r in records if r.state != APPLIED]
+        if not stuck:
+            return records
+        # We hold the lock, so a 'running' row belongs to a process that died mid-migration.
+        with conn.begin():
+            for record in stuck:
+                if record.state == RUNNING:
+                    self.tracking.set_state(conn, record.name, FAILED)
+        names = ", ".join(r.name for r in stuck)
+        raise FailedMigrationRecorded(
+            f"Migration {names} is recorded as failed: it stopped part-way on a database whose "
+            "DDL commits on its own, so the schema may be half-changed. Nothing was run. Put "
+            "the schema right by hand (as it was before that step), then run migrate:repair "
+            "to clear the record."
+        )
+
+    def _apply(
+        self,
+        conn: Connection,
+        impl: DialectImpl,
+        file: MigrationFile,
+        migration: Migration,
+        batch: int,
+    ) -> None:
+        name, checksum = file.name, file.checksum()
+        self._emit(Progress("start", name, "up"))
+        started = time.perf_counter()
+        if impl.transactional_ddl:
+            self._atomic(
+                conn,
+                impl,
+                migration.up,
+                name,
+                "up",
+                record=lambda: self.tracking.add(conn, name, batch, checksum, APPLIED),
+            )
+        else:
+            with conn.begin():
+                self.tracking.add(conn, name, batch, checksum, RUNNING)
+            self._marked(
+                conn,
+                impl,
+                migration.up,
+                name,
+                "up",
+                record=lambda: self.tracking.set_state(conn, name, APPLIED),
+                undo_record=lambda: self.tracking.remove(conn, name),
+            )
+        self._emit(Progress("done", name, "up", time.perf_counter() - started))
+
+    def _revert(
+        self, conn: Connection, impl: DialectImpl, record: Record, migration: Migration
+    ) -> None:
+        name = record.name
+        self._emit(Progress("start", name, "down"))
+        started = time.perf_counter()
+        if impl.transactional_ddl:
+            self._atomic(
+                conn,
+                impl,
+                migration.down,
+                name,
+                "down",
+                record=lambda: self.tracking.remove(conn, name),
+            )
+        else:
+            with conn.begin():
+                self.tracking.set_state(conn, name, RUNNING)
+            self._marked(
+                conn,
+                impl,
+                migration.down,
+                name,
+                "down",
+                record=lambda: self.tracking.remove(conn, name),
+                undo_record=lambda: self.tracking.set_state(conn, name, APPLIED),
+            )
+        self._emit(Progress("done", name, "down", time.perf_counter() - started))
+
+    def _atomic(
+        self,
+        conn: Connection,
+        impl: DialectImpl,
+        step: Callable[[Any], None],
+        name: str,
+        direction: str,
+        *,
+        record: Callable[[], None],
+    ) -> None:
+        """The step and its tracking change commit together, or neither does."""
+        try:
+            transaction = impl.begin(conn)
+            with transaction:
+                _run_step(conn, impl, step)
+                record()
+        except Exception as error:
+            raise MigrationFailed(name, direction, error, recorded_failed=False) from error
+
+    def _marked(
+        self,
+        conn: Connection,
+        impl: DialectImpl,
+        step: Callable[[Any], None],
+        name: str,
+        direction: str,
+        *,
+        record: Callable[[], None],
+        undo_record: Callable[[], None],
+    ) -> None:
+        """For databases where DDL commits on its own: the row says 'running' until the end.
+
+        A failure before anything committed implicitly rolls back whole, and the row is put
+        back; after that, the row stays as 'failed' and blocks further runs until repaired.
+        """
+        watch = impl.ddl_watch(conn)
+        try:
+            with watch, conn.begin():
+                _run_step(conn, impl, step)
+                record()
+        except Exception as error:
+            half_done = watch.committed_implicitly
+            with conn.begin():
+                if half_done:
+                    self.tracking.set_state(conn, name, FAILED)
+                else:
+                    undo_record()
+            raise MigrationFailed(name, direction, error, recorded_failed=half_done) from error
+
+    def _emit(self, progress: Progress) -> None:
+        if self.progress is not None:
+            self.progress(progress)
+
+
+def _run_step(conn: Connection, impl: DialectImpl, step: Callable[[Any], None]) -> None:
+    # sqlmodel (and pydantic with it) is imported only once a migration actually runs.
+    from sqlmodel import Session
+
+    session = Session(bind=conn, join_transaction_mode=impl.join_transaction_mode)
+    try:
+        step(session)
+        session.commit()  # what the migration left pending belongs to it
+    finally:
+        session.close()
+
+
+def _pending(files: list[MigrationFile], records: list[Record], last: Any) -> list[MigrationFile]:
+    done = {r.name for r in records}
+    return [f for f in files if f.name not in done and (last is None or f.parsed.sort_key <= last)]
+
+
+def _entry(
+    name: str, record: Record | None, modified: bool, has_file: bool = True
+) -> dict[str, Any]:
+    if record is None:
+        return {
+            "name": name,
+            "state": PENDING,
+            "batch": None,
+            "applied_at": None,
+            "modified": False,
+        }
+    state = MISSING if not has_file and record.state == APPLIED else record.state
+    return {
+        "name": name,
+        "state": state,
+        "batch": record.batch,
+        "applied_at": record.applied_at.isoformat(),
+        "modified": modified,
+    }

@@ -1,0 +1,182 @@
+"""The tracking table: one row per applied (or failed) migration, with its batch.
+
+Reads use lightweight ``table()`` constructs and a single query, because the startup check
+runs them in every worker. The full ``Table`` (with MySQL options, which import that dialect)
+is only built when the table has to be created or upgraded, under the migration lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    column,
+    delete,
+    insert,
+    inspect,
+    literal,
+    null,
+    select,
+    table,
+    update,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.schema import CreateColumn
+
+from .errors import TrackingTableError
+from .naming import sort_key
+
+APPLIED = "applied"
+#: A migration in progress on a database without transactional DDL (written before ``up()``),
+#: or one whose process died: found while holding the lock, it is treated as failed.
+RUNNING = "running"
+FAILED = "failed"
+
+# Columns that identify the table as ours, present since the first version. Every other
+# column may be missing in a table made by an older version and is then added, never rebuilt.
+_IDENTITY_COLUMNS = ("name", "batch", "applied_at")
+_DEFAULTS = {"checksum": None, "state": APPLIED}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One row of the tracking table."""
+
+    name: str
+    batch: int
+    applied_at: datetime
+    checksum: str | None
+    state: str
+
+
+class TrackingTable:
+    """Reads and writes the tracking table called ``name`` on a given connection.
+
+    Every method runs in its own transaction; callers hold none open when they call it.
+    """
+
+    def __init__(self, name: str = "migrations") -> None:
+        self.name = name
+        self._light = table(
+            name,
+            column("name", String),
+            column("batch", Integer),
+            column("applied_at", DateTime),
+            column("checksum", String),
+            column("state", String),
+        )
+
+    def read(self, conn: Connection) -> list[Record]:
+        """Every row, in run order; an empty list when the table does not exist yet."""
+        try:
+            with conn.begin():
+                rows = conn.execute(select(self._light)).all()
+        except DBAPIError:
+            # Slow path, taken only when the one query failed: say why.
+            rows = self._read_what_exists(conn)
+        records = [
+            Record(r.name, r.batch, _as_utc(r.applied_at), r.checksum, r.state or APPLIED)
+            for r in rows
+        ]
+        records.sort(key=lambda r: sort_key(r.name))
+        return records
+
+    def ensure(self, conn: Connection) -> None:
+        """Create the table, or add the columns a table from an older version lacks."""
+        full = self._full_table()
+        with conn.begin():
+            existing = self._columns(conn)
+            if existing is None:
+                full.create(conn)
+                return
+            for col in full.columns:
+                if col.name not in existing:
+                    ddl = CreateColumn(col).compile(dialect=conn.dialect)
+                    preparer = conn.dialect.identifier_preparer
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {preparer.format_table(full)} ADD COLUMN {ddl}"
+                    )
+
+    def add(self, conn: Connection, name: str, batch: int, checksum: str, state: str) -> None:
+        conn.execute(
+            insert(self._light).values(
+                name=name, batch=batch, applied_at=_now(), checksum=checksum, state=state
+            )
+        )
+
+    def set_state(self, conn: Connection, name: str, state: str) -> None:
+        values: dict[str, object] = {"state": state}
+        if state == APPLIED:
+            values["applied_at"] = _now()
+        conn.execute(update(self._light).where(self._light.c.name == name).values(**values))
+
+    def set_checksum(self, conn: Connection, name: str, checksum: str) -> None:
+        conn.execute(
+            update(self._light).where(self._light.c.name == name).values(checksum=checksum)
+        )
+
+    def remove(self, conn: Connection, name: str) -> None:
+        conn.execute(delete(self._light).where(self._light.c.name == name))
+
+    def _read_what_exists(self, conn: Connection) -> list:
+        with conn.begin():
+            existing = self._columns(conn)
+            if existing is None:
+                return []
+            present = [self._light.c[name] for name in _IDENTITY_COLUMNS]
+            present += [
+                self._light.c[name].label(name) if name in existing else _literal(name)
+                for name in _DEFAULTS
+            ]
+            return list(conn.execute(select(*present)).all())
+
+    def _columns(self, conn: Connection) -> set[str] | None:
+        """Column names of the existing table, None if it does not exist; refuse a stranger's."""
+        inspector = inspect(conn)
+        if not inspector.has_table(self.name):
+            return None
+        names = {c["name"].lower() for c in inspector.get_columns(self.name)}
+        if not set(_IDENTITY_COLUMNS) <= names:
+            raise TrackingTableError(
+                f"A table named {self.name!r} exists, but flask-herogold-migrate did not create "
+                f"it (its columns: {', '.join(sorted(names))}). It was left untouched. Choose "
+                "another tracking table name with HEROGOLD_MIGRATE_TABLE or --table."
+            )
+        return names
+
+    def _full_table(self) -> Table:
+        return Table(
+            self.name,
+            MetaData(),
+            Column("name", String(255), primary_key=True),
+            Column("batch", Integer, nullable=False),
+            Column("applied_at", DateTime, nullable=False),
+            Column("checksum", String(64), nullable=True),
+            Column("state", String(16), nullable=False, server_default=APPLIED),
+            # Binary collation: names differing only in case or trailing spaces stay distinct.
+            mysql_charset="utf8mb4",
+            mysql_collate="utf8mb4_bin",
+            mysql_engine="InnoDB",
+        )
+
+
+def _literal(name: str):
+    value = _DEFAULTS[name]
+    return (literal(value) if value is not None else null()).label(name)
+
+
+def _now() -> datetime:
+    # Naive UTC, to the second: DATETIME on MySQL keeps no zone and no fraction by default.
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value

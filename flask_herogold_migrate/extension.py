@@ -1,0 +1,131 @@
+"""The Flask extension: finds the app's engine and migrations directory, and calls the core."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, current_app, has_app_context
+from flask.cli import with_appcontext
+from sqlalchemy import create_engine, make_url
+from sqlalchemy.engine import Engine
+
+from .cli import build_commands
+from .core import DEFAULT_LOCK_TIMEOUT, MigrationManager
+from .core.connection import register_engine_resolver
+
+if TYPE_CHECKING:
+    from flask_sqlalchemy import SQLAlchemy
+
+EXTENSION_KEY = "herogold_migrate"
+
+
+@dataclass
+class _AppState:
+    extension: HerogoldMigrate
+    db: SQLAlchemy | None
+    own_engine: Engine | None = field(default=None)
+
+
+class HerogoldMigrate:
+    """Migrations for a Flask app, set up like any Flask extension::
+
+        db = SQLAlchemy()
+        migrate = HerogoldMigrate()
+
+        def create_app():
+            app = Flask(__name__)
+            db.init_app(app)
+            migrate.init_app(app, db)
+            return app
+
+    It migrates the engine of the Flask-SQLAlchemy ``db`` given (or found in
+    ``app.extensions``), else one built from ``SQLALCHEMY_DATABASE_URI``, and registers the
+    ``flask migrate`` commands. With ``HEROGOLD_MIGRATE_AUTO`` it applies pending migrations
+    before :meth:`init_app` returns, and raises if one fails, so no worker serves requests
+    against a half-migrated schema.
+    """
+
+    def __init__(self, app: Flask | None = None, db: SQLAlchemy | None = None) -> None:
+        self.db = db
+        if app is not None:
+            self.init_app(app, db)
+
+    def init_app(self, app: Flask, db: SQLAlchemy | None = None) -> None:
+        app.config.setdefault("HEROGOLD_MIGRATE_DIR", "migrations")
+        app.config.setdefault("HEROGOLD_MIGRATE_TABLE", "migrations")
+        app.config.setdefault("HEROGOLD_MIGRATE_AUTO", False)
+        app.config.setdefault("HEROGOLD_MIGRATE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
+        app.extensions[EXTENSION_KEY] = _AppState(self, db if db is not None else self.db)
+        for command in _FLASK_COMMANDS:
+            app.cli.add_command(command)
+        if app.config["HEROGOLD_MIGRATE_AUTO"]:
+            with app.app_context():
+                self.manager().run_migrations()
+
+    def manager(self, directory: str | os.PathLike[str] | None = None) -> MigrationManager:
+        """A :class:`MigrationManager` for the current app (an app context must be active)."""
+        app = current_app
+        config = app.config
+        return MigrationManager(
+            directory if directory is not None else self.migrations_dir(app),
+            engine=self.engine(app),
+            table=config["HEROGOLD_MIGRATE_TABLE"],
+            lock_timeout=float(config["HEROGOLD_MIGRATE_LOCK_TIMEOUT"]),
+        )
+
+    @staticmethod
+    def migrations_dir(app: Flask) -> Path:
+        """``HEROGOLD_MIGRATE_DIR``, a relative path being relative to ``app.root_path``."""
+        return Path(app.root_path, app.config["HEROGOLD_MIGRATE_DIR"])
+
+    @staticmethod
+    def engine(app: Flask) -> Engine:
+        """The engine migrations run on: Flask-SQLAlchemy's, else one from the config."""
+        state: _AppState = app.extensions[EXTENSION_KEY]
+        db = state.db if state.db is not None else app.extensions.get("sqlalchemy")
+        if db is not None:
+            if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
+                return db.engine
+            with app.app_context():
+                return db.engine
+        if state.own_engine is None:
+            state.own_engine = create_engine(_database_url(app))
+        return state.own_engine
+
+
+def _database_url(app: Flask) -> Any:
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not uri:
+        raise RuntimeError(
+            "HerogoldMigrate needs a database: pass the Flask-SQLAlchemy db to init_app(), or "
+            "set SQLALCHEMY_DATABASE_URI."
+        )
+    url = make_url(uri)
+    database = url.database or ""
+    # Same rule as Flask-SQLAlchemy: a relative SQLite path lives in the instance folder.
+    if (
+        url.get_backend_name() == "sqlite"
+        and database not in ("", ":memory:")
+        and not (os.path.isabs(database) or database.startswith("file:"))
+    ):
+        os.makedirs(app.instance_path, exist_ok=True)
+        url = url.set(database=os.path.join(app.instance_path, database))
+    return url
+
+
+def _current_app_engine() -> Engine | None:
+    if not has_app_context() or EXTENSION_KEY not in current_app.extensions:
+        return None
+    return HerogoldMigrate.engine(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationManager:
+    state: _AppState = current_app.extensions[EXTENSION_KEY]
+    return state.extension.manager(directory)
+
+
+register_engine_resolver(_current_app_engine)
+_FLASK_COMMANDS = build_commands(_open_manager, decorate=with_appcontext)
