@@ -1,0 +1,523 @@
+"""Applying, rolling back and reporting migrations, on SQLite, PostgreSQL and MariaDB.
+
+Most tests drive the standalone CLI through Click's runner (the same commands Flask gets);
+the database fixture makes each run three times.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from flask_herogold_migrate import MigrationManager
+from flask_herogold_migrate.__main__ import main
+from flask_herogold_migrate.core.errors import MigrationFailed, UnknownTarget
+
+
+@pytest.fixture
+def cli(database, migrations_dir):
+    def run(*args: str, input: str | None = None):
+        return CliRunner().invoke(
+            main,
+            [*args, "--dir", str(migrations_dir), "--database-url", database.url],
+            input=input,
+        )
+
+    return run
+
+
+@pytest.fixture
+def manager(database, migrations_dir):
+    return MigrationManager(migrations_dir, engine=database.engine)
+
+
+def test_migrate_applies_pending_files_in_run_order_as_one_batch(
+    cli, database, create_table_migration
+):
+    create_table_migration("20260301_zeta", "zeta")
+    create_table_migration("20260301_02_alpha", "alpha")
+    create_table_migration("20260228_feb", "feb")
+
+    result = cli("migrate")
+
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("Migrated")]
+    assert [line.split()[1] for line in lines] == [
+        "20260228_feb",
+        "20260301_zeta",
+        "20260301_02_alpha",
+    ]
+    assert all(line.endswith(" ms)") for line in lines)  # each with its duration
+    assert {"zeta", "alpha", "feb", "migrations"} <= database.table_names()
+    rows = database.migration_rows()
+    assert {name: row["batch"] for name, row in rows.items()} == {
+        "20260228_feb": 1,
+        "20260301_zeta": 1,
+        "20260301_02_alpha": 1,
+    }
+    assert all(len(row["checksum"]) == 64 and row["applied_at"] for row in rows.values())
+
+
+def test_each_run_is_a_new_batch_and_nothing_pending_says_so(cli, database, create_table_migration):
+    create_table_migration("20260301_one", "one")
+    assert cli("migrate").exit_code == 0
+    create_table_migration("20260302_two", "two")
+    assert cli("migrate").exit_code == 0
+
+    result = cli("migrate")
+
+    assert result.exit_code == 0
+    assert "Nothing to migrate." in result.output
+    assert {n: r["batch"] for n, r in database.migration_rows().items()} == {
+        "20260301_one": 1,
+        "20260302_two": 2,
+    }
+
+
+def test_rollback_undoes_the_last_batch_newest_first(cli, database, create_table_migration):
+    create_table_migration("20260301_one", "one")
+    cli("migrate")
+    create_table_migration("20260302_two", "two")
+    create_table_migration("20260302_02_three", "three")
+    cli("migrate")
+
+    result = cli("migrate:rollback")
+
+    assert result.exit_code == 0, result.output
+    undone = [
+        line.split()[2] for line in result.output.splitlines() if line.startswith("Rolled back:")
+    ]
+    assert undone == ["20260302_02_three", "20260302_two"]
+    assert set(database.migration_rows()) == {"20260301_one"}
+    assert "one" in database.table_names()
+    assert not {"two", "three"} & database.table_names()
+
+
+def test_rollback_steps_undoes_several_batches(cli, database, create_table_migration):
+    for day, table in [("01", "a"), ("02", "b"), ("03", "c")]:
+        create_table_migration(f"202603{day}_{table}", table)
+        cli("migrate")
+
+    result = cli("migrate:rollback", "--steps", "2")
+
+    assert result.exit_code == 0, result.output
+    assert set(database.migration_rows()) == {"20260301_a"}
+    assert not {"b", "c"} & database.table_names()
+
+
+@pytest.mark.parametrize("steps", ["0", "-1", "abc"])
+def test_bad_steps_is_a_usage_error_that_changes_nothing(
+    cli, database, create_table_migration, steps
+):
+    create_table_migration("20260301_one", "one")
+    cli("migrate")
+
+    result = cli("migrate:rollback", "--steps", steps)
+
+    assert result.exit_code == 2
+    assert "--steps" in result.output
+    assert set(database.migration_rows()) == {"20260301_one"}
+
+
+def test_reset_undoes_every_batch(cli, database, create_table_migration):
+    create_table_migration("20260301_one", "one")
+    cli("migrate")
+    create_table_migration("20260302_two", "two")
+    cli("migrate")
+
+    result = cli("migrate:reset", "--force")
+
+    assert result.exit_code == 0, result.output
+    assert database.migration_rows() == {}
+    assert not {"one", "two"} & database.table_names()
+
+
+def test_reset_asks_for_confirmation_without_force(cli, database, create_table_migration):
+    create_table_migration("20260301_one", "one")
+    cli("migrate")
+
+    declined = cli("migrate:reset", input="n\n")
+
+    assert declined.exit_code == 1
+    assert set(database.migration_rows()) == {"20260301_one"}
+    accepted = cli("migrate:reset", input="y\n")
+    assert accepted.exit_code == 0
+    assert database.migration_rows() == {}
+
+
+def test_target_applies_up_to_and_including_it(cli, database, create_table_migration):
+    create_table_migration("20260301_one", "one")
+    create_table_migration("20260302_two", "two")
+    create_table_migration("20260303_three", "three")
+
+    by_description = cli("migrate", "--target", "two")
+
+    assert by_description.exit_code == 0, by_description.output
+    assert set(database.migration_rows()) == {"20260301_one", "20260302_two"}
+    assert cli("migrate", "--target", "20260303_three").exit_code == 0
+    assert set(database.migration_rows()) == {"20260301_one", "20260302_two", "20260303_three"}
+
+
+def test_unknown_or_ambiguous_target_applies_nothing(
+    cli, database, create_table_migration, manager
+):
+    create_table_migration("20260301_users", "users_a")
+    create_table_migration("20260302_users", "users_b")
+
+    unknown = cli("migrate", "--target", "nope")
+    assert unknown.exit_code == 1
+    assert "Unknown target 'nope'" in unknown.output
+    with pytest.raises(UnknownTarget, match="ambiguous"):
+        manager.run_migrations(target="users")
+    assert "migrations" not in database.table_names() or database.migration_rows() == {}
+    assert not {"users_a", "users_b"} & database.table_names()
+
+
+def test_failing_migration_is_rolled_back_and_earlier_ones_stay(
+    cli, database, write_migration, create_table_migration
+):
+    create_table_migration("20260301_good", "good")
+    # Data first, then DDL, then the failure: a half-done migration if anything leaked.
+    write_migration(
+        "20260302_bad",
+        [
+            "INSERT INTO good (id, label) VALUES (1, 'x')",
+            "CREATE TABLE bad_table (id INTEGER PRIMARY KEY)",
+            "SELECT * FROM no_such_table",
+        ],
+    )
+    create_table_migration("20260303_after", "after")
+
+    result = cli("migrate")
+
+    assert result.exit_code == 1
+    assert "Migration 20260302_bad failed in up()" in result.output
+    assert "no_such_table" in result.output
+    assert "Traceback" not in result.output
+    rows = database.migration_rows()
+    assert "20260301_good" in rows and "20260303_after" not in rows
+    assert "after" not in database.table_names()
+    if database.dialect == "mariadb":
+        # DDL committed on its own: the migration is visibly failed, not silently half-applied.
+        assert rows["20260302_bad"]["state"] == "failed"
+        assert "migrate:repair" in result.output
+    else:
+        assert "20260302_bad" not in rows
+        assert "bad_table" not in database.table_names()
+        assert database.scalar("SELECT COUNT(*) FROM good") == 0
+
+
+def test_migration_commit_does_not_end_the_runner_transaction(database, write_migration, manager):
+    write_migration(
+        "20260301_commits_then_fails",
+        body="""
+        from sqlalchemy import text
+        from flask_herogold_migrate import Migration
+
+
+        class CommitsThenFails(Migration):
+            def up(self, session):
+                session.exec(text("CREATE TABLE committed_early (id INTEGER PRIMARY KEY)"))
+                session.commit()
+                session.exec(text("INSERT INTO committed_early (id) VALUES (1)"))
+                session.commit()
+                raise RuntimeError("boom after commit")
+
+            def down(self, session):
+                session.exec(text("DROP TABLE committed_early"))
+        """,
+    )
+
+    with pytest.raises(MigrationFailed, match="boom after commit") as failure:
+        manager.run_migrations()
+
+    if database.dialect == "mariadb":
+        assert failure.value.recorded_failed
+        assert database.migration_rows()["20260301_commits_then_fails"]["state"] == "failed"
+    else:
+        assert not failure.value.recorded_failed
+        assert "committed_early" not in database.table_names()
+        assert database.migration_rows() == {}
+
+
+def test_dml_only_failure_leaves_no_failed_record_anywhere(
+    database, write_migration, create_table_migration, manager
+):
+    create_table_migration("20260301_items", "items")
+    manager.run_migrations()
+    write_migration(
+        "20260302_bad_data",
+        [
+            "INSERT INTO items (id, label) VALUES (1, 'a')",
+            "INSERT INTO items (id, label) VALUES (1, 'dup')",
+        ],
+    )
+
+    with pytest.raises(MigrationFailed) as failure:
+        manager.run_migrations()
+
+    assert not failure.value.recorded_failed
+    assert set(database.migration_rows()) == {"20260301_items"}
+    assert database.scalar("SELECT COUNT(*) FROM items") == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("x = (\n", "line 1: syntax error"),
+        ("import no_such_module_here\n", "line 1: importing it failed: ModuleNotFoundError"),
+        ("\n\nraise ValueError('bad config')\n", "line 3: importing it failed: ValueError"),
+        ("from flask_herogold_migrate import Migration\n", "exactly one subclass of Migration"),
+        (
+            "from flask_herogold_migrate import Migration\n"
+            "class A(Migration):\n    pass\n"
+            "class B(Migration):\n    pass\n",
+            "(found A, B)",
+        ),
+    ],
+)
+def test_broken_file_is_reported_and_nothing_is_applied(
+    cli, database, create_table_migration, write_migration, body, expected
+):
+    create_table_migration("20260301_fine", "fine")
+    broken = write_migration("20260302_broken", body=body)
+
+    result = cli("migrate")
+
+    assert result.exit_code == 1
+    assert str(broken) in result.output
+    assert expected in result.output
+    assert "Traceback" not in result.output
+    assert "fine" not in database.table_names()
+
+
+def test_files_load_under_a_private_module_name(manager, write_migration, monkeypatch):
+    write_migration(
+        "20260301_json",
+        body="""
+        import json
+        from flask_herogold_migrate import Migration
+
+        class UsesJson(Migration):
+            def up(self, session):
+                assert json.dumps([1]) == "[1]"
+            def down(self, session):
+                pass
+        """,
+    )
+
+    assert manager.run_migrations() == ["20260301_json"]
+    assert "20260301_json" not in sys.modules
+    assert any(
+        name.startswith("flask_herogold_migrate._loaded_migrations.")
+        and name.endswith("20260301_json")
+        for name in sys.modules
+    )
+
+
+def test_status_shows_applied_pending_missing_and_modified(
+    cli, database, migrations_dir, create_table_migration
+):
+    gone = create_table_migration("20260301_gone", "gone")
+    changed = create_table_migration("20260302_changed", "changed")
+    create_table_migration("20260303_02_kept", "kept")
+    cli("migrate")
+    gone.unlink()
+    changed.write_text(changed.read_text() + "\n# edited after it was applied\n")
+    create_table_migration("20260304_new", "new")
+
+    result = cli("migrate:status", "--json")
+
+    assert result.exit_code == 0, result.output
+    entries = json.loads(result.output)["migrations"]
+    assert [(e["name"], e["state"], e["batch"], e["modified"]) for e in entries] == [
+        ("20260301_gone", "missing", 1, False),
+        ("20260302_changed", "applied", 1, True),
+        ("20260303_02_kept", "applied", 1, False),
+        ("20260304_new", "pending", None, False),
+    ]
+    assert entries[0]["applied_at"].endswith("+00:00") and entries[3]["applied_at"] is None
+    table = cli("migrate:status")
+    assert table.exit_code == 0
+    lines = table.output.splitlines()
+    assert lines[0].split() == ["Migration", "State", "Batch", "Applied", "at"]
+    assert lines[2].split()[:3] == ["20260301_gone", "missing", "1"]
+    assert "applied (modified)" in lines[3]
+    assert lines[5].split() == ["20260304_new", "pending"]
+
+
+def test_status_never_imports_migration_files(cli, write_migration):
+    write_migration("20260301_explodes", body="raise SystemExit('imported!')\n")
+    before = {name for name in sys.modules if "_loaded_migrations" in name}
+
+    result = cli("migrate:status", "--json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["migrations"][0]["state"] == "pending"
+    assert {name for name in sys.modules if "_loaded_migrations" in name} == before
+
+
+def test_rollback_of_a_missing_file_warns_removes_its_row_and_goes_on(
+    cli, database, create_table_migration
+):
+    create_table_migration("20260301_one", "one")
+    gone = create_table_migration("20260302_gone", "gone_table")
+    cli("migrate")
+    gone.unlink()
+
+    result = cli("migrate:rollback")
+
+    assert result.exit_code == 0, result.output
+    assert "Warning: the file of 20260302_gone is missing" in result.output
+    assert database.migration_rows() == {}
+    assert "one" not in database.table_names()
+
+
+def test_status_before_anything_ran_lists_everything_pending(manager, create_table_migration):
+    create_table_migration("20260301_one", "one")
+
+    status = manager.status()
+
+    assert status["pending"] == ["20260301_one"] and status["applied"] == []
+
+
+def test_api_returns_names(manager, database, create_table_migration):
+    create_table_migration("20260301_one", "one")
+    create_table_migration("20260302_two", "two")
+
+    assert manager.run_migrations() == ["20260301_one", "20260302_two"]
+    assert manager.status()["applied"] == ["20260301_one", "20260302_two"]
+    assert manager.rollback() == ["20260302_two", "20260301_one"]
+    assert manager.reset() == []
+    with pytest.raises(ValueError):
+        manager.rollback(0)
+
+
+def test_missing_directory_is_one_clear_message(database, tmp_path):
+    result = CliRunner().invoke(
+        main, ["migrate", "--dir", str(tmp_path / "nowhere"), "--database-url", database.url]
+    )
+
+    assert result.exit_code == 1
+    assert "does not exist" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_no_database_url_is_one_clear_message(migrations_dir, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+    result = CliRunner().invoke(main, ["migrate:status", "--dir", str(migrations_dir)])
+
+    assert result.exit_code == 1
+    assert "--database-url" in result.output
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://postgres:s3cret@127.0.0.1:1/nothing",
+        "mysql+pymysql://root:s3cret@127.0.0.1:1/nothing",
+        "sqlite:////nonexistent-dir/sub/x.db",
+    ],
+)
+def test_unreachable_database_is_one_clear_message(migrations_dir, create_table_migration, url):
+    create_table_migration("20260301_one", "one")
+
+    result = CliRunner().invoke(
+        main, ["migrate", "--dir", str(migrations_dir), "--database-url", url]
+    )
+
+    assert result.exit_code == 1
+    assert "Cannot connect to the database" in result.output
+    assert "s3cret" not in result.output
+    assert "Traceback" not in result.output
+
+
+def test_tracking_table_from_an_older_version_gains_columns_and_keeps_rows(
+    database, manager, create_table_migration
+):
+    from sqlalchemy import text
+
+    with database.engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE migrations (name VARCHAR(255) PRIMARY KEY, "
+                "batch INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO migrations (name, batch, applied_at) "
+                "VALUES ('20260101_old', 1, '2026-01-01 00:00:00')"
+            )
+        )
+    create_table_migration("20260301_one", "one")
+
+    assert manager.status()["missing"] == ["20260101_old"]
+    assert manager.run_migrations() == ["20260301_one"]
+
+    rows = database.migration_rows()
+    assert rows["20260101_old"]["batch"] == 1
+    assert rows["20260301_one"]["batch"] == 2 and rows["20260301_one"]["state"] == "applied"
+    assert rows["20260101_old"]["checksum"] is None
+
+
+def test_a_tracking_table_of_another_tool_is_never_touched(cli, database, create_table_migration):
+    from sqlalchemy import text
+
+    with database.engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE migrations (id INTEGER PRIMARY KEY, "
+                "migration VARCHAR(255), batch INTEGER)"
+            )
+        )
+        conn.execute(text("INSERT INTO migrations VALUES (1, '2014_create_users', 1)"))
+    create_table_migration("20260301_one", "one")
+
+    for command in (["migrate"], ["migrate:status"], ["migrate:rollback"]):
+        result = cli(*command)
+        assert result.exit_code == 1, command
+        assert "flask-herogold-migrate did not create it" in result.output
+        assert "Traceback" not in result.output
+    assert database.rows() == [{"id": 1, "migration": "2014_create_users", "batch": 1}]
+    assert "one" not in database.table_names()
+
+
+def test_another_table_name_keeps_separate_history(
+    database, migrations_dir, create_table_migration
+):
+    create_table_migration("20260301_one", "one")
+    manager = MigrationManager(migrations_dir, engine=database.engine, table="schema_history")
+
+    assert manager.run_migrations() == ["20260301_one"]
+    assert "schema_history" in database.table_names()
+    assert "migrations" not in database.table_names()
+
+
+def test_relative_dir_option_is_relative_to_the_working_directory(database, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["migrate:make", "first", "--dir", "db/migs"])
+
+    assert result.exit_code == 0, result.output
+    assert len(list(Path(tmp_path, "db", "migs").glob("*_first.py"))) == 1
+
+
+def test_ddl_alone_is_rolled_back_where_ddl_is_transactional(database, write_migration, manager):
+    # With the sqlite3 driver's default (legacy) mode this CREATE TABLE would survive: the
+    # driver sends no BEGIN before DDL. The database fixture's SQLite is a file database.
+    write_migration(
+        "20260301_ddl_then_error",
+        ["CREATE TABLE survives_if_buggy (id INTEGER PRIMARY KEY)", "SELECT * FROM no_such_table"],
+    )
+
+    with pytest.raises(MigrationFailed):
+        manager.run_migrations()
+
+    if database.dialect != "mariadb":
+        assert "survives_if_buggy" not in database.table_names()
+        assert database.migration_rows() == {}

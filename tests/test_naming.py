@@ -1,0 +1,76 @@
+"""File names and run order: pure functions, no database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from flask_herogold_migrate.core.errors import InvalidMigrationName
+from flask_herogold_migrate.core.naming import (
+    class_name,
+    next_stem,
+    normalize_new_name,
+    parse_stem,
+    sort_key,
+)
+
+
+def test_run_order_is_by_date_then_sequence_not_by_text():
+    stems = ["20260301_zeta", "20260301_02_alpha", "20260228_03_last_of_feb", "20260301_03_beta"]
+    ordered = sorted(stems, key=sort_key)
+    assert ordered == [
+        "20260228_03_last_of_feb",
+        "20260301_zeta",
+        "20260301_02_alpha",
+        "20260301_03_beta",
+    ]
+    assert sorted(stems) != ordered  # plain string order is the trap
+
+
+@pytest.mark.parametrize(
+    "stem",
+    [
+        "20260301",
+        "2026031_x",
+        "20261301_bad_month",
+        "20260230_no_such_day",
+        "20260301_2fa",
+        "20260301__x",
+        "x_20260301_y",
+        "20260301_02_",
+    ],
+)
+def test_stems_that_are_not_migrations(stem):
+    assert parse_stem(stem) is None
+
+
+def test_sequence_and_description_are_parsed():
+    parsed = parse_stem("20260301_02_add_email")
+    assert parsed is not None
+    assert (parsed.date, parsed.sequence, parsed.description) == ("20260301", 2, "add_email")
+    assert parse_stem("20260301_add_email").sequence == 1
+
+
+def test_next_stem_takes_the_highest_sequence_of_the_day_plus_one():
+    day = date(2026, 3, 1)
+    assert next_stem("users", day, []) == "20260301_users"
+    assert next_stem("users", day, ["20260228_x"]) == "20260301_users"
+    assert next_stem("roles", day, ["20260301_users"]) == "20260301_02_roles"
+    assert next_stem("idx", day, ["20260301_users", "20260301_07_roles"]) == "20260301_08_idx"
+
+
+def test_camel_case_becomes_snake_case_and_a_pascal_class():
+    assert normalize_new_name("CreateUsersTable") == "create_users_table"
+    assert normalize_new_name("addHTTPHeaders") == "add_http_headers"
+    assert normalize_new_name("create_users_table") == "create_users_table"
+    assert class_name("create_users_table") == "CreateUsersTable"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "../x", "a/b", "has space", "quo'te", 'dq"', "semi;colon", "9lives", "é", "-x", "x" * 201],
+)
+def test_bad_names_are_refused(bad):
+    with pytest.raises(InvalidMigrationName):
+        normalize_new_name(bad)
