@@ -1,0 +1,282 @@
+"""Many processes at once: the migration lock, SIGKILL, lock timeouts and the failed state.
+
+These tests start real operating-system processes against the per-test database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from flask_herogold_migrate.__main__ import main
+from flask_herogold_migrate.core.dialects import dialect_for
+
+pytestmark = pytest.mark.slow
+
+WORKER = """
+import os, sys, time
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from flask_herogold_migrate import HerogoldMigrate
+
+start_at = float(os.environ["START_AT"])
+while time.time() < start_at:  # every worker builds its app at the same instant
+    time.sleep(0.001)
+app = Flask("worker", root_path=os.environ["APP_ROOT"])
+app.config.update(
+    SQLALCHEMY_DATABASE_URI=os.environ["DATABASE_URL"],
+    HEROGOLD_MIGRATE_AUTO=True,
+    HEROGOLD_MIGRATE_LOCK_TIMEOUT=120,
+)
+db = SQLAlchemy(app)
+HerogoldMigrate(app, db)
+print("worker started", flush=True)
+"""
+
+SLOW_MIGRATION = """
+import os, time
+from sqlalchemy import text
+from flask_herogold_migrate import Migration
+
+
+class Slow(Migration):
+    def up(self, session):
+        session.exec(text("CREATE TABLE {table} (id INTEGER PRIMARY KEY)"))
+        with open(os.environ["RUN_LOG"], "a") as log:
+            log.write("{table}\\n")
+        time.sleep({seconds})
+
+    def down(self, session):
+        session.exec(text("DROP TABLE {table}"))
+"""
+
+
+def slow_migration(directory: Path, stem: str, table: str, seconds: float) -> Path:
+    path = directory / f"{stem}.py"
+    path.write_text(SLOW_MIGRATION.format(table=table, seconds=seconds))
+    return path
+
+
+def cli_env(database, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEROGOLD_")}
+    env.update(DATABASE_URL=database.url, **extra)
+    return env
+
+
+def standalone(*args: str, env: dict[str, str], timeout: float = 120):
+    return subprocess.run(
+        [sys.executable, "-m", "flask_herogold_migrate", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_eight_workers_starting_at_once_apply_each_migration_exactly_once(
+    database, migrations_dir, tmp_path
+):
+    for i in range(5):
+        slow_migration(migrations_dir, f"2026030{i + 1}_slow_{i}", f"slow_{i}", 0.4)
+    (tmp_path / "worker.py").write_text(WORKER)
+    run_log = tmp_path / "runs.log"
+    env = cli_env(
+        database, APP_ROOT=str(tmp_path), RUN_LOG=str(run_log), START_AT=str(time.time() + 6)
+    )
+
+    workers = [
+        subprocess.Popen(
+            [sys.executable, str(tmp_path / "worker.py")],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(8)
+    ]
+    outcomes = [worker.communicate(timeout=180) for worker in workers]
+
+    for worker, (out, err) in zip(workers, outcomes, strict=True):
+        assert worker.returncode == 0, err
+        assert "worker started" in out
+    assert sorted(run_log.read_text().split()) == [f"slow_{i}" for i in range(5)]
+    rows = database.migration_rows()
+    assert len(rows) == 5
+    assert {row["batch"] for row in rows.values()} == {1}
+    assert {row["state"] for row in rows.values()} == {"applied"}
+    assert {f"slow_{i}" for i in range(5)} <= database.table_names()
+
+
+def test_sigkill_mid_migration_leaves_no_lock_behind(database, migrations_dir, tmp_path):
+    slow_migration(migrations_dir, "20260301_killed", "killed", 60)
+    run_log = tmp_path / "runs.log"
+    env = cli_env(database, RUN_LOG=str(run_log))
+    victim = subprocess.Popen(
+        [sys.executable, "-m", "flask_herogold_migrate", "migrate", "--dir", str(migrations_dir)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not (run_log.exists() and run_log.read_text()):  # up() is now running, lock held
+        assert victim.poll() is None, "the migrating process ended before it was killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    slow_migration(migrations_dir, "20260301_killed", "killed", 0)  # make it quick now
+
+    started = time.monotonic()
+    retry = standalone("migrate", "--dir", str(migrations_dir), "--lock-timeout", "5", env=env)
+    elapsed = time.monotonic() - started
+
+    assert "Another process holds the migration lock" not in retry.stderr
+    assert elapsed < 5  # the dead process's lock was gone at once
+    if database.dialect == "mariadb":
+        # Its CREATE TABLE had committed: the run is refused until a human repairs it.
+        assert retry.returncode == 1
+        assert "recorded as failed" in retry.stderr
+        assert database.migration_rows()["20260301_killed"]["state"] == "failed"
+    else:
+        assert retry.returncode == 0, retry.stderr
+        assert "Migrated: 20260301_killed" in retry.stdout
+        assert database.migration_rows()["20260301_killed"]["batch"] == 1
+
+
+def test_waiting_past_the_lock_timeout_fails_with_a_clear_message(database, migrations_dir):
+    slow_migration(migrations_dir, "20260301_pending", "pending_table", 0)
+    env = cli_env(database, RUN_LOG=os.devnull)
+
+    with database.engine.connect() as holder:
+        impl = dialect_for(holder)
+        with impl.prepared(holder), impl.locked(holder, "migrations", 5):
+            started = time.monotonic()
+            waiter = standalone(
+                "migrate", "--dir", str(migrations_dir), "--lock-timeout", "1", env=env
+            )
+            waited = time.monotonic() - started
+
+    assert waiter.returncode == 1
+    assert "Another process holds the migration lock" in waiter.stderr
+    assert "gave up waiting after 1 s" in waiter.stderr
+    assert "Traceback" not in waiter.stderr
+    assert waited >= 1
+    assert "pending_table" not in database.table_names()
+    # Once the holder is gone the same command goes through.
+    assert standalone("migrate", "--dir", str(migrations_dir), env=env).returncode == 0
+    assert "pending_table" in database.table_names()
+
+
+def test_failed_state_refusal_and_repair_end_to_end(database, migrations_dir, write_migration):
+    def cli(*args: str, input: str | None = None):
+        return CliRunner().invoke(
+            main,
+            [*args, "--dir", str(migrations_dir), "--database-url", database.url],
+            input=input,
+        )
+
+    write_migration(
+        "20260301_base", "CREATE TABLE base (id INTEGER PRIMARY KEY)", "DROP TABLE base"
+    )
+    assert cli("migrate").exit_code == 0
+    bad = write_migration(
+        "20260302_half",
+        ["CREATE TABLE half_done (id INTEGER PRIMARY KEY)", "SELECT * FROM no_such_table"],
+        "DROP TABLE half_done",
+    )
+
+    failed = cli("migrate")
+
+    assert failed.exit_code == 1
+    states = {
+        e["name"]: e["state"]
+        for e in json.loads(cli("migrate:status", "--json").output)["migrations"]
+    }
+    if database.dialect != "mariadb":
+        # Transactional DDL: the failure rolled back whole, no failed record is ever left.
+        assert states == {"20260301_base": "applied", "20260302_half": "pending"}
+        assert "half_done" not in database.table_names()
+        assert cli("migrate:repair", "--force").output.strip() == "Nothing to repair."
+        return
+
+    assert states == {"20260301_base": "applied", "20260302_half": "failed"}
+    assert "half_done" in database.table_names()  # the DDL the server committed on its own
+    for refused in (cli("migrate"), cli("migrate:rollback"), cli("migrate:reset", "--force")):
+        assert refused.exit_code == 1
+        assert "20260302_half is recorded as failed" in refused.output
+        assert "migrate:repair" in refused.output
+    assert "base" in database.table_names()
+
+    # The human puts the schema right and fixes the file, then repairs.
+    with database.engine.begin() as conn:
+        conn.execute(text("DROP TABLE half_done"))
+    write_migration(
+        "20260302_half", "CREATE TABLE half_done (id INTEGER PRIMARY KEY)", "DROP TABLE half_done"
+    )
+    declined = cli("migrate:repair", input="n\n")
+    assert declined.exit_code == 1
+    assert "Failed record to remove: 20260302_half" in declined.output
+    assert database.migration_rows()["20260302_half"]["state"] == "failed"
+    repaired = cli("migrate:repair", input="y\n")
+    assert repaired.exit_code == 0, repaired.output
+    assert "Removed 1 failed record(s)" in repaired.output
+
+    again = cli("migrate")
+    assert again.exit_code == 0, again.output
+    rows = database.migration_rows()
+    assert rows["20260302_half"]["state"] == "applied" and rows["20260302_half"]["batch"] == 2
+    assert bad.exists()
+
+
+def test_repair_realigns_checksums_of_modified_files_after_confirming(
+    database, migrations_dir, write_migration
+):
+    def cli(*args: str, input: str | None = None):
+        return CliRunner().invoke(
+            main,
+            [*args, "--dir", str(migrations_dir), "--database-url", database.url],
+            input=input,
+        )
+
+    path = write_migration("20260301_edited", "CREATE TABLE edited (id INTEGER PRIMARY KEY)")
+    cli("migrate")
+    path.write_text(path.read_text() + "\n# a comment added later\n")
+    assert cli("migrate:status", "--json").output.count('"modified": true') == 1
+
+    result = cli("migrate:repair", input="y\n")
+
+    assert result.exit_code == 0, result.output
+    assert "Checksum to update:      20260301_edited" in result.output
+    assert cli("migrate:status", "--json").output.count('"modified": true') == 0
+
+
+def test_lock_is_per_database_not_server_wide(database, migrations_dir, tmp_path):
+    """Holding the lock of one tracking table does not block another table's runs."""
+    slow_migration(migrations_dir, "20260301_pending", "other_pending", 0)
+    env = cli_env(database, RUN_LOG=os.devnull)
+
+    with database.engine.connect() as holder:
+        impl = dialect_for(holder)
+        with impl.prepared(holder), impl.locked(holder, "migrations", 5):
+            other = standalone(
+                "migrate",
+                "--dir",
+                str(migrations_dir),
+                "--table",
+                "other_history",
+                "--lock-timeout",
+                "1",
+                env=env,
+            )
+
+    assert other.returncode == 0, other.stderr
+    assert "other_pending" in database.table_names()

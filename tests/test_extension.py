@@ -1,0 +1,166 @@
+"""The Flask extension: app factory setup, config, the app's engine, auto-run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+
+from flask_herogold_migrate import HerogoldMigrate, MigrationFailed, MigrationManager
+
+
+def make_app(tmp_path: Path, url: str, **config) -> Flask:
+    app = Flask("factory_app", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
+    app.config.update(SQLALCHEMY_DATABASE_URI=url, **config)
+    return app
+
+
+def test_init_app_registers_itself_config_defaults_and_commands(tmp_path):
+    app = make_app(tmp_path, "sqlite://")
+    migrate = HerogoldMigrate()
+
+    migrate.init_app(app)
+
+    assert app.extensions["herogold_migrate"].extension is migrate
+    assert app.config["HEROGOLD_MIGRATE_DIR"] == "migrations"
+    assert app.config["HEROGOLD_MIGRATE_TABLE"] == "migrations"
+    assert app.config["HEROGOLD_MIGRATE_AUTO"] is False
+    assert app.config["HEROGOLD_MIGRATE_LOCK_TIMEOUT"] == 60
+    assert {
+        "migrate",
+        "migrate:make",
+        "migrate:status",
+        "migrate:rollback",
+        "migrate:reset",
+        "migrate:repair",
+    } <= set(app.cli.commands)
+
+
+def test_one_extension_object_serves_several_apps(tmp_path, database, create_table_migration):
+    create_table_migration("20260301_one", "one")
+    migrate = HerogoldMigrate()
+    other_dir = tmp_path / "other"
+    app_a = make_app(tmp_path, database.url)
+    app_b = make_app(other_dir, "sqlite://", HEROGOLD_MIGRATE_DIR=str(other_dir / "m"))
+    migrate.init_app(app_a)
+    migrate.init_app(app_b)
+
+    with app_a.app_context():
+        assert migrate.manager().run_migrations() == ["20260301_one"]
+    with app_b.app_context():
+        assert migrate.manager().migrations_dir == other_dir / "m"
+
+
+def test_relative_dir_resolves_against_root_path_not_the_working_directory(
+    app, tmp_path, monkeypatch, migrations_dir
+):
+    monkeypatch.chdir("/")
+    result = app.test_cli_runner().invoke(args=["migrate:make", "first"])
+
+    assert result.exit_code == 0, result.output
+    assert len(list(migrations_dir.glob("*_first.py"))) == 1
+
+
+def test_dir_option_overrides_the_configured_directory(app, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = app.test_cli_runner().invoke(args=["migrate:make", "first", "--dir", "elsewhere"])
+
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "elsewhere").glob("*_first.py"))) == 1
+
+
+def test_flask_commands_migrate_on_the_apps_database(app, database, create_table_migration):
+    create_table_migration("20260301_one", "one")
+    runner = app.test_cli_runner()
+
+    migrated = runner.invoke(args=["migrate"])
+    status = runner.invoke(args=["migrate:status", "--json"])
+
+    assert migrated.exit_code == 0, migrated.output
+    assert "one" in database.table_names()
+    assert [e["state"] for e in json.loads(status.output)["migrations"]] == ["applied"]
+    assert runner.invoke(args=["migrate:reset", "--force"]).exit_code == 0
+    assert "one" not in database.table_names()
+
+
+def test_manager_without_engine_uses_the_apps_engine_in_an_app_context(
+    app, database, migrations_dir, create_table_migration
+):
+    create_table_migration("20260301_one", "one")
+
+    with app.app_context():
+        assert MigrationManager(migrations_dir).run_migrations() == ["20260301_one"]
+    assert "one" in database.table_names()
+
+
+def test_engine_from_the_uri_when_no_flask_sqlalchemy(tmp_path, database, create_table_migration):
+    create_table_migration("20260301_one", "one")
+    app = make_app(tmp_path, database.url)
+    HerogoldMigrate(app)
+
+    result = app.test_cli_runner().invoke(args=["migrate"])
+
+    assert result.exit_code == 0, result.output
+    assert "one" in database.table_names()
+
+
+def test_relative_sqlite_uri_means_the_instance_folder_as_in_flask_sqlalchemy(
+    tmp_path, create_table_migration
+):
+    create_table_migration("20260301_one", "one")
+    app = make_app(tmp_path, "sqlite:///app.db")
+    db = SQLAlchemy(app)
+    HerogoldMigrate(app)  # db found in app.extensions
+
+    assert app.test_cli_runner().invoke(args=["migrate"]).exit_code == 0
+    assert (tmp_path / "instance" / "app.db").exists()
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_auto_run_applies_pending_migrations_in_init_app(
+    tmp_path, database, create_table_migration
+):
+    create_table_migration("20260301_one", "one")
+    app = make_app(tmp_path, database.url, HEROGOLD_MIGRATE_AUTO=True)
+    db = SQLAlchemy(app)
+
+    HerogoldMigrate(app, db)
+
+    assert "one" in database.table_names()
+    assert database.migration_rows()["20260301_one"]["batch"] == 1
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_auto_run_failure_raises_from_init_app_naming_the_migration(
+    tmp_path, database, write_migration
+):
+    write_migration("20260301_broken", "SELECT * FROM no_such_table")
+    app = make_app(tmp_path, database.url, HEROGOLD_MIGRATE_AUTO=True)
+    db = SQLAlchemy(app)
+
+    with pytest.raises(MigrationFailed, match="20260301_broken"):
+        HerogoldMigrate(app, db)
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_auto_run_with_nothing_pending_imports_no_migration(
+    tmp_path, database, write_migration, create_table_migration
+):
+    create_table_migration("20260301_one", "one")
+    app = make_app(tmp_path, database.url)
+    HerogoldMigrate(app)
+    with app.app_context():
+        app.extensions["herogold_migrate"].extension.manager().run_migrations()
+    # Now make the applied file impossible to import: the check must not notice.
+    write_migration("20260301_one", body="raise SystemExit('imported at startup')\n")
+    app2 = make_app(tmp_path, database.url, HEROGOLD_MIGRATE_AUTO=True)
+
+    HerogoldMigrate(app2)
+
+    assert set(database.migration_rows()) == {"20260301_one"}
