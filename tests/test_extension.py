@@ -164,3 +164,33 @@ def test_auto_run_with_nothing_pending_imports_no_migration(
     HerogoldMigrate(app2)
 
     assert set(database.migration_rows()) == {"20260301_one"}
+
+
+def test_startup_check_with_nothing_pending_runs_one_query(
+    tmp_path, database, create_table_migration
+):
+    from sqlalchemy import event
+
+    for day in range(1, 10):
+        create_table_migration(f"2026030{day}_t{day}", f"t{day}")
+    app = make_app(tmp_path, database.url)
+    db = SQLAlchemy(app)
+    HerogoldMigrate(app, db)
+    statements: list[str] = []
+    with app.app_context():
+        app.extensions["herogold_migrate"].extension.manager().run_migrations()
+        engine = db.engine
+        with engine.connect():
+            pass  # the pool's first connection runs the dialect's own set-up queries
+
+        def record(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        assert app.extensions["herogold_migrate"].extension.manager().run_migrations() == []
+        event.remove(engine, "before_cursor_execute", record)
+        engine.dispose()
+
+    assert len(statements) == 1, statements
+    assert statements[0].lstrip().upper().startswith("SELECT")
+    assert "migrations" in statements[0]
