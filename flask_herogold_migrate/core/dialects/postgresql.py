@@ -13,6 +13,7 @@ from ..lock import lock_key64, lock_timeout_error
 from .base import DialectImpl
 
 _LOCK_NOT_AVAILABLE = "55P03"
+_MAX_LOCK_TIMEOUT_MS = 2**31 - 1  # lock_timeout is a 32-bit integer of milliseconds
 
 
 class PostgreSQLImpl(DialectImpl):
@@ -42,7 +43,8 @@ class PostgreSQLImpl(DialectImpl):
                     if got.scalar():
                         return
                 else:
-                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(timeout * 1000)}ms'")
+                    milliseconds = min(int(timeout * 1000), _MAX_LOCK_TIMEOUT_MS)
+                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{milliseconds}ms'")
                     conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
                     return
         except DBAPIError as error:
