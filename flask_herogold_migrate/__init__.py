@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .core import Migration, MigrationManager, create_migration
 from .core.errors import MigrationError, MigrationFailed
-from .extension import HerogoldMigrate
+
+if TYPE_CHECKING:
+    from .extension import HerogoldMigrate
 
 __all__ = [
     "HerogoldMigrate",
@@ -15,3 +19,13 @@ __all__ = [
     "create_migration",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # The extension (and Flask with it) loads on first use, so the core and the standalone
+    # commands work, and start faster, without importing Flask.
+    if name == "HerogoldMigrate":
+        from .extension import HerogoldMigrate
+
+        return HerogoldMigrate
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
