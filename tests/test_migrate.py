@@ -521,3 +521,49 @@ def test_ddl_alone_is_rolled_back_where_ddl_is_transactional(database, write_mig
     if database.dialect != "mariadb":
         assert "survives_if_buggy" not in database.table_names()
         assert database.migration_rows() == {}
+
+
+NON_TRANSACTIONAL = """
+from sqlalchemy import text
+from flask_herogold_migrate import Migration
+
+
+class IndexConcurrently(Migration):
+    transactional = False
+
+    def up(self, session):
+        session.exec(text("CREATE TABLE big (id INTEGER PRIMARY KEY, email VARCHAR(100))"))
+        # PostgreSQL refuses CONCURRENTLY inside a transaction block: the reason to opt out.
+        concurrently = "CONCURRENTLY " if session.get_bind().dialect.name == "postgresql" else ""
+        session.exec(text("CREATE INDEX " + concurrently + "ix_big_email ON big (email)"))
+        FAIL
+
+    def down(self, session):
+        session.exec(text("DROP TABLE big"))
+"""
+
+
+def test_migration_can_opt_out_of_the_transaction(database, write_migration, manager):
+    write_migration("20260301_index", body=NON_TRANSACTIONAL.replace("FAIL", ""))
+
+    assert manager.run_migrations() == ["20260301_index"]
+    assert database.migration_rows()["20260301_index"]["state"] == "applied"
+    assert "big" in database.table_names()
+    assert manager.rollback() == ["20260301_index"]
+    assert "big" not in database.table_names()
+
+
+def test_non_transactional_failure_half_way_is_recorded_as_failed(
+    database, write_migration, manager
+):
+    write_migration(
+        "20260301_index", body=NON_TRANSACTIONAL.replace("FAIL", "raise RuntimeError('x')")
+    )
+
+    with pytest.raises(MigrationFailed) as failure:
+        manager.run_migrations()
+
+    assert failure.value.recorded_failed  # on every database: its statements had committed
+    assert database.migration_rows()["20260301_index"]["state"] == "failed"
+    assert "big" in database.table_names()
+    assert manager.status()["failed"] == ["20260301_index"]

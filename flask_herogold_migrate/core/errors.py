@@ -37,8 +37,9 @@ class MigrationFailed(MigrationError):
         detail = f"{type(error).__name__}: {error}".strip()
         if recorded_failed:
             outcome = (
-                "The database committed part of its DDL on its own, so it is recorded as "
-                "failed: put the schema right by hand, then run migrate:repair."
+                "Part of it had already committed (DDL on MySQL/MariaDB commits on its own), "
+                "so it is recorded as failed: put the schema right by hand, then run "
+                "migrate:repair."
             )
         else:
             outcome = "Its changes were rolled back."

@@ -17,6 +17,13 @@ class Migration:
     migration only ends a savepoint, never the runner's transaction.
     """
 
+    #: Set to False for statements that refuse to run inside a transaction, such as
+    #: PostgreSQL's ``CREATE INDEX CONCURRENTLY`` or SQLite's ``VACUUM``. Each statement then
+    #: commits on its own, and the migration is recorded as running until it ends, so a failure
+    #: half-way leaves a visible ``failed`` record (see ``migrate:repair``) instead of a silent
+    #: half-applied change.
+    transactional: ClassVar[bool] = True
+
     #: Set by the loader: the migration's name, which is its file stem.
     name: ClassVar[str] = ""
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from .connection import resolve_engine, run_connection
 from .create import create_migration
 from .dialects import DialectImpl, dialect_for
+from .dialects.base import JoinMode, StatementWatch
 from .discovery import MigrationFile, discover, find_target
 from .errors import FailedMigrationRecorded, MigrationFailed
 from .loader import load_migration
@@ -201,10 +203,11 @@ class MigrationManager:
                     self.tracking.set_state(conn, record.name, FAILED)
         names = ", ".join(r.name for r in stuck)
         raise FailedMigrationRecorded(
-            f"Migration {names} is recorded as failed: it stopped part-way on a database whose "
-            "DDL commits on its own, so the schema may be half-changed. Nothing was run. Put "
-            "the schema right by hand (as it was before that step), then run migrate:repair "
-            "to clear the record."
+            f"Migration {names} is recorded as failed: it stopped part-way after some of its "
+            "statements had committed (DDL on MySQL/MariaDB commits on its own, as does every "
+            "statement of a migration with transactional = False), so the schema may be "
+            "half-changed. Nothing was run. Put the schema right by hand (as it was before that "
+            "step), then run migrate:repair to clear the record."
         )
 
     def _apply(
@@ -216,119 +219,113 @@ class MigrationManager:
         batch: int,
     ) -> None:
         name, checksum = file.name, file.checksum()
-        self._emit(Progress("start", name, "up"))
-        started = time.perf_counter()
-        if impl.transactional_ddl:
-            self._atomic(
-                conn,
-                impl,
-                migration.up,
-                name,
-                "up",
-                record=lambda: self.tracking.add(conn, name, batch, checksum, APPLIED),
-            )
-        else:
-            with conn.begin():
-                self.tracking.add(conn, name, batch, checksum, RUNNING)
-            self._marked(
-                conn,
-                impl,
-                migration.up,
-                name,
-                "up",
-                record=lambda: self.tracking.set_state(conn, name, APPLIED),
-                undo_record=lambda: self.tracking.remove(conn, name),
-            )
-        self._emit(Progress("done", name, "up", time.perf_counter() - started))
+        add = partial(self.tracking.add, conn, name, batch, checksum)
+        self._run(
+            conn, impl, migration, "up",
+            atomic_record=partial(add, APPLIED),
+            mark=partial(add, RUNNING),
+            finish=partial(self.tracking.set_state, conn, name, APPLIED),
+            unmark=partial(self.tracking.remove, conn, name),
+        )  # fmt: skip
 
     def _revert(
         self, conn: Connection, impl: DialectImpl, record: Record, migration: Migration
     ) -> None:
-        name = record.name
-        self._emit(Progress("start", name, "down"))
-        started = time.perf_counter()
-        if impl.transactional_ddl:
-            self._atomic(
-                conn,
-                impl,
-                migration.down,
-                name,
-                "down",
-                record=lambda: self.tracking.remove(conn, name),
-            )
-        else:
-            with conn.begin():
-                self.tracking.set_state(conn, name, RUNNING)
-            self._marked(
-                conn,
-                impl,
-                migration.down,
-                name,
-                "down",
-                record=lambda: self.tracking.remove(conn, name),
-                undo_record=lambda: self.tracking.set_state(conn, name, APPLIED),
-            )
-        self._emit(Progress("done", name, "down", time.perf_counter() - started))
+        remove = partial(self.tracking.remove, conn, record.name)
+        self._run(
+            conn, impl, migration, "down",
+            atomic_record=remove,
+            mark=partial(self.tracking.set_state, conn, record.name, RUNNING),
+            finish=remove,
+            unmark=partial(self.tracking.set_state, conn, record.name, APPLIED),
+        )  # fmt: skip
 
-    def _atomic(
+    def _run(
         self,
         conn: Connection,
         impl: DialectImpl,
-        step: Callable[[Any], None],
-        name: str,
-        direction: str,
+        migration: Migration,
+        direction: Literal["up", "down"],
         *,
-        record: Callable[[], None],
+        atomic_record: Callable[[], None],
+        mark: Callable[[], None],
+        finish: Callable[[], None],
+        unmark: Callable[[], None],
     ) -> None:
-        """The step and its tracking change commit together, or neither does."""
+        """Run one step and record it, atomically where the database and migration allow.
+
+        Otherwise (DDL that commits on its own, or a migration that opted out of
+        transactions) the row says 'running' (``mark``) until the step ends: on success
+        ``finish`` records it; on failure before anything committed, ``unmark`` puts the row
+        back, and after that the row stays 'failed' and blocks runs until repaired.
+        """
+        name, step = migration.name, getattr(migration, direction)
+        self._emit(Progress("start", name, direction))
+        started = time.perf_counter()
         try:
-            transaction = impl.begin(conn)
-            with transaction:
-                _run_step(conn, impl, step)
-                record()
+            if impl.transactional_ddl and migration.transactional:
+                with impl.begin(conn):
+                    _run_step(conn, impl.join_transaction_mode, step)
+                    atomic_record()
+            else:
+                with conn.begin():
+                    mark()
+                self._run_marked(conn, impl, migration, step, finish, unmark)
+        except _HalfDone as half_done:
+            raise MigrationFailed(name, direction, half_done.error, recorded_failed=True) from (
+                half_done.error
+            )
         except Exception as error:
             raise MigrationFailed(name, direction, error, recorded_failed=False) from error
+        self._emit(Progress("done", name, direction, time.perf_counter() - started))
 
-    def _marked(
+    def _run_marked(
         self,
         conn: Connection,
         impl: DialectImpl,
+        migration: Migration,
         step: Callable[[Any], None],
-        name: str,
-        direction: str,
-        *,
-        record: Callable[[], None],
-        undo_record: Callable[[], None],
+        finish: Callable[[], None],
+        unmark: Callable[[], None],
     ) -> None:
-        """For databases where DDL commits on its own: the row says 'running' until the end.
-
-        A failure before anything committed implicitly rolls back whole, and the row is put
-        back; after that, the row stays as 'failed' and blocks further runs until repaired.
-        """
-        watch = impl.ddl_watch(conn)
+        if migration.transactional:
+            mode: JoinMode = impl.join_transaction_mode
+            statements_commit: AbstractContextManager[None] = nullcontext()
+            watch = StatementWatch(conn, impl.commits_on_its_own)
+        else:
+            mode, statements_commit = "rollback_only", impl.autocommit(conn)
+            watch = StatementWatch(conn, lambda statement: True)
         try:
-            with watch, conn.begin():
-                _run_step(conn, impl, step)
-                record()
+            with statements_commit, watch, conn.begin():
+                _run_step(conn, mode, step)
+                finish()
         except Exception as error:
-            half_done = watch.committed_implicitly
             with conn.begin():
-                if half_done:
-                    self.tracking.set_state(conn, name, FAILED)
+                if watch.committed:
+                    self.tracking.set_state(conn, migration.name, FAILED)
                 else:
-                    undo_record()
-            raise MigrationFailed(name, direction, error, recorded_failed=half_done) from error
+                    unmark()
+            if watch.committed:
+                raise _HalfDone(error) from error
+            raise
 
     def _emit(self, progress: Progress) -> None:
         if self.progress is not None:
             self.progress(progress)
 
 
-def _run_step(conn: Connection, impl: DialectImpl, step: Callable[[Any], None]) -> None:
+class _HalfDone(Exception):
+    """A step failed after part of it committed; its record was left as failed."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def _run_step(conn: Connection, join_mode: JoinMode, step: Callable[[Any], None]) -> None:
     # sqlmodel (and pydantic with it) is imported only once a migration actually runs.
     from sqlmodel import Session
 
-    session = Session(bind=conn, join_transaction_mode=impl.join_transaction_mode)
+    session = Session(bind=conn, join_transaction_mode=join_mode)
     try:
         step(session)
         session.commit()  # what the migration left pending belongs to it

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Literal
+from typing import Any, Literal
 
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, RootTransaction
+
+JoinMode = Literal["create_savepoint", "rollback_only"]
 
 
 class DialectImpl:
@@ -20,7 +23,7 @@ class DialectImpl:
 
     #: How a migration's session joins the runner's transaction. With ``create_savepoint`` the
     #: migration's own ``session.commit()`` only releases a savepoint.
-    join_transaction_mode: Literal["create_savepoint", "rollback_only"] = "create_savepoint"
+    join_transaction_mode: JoinMode = "create_savepoint"
 
     @contextmanager
     def prepared(self, conn: Connection) -> Iterator[None]:
@@ -32,23 +35,44 @@ class DialectImpl:
         return conn.begin()
 
     @contextmanager
+    def autocommit(self, conn: Connection) -> Iterator[None]:
+        """Every statement commits on its own, for a migration that opted out of transactions."""
+        # At the driver level: the run's connection is detached from the pool, and
+        # Connection.execution_options() needs a pool record to reset the level on return.
+        dbapi_connection = conn.connection.dbapi_connection
+        conn.dialect.set_isolation_level(dbapi_connection, "AUTOCOMMIT")
+        try:
+            yield
+        finally:
+            if not (conn.closed or conn.invalidated):
+                conn.dialect.reset_isolation_level(dbapi_connection)
+
+    @contextmanager
     def locked(self, conn: Connection, table: str, timeout: float) -> Iterator[None]:
         """Hold the migration lock for ``table`` on this database, waiting up to ``timeout``."""
         # An unknown database gets no cross-process lock; say so rather than pretend.
         yield
 
-    def ddl_watch(self, conn: Connection) -> DDLWatch:
-        """Tells afterwards whether statements that commit on their own were run."""
-        return DDLWatch()
+    def commits_on_its_own(self, statement: str) -> bool:
+        """Whether ``statement`` commits whatever the transaction around it does."""
+        return False
 
 
-class DDLWatch:
-    """Where DDL is transactional nothing commits behind the runner's back."""
+class StatementWatch:
+    """Notes whether a statement that commits on its own ran while the watch was entered."""
 
-    committed_implicitly = False
+    def __init__(self, conn: Connection, commits_on_its_own: Callable[[str], bool]) -> None:
+        self._conn = conn
+        self._commits_on_its_own = commits_on_its_own
+        self.committed = False
 
-    def __enter__(self) -> DDLWatch:
+    def _before_execute(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not self.committed and self._commits_on_its_own(statement):
+            self.committed = True
+
+    def __enter__(self) -> StatementWatch:
+        event.listen(self._conn, "before_cursor_execute", self._before_execute)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        return None
+        event.remove(self._conn, "before_cursor_execute", self._before_execute)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..errors import MigrationError
 from ..lock import lock_name, lock_timeout_error
-from .base import DDLWatch, DialectImpl
+from .base import DialectImpl
 
 # Statements that neither commit implicitly nor end the transaction. Anything else (CREATE,
 # ALTER, DROP, RENAME, TRUNCATE, LOCK, ...) may commit what came before it.
@@ -69,30 +68,11 @@ class MySQLImpl(DialectImpl):
                 with conn.begin():
                     conn.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": name})
 
-    def ddl_watch(self, conn: Connection) -> DDLWatch:
-        return _ImplicitCommitWatch(conn)
+    def commits_on_its_own(self, statement: str) -> bool:
+        words = statement.lstrip(" \t\r\n(").split(None, 1)
+        return bool(words) and words[0].upper() not in _TRANSACTIONAL
 
     def _holder(self, conn: Connection, name: str) -> str | None:
         with conn.begin():
             holder = conn.execute(text("SELECT IS_USED_LOCK(:name)"), {"name": name}).scalar()
         return f"MySQL connection id {holder}" if holder else None
-
-
-class _ImplicitCommitWatch(DDLWatch):
-    """Notes whether any statement that commits implicitly ran while it was entered."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self.committed_implicitly = False
-
-    def _before_execute(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        words = statement.lstrip(" \t\r\n(").split(None, 1)
-        if words and words[0].upper() not in _TRANSACTIONAL:
-            self.committed_implicitly = True
-
-    def __enter__(self) -> DDLWatch:
-        event.listen(self._conn, "before_cursor_execute", self._before_execute)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        event.remove(self._conn, "before_cursor_execute", self._before_execute)

@@ -68,6 +68,11 @@ class SQLiteImpl(DialectImpl):
         return transaction
 
     @contextmanager
+    def autocommit(self, conn: Connection) -> Iterator[None]:
+        # prepared() already put the driver in autocommit; only begin() sends a BEGIN.
+        yield
+
+    @contextmanager
     def locked(self, conn: Connection, table: str, timeout: float) -> Iterator[None]:
         url = conn.engine.url
         if is_memory_database(url):
