@@ -140,19 +140,20 @@ class MigrationManager:
         with run_connection(self.engine) as conn, self._locked(conn):
             records = self.tracking.read(conn)
             removed = [r.name for r in records if r.state != APPLIED]
-            realigned = []
+            realigned: dict[str, str] = {}
             if realign_checksums and records:
                 files = {f.name: f for f in discover(self.migrations_dir)}
                 for record in records:
                     file = files.get(record.name)
-                    if record.state == APPLIED and file and record.checksum != file.checksum():
-                        realigned.append(record.name)
+                    checksum = file.checksum() if file and record.state == APPLIED else None
+                    if checksum is not None and checksum != record.checksum:
+                        realigned[record.name] = checksum
             with conn.begin():
                 for name in removed:
                     self.tracking.remove(conn, name)
-                for name in realigned:
-                    self.tracking.set_checksum(conn, name, files[name].checksum())
-            return {"removed": removed, "realigned": realigned}
+                for name, checksum in realigned.items():
+                    self.tracking.set_checksum(conn, name, checksum)
+            return {"removed": removed, "realigned": list(realigned)}
 
     # -- internals -----------------------------------------------------------------------
 
