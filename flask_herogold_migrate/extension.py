@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import click
 from flask import Flask, current_app, has_app_context
-from flask.cli import with_appcontext
+from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import create_engine, make_url
 from sqlalchemy.engine import Engine
 
@@ -61,7 +63,7 @@ class HerogoldMigrate:
         app.extensions[EXTENSION_KEY] = _AppState(self, db if db is not None else self.db)
         for command in _FLASK_COMMANDS:
             app.cli.add_command(command)
-        if app.config["HEROGOLD_MIGRATE_AUTO"]:
+        if app.config["HEROGOLD_MIGRATE_AUTO"] and not _loading_for_a_migrate_command():
             with app.app_context():
                 self.manager().run_migrations()
 
@@ -116,6 +118,25 @@ def _database_url(app: Flask) -> Any:
     return url
 
 
+def _loading_for_a_migrate_command() -> bool:
+    """Whether ``flask`` is building the app to run one of our own commands.
+
+    Auto-run is skipped then: ``migrate:status`` must not change anything, and
+    ``migrate:rollback`` must undo the last deployed batch, not one auto-run just applied.
+    """
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or not isinstance(ctx.find_root().command, FlaskGroup):
+        return False
+    # Flask builds the app while it resolves the command, after it consumed the arguments:
+    # parse the command line again with the flask group's own options to find the name.
+    root = ctx.find_root()
+    try:
+        _, arguments, _ = root.command.make_parser(root).parse_args(sys.argv[1:])
+    except Exception:  # an unforeseen command line: keep the documented behaviour
+        return False
+    return bool(arguments) and arguments[0] in _COMMAND_NAMES
+
+
 def _current_app_engine() -> Engine | None:
     if not has_app_context() or EXTENSION_KEY not in current_app.extensions:
         return None
@@ -129,3 +150,4 @@ def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationMan
 
 register_engine_resolver(_current_app_engine)
 _FLASK_COMMANDS = build_commands(_open_manager, decorate=with_appcontext)
+_COMMAND_NAMES = frozenset(command.name for command in _FLASK_COMMANDS)

@@ -194,3 +194,49 @@ def test_startup_check_with_nothing_pending_runs_one_query(
     assert len(statements) == 1, statements
     assert statements[0].lstrip().upper().startswith("SELECT")
     assert "migrations" in statements[0]
+
+
+APP_MODULE = """
+import os
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from flask_herogold_migrate import HerogoldMigrate
+
+db = SQLAlchemy()
+
+
+def create_app():
+    app = Flask(__name__)
+    app.config.update(SQLALCHEMY_DATABASE_URI=os.environ["DATABASE_URL"],
+                      HEROGOLD_MIGRATE_AUTO=True)
+    db.init_app(app)
+    HerogoldMigrate(app, db)
+    return app
+"""
+
+
+def test_auto_run_leaves_the_migrate_commands_alone(tmp_path, database, create_table_migration):
+    """``flask migrate:status`` with auto-run on reports, it does not migrate first."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "autoapp.py").write_text(APP_MODULE)
+    create_table_migration("20260301_one", "one")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "HEROGOLD_"))}
+    env["DATABASE_URL"] = database.url
+    flask = [sys.executable, "-m", "flask", "--app", "autoapp"]
+
+    def run(*args):
+        return subprocess.run(
+            [*flask, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        )
+
+    status = run("migrate:status", "--json")
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["migrations"][0]["state"] == "pending"
+    assert "one" not in database.table_names()
+
+    other = run("routes")  # any other command builds the app, and auto-run applies
+    assert other.returncode == 0, other.stderr
+    assert "one" in database.table_names()
