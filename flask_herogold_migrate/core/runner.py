@@ -225,7 +225,7 @@ class MigrationManager:
             conn, impl, migration, "up",
             atomic_record=partial(add, APPLIED),
             mark=partial(add, RUNNING),
-            finish=partial(self.tracking.set_state, conn, name, APPLIED),
+            finish=partial(self.tracking.set_state, conn, name, APPLIED, now=True),
             unmark=partial(self.tracking.remove, conn, name),
         )  # fmt: skip
 

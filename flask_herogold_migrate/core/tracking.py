@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     column,
     delete,
     insert,
@@ -73,6 +74,10 @@ class TrackingTable:
             column("checksum", String),
             column("state", String),
         )
+        # Built once: the runner writes a row per migration, and a statement whose parameters
+        # come separately is compiled once and then found in SQLAlchemy's cache.
+        self._insert = insert(self._light)
+        self._delete = delete(self._light).where(self._light.c.name == bindparam("row_name"))
 
     def read(self, conn: Connection) -> list[Record]:
         """Every row, in run order; an empty list when the table does not exist yet."""
@@ -106,25 +111,25 @@ class TrackingTable:
                     )
 
     def add(self, conn: Connection, name: str, batch: int, checksum: str, state: str) -> None:
-        conn.execute(
-            insert(self._light).values(
-                name=name, batch=batch, applied_at=_now(), checksum=checksum, state=state
-            )
-        )
+        row = {"name": name, "batch": batch, "applied_at": _now(), "checksum": checksum}
+        conn.execute(self._insert, {**row, "state": state})
 
-    def set_state(self, conn: Connection, name: str, state: str) -> None:
+    def set_state(self, conn: Connection, name: str, state: str, *, now: bool = False) -> None:
+        """Change a row's state; ``now`` also stamps ``applied_at`` (a step just finished)."""
         values: dict[str, object] = {"state": state}
-        if state == APPLIED:
+        if now:
             values["applied_at"] = _now()
-        conn.execute(update(self._light).where(self._light.c.name == name).values(**values))
+        self._update_row(conn, name, values)
 
     def set_checksum(self, conn: Connection, name: str, checksum: str) -> None:
-        conn.execute(
-            update(self._light).where(self._light.c.name == name).values(checksum=checksum)
-        )
+        self._update_row(conn, name, {"checksum": checksum})
 
     def remove(self, conn: Connection, name: str) -> None:
-        conn.execute(delete(self._light).where(self._light.c.name == name))
+        conn.execute(self._delete, {"row_name": name})
+
+    def _update_row(self, conn: Connection, name: str, values: dict[str, object]) -> None:
+        statement = update(self._light).where(self._light.c.name == bindparam("row_name"))
+        conn.execute(statement.values(**values), {"row_name": name})
 
     def _read_what_exists(self, conn: Connection) -> list:
         with conn.begin():
