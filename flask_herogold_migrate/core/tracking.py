@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -131,12 +132,12 @@ class TrackingTable:
         statement = update(self._light).where(self._light.c.name == bindparam("row_name"))
         conn.execute(statement.values(**values), {"row_name": name})
 
-    def _read_what_exists(self, conn: Connection) -> list:
+    def _read_what_exists(self, conn: Connection) -> list[Any]:
         with conn.begin():
             existing = self._columns(conn)
             if existing is None:
                 return []
-            present = [self._light.c[name] for name in _IDENTITY_COLUMNS]
+            present: list[Any] = [self._light.c[name] for name in _IDENTITY_COLUMNS]
             present += [
                 self._light.c[name].label(name) if name in existing else _literal(name)
                 for name in _DEFAULTS
@@ -173,7 +174,7 @@ class TrackingTable:
         )
 
 
-def _literal(name: str):
+def _literal(name: str) -> Any:
     value = _DEFAULTS[name]
     return (literal(value) if value is not None else null()).label(name)
 

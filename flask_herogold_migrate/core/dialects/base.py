@@ -39,7 +39,7 @@ class DialectImpl:
         """Every statement commits on its own, for a migration that opted out of transactions."""
         # At the driver level: the run's connection is detached from the pool, and
         # Connection.execution_options() needs a pool record to reset the level on return.
-        dbapi_connection = conn.connection.dbapi_connection
+        dbapi_connection = driver_connection(conn)
         conn.dialect.set_isolation_level(dbapi_connection, "AUTOCOMMIT")
         try:
             yield
@@ -56,6 +56,13 @@ class DialectImpl:
     def commits_on_its_own(self, statement: str) -> bool:
         """Whether ``statement`` commits whatever the transaction around it does."""
         return False
+
+
+def driver_connection(conn: Connection) -> Any:
+    """The DB-API connection under ``conn`` (the run's connection always has one)."""
+    dbapi_connection = conn.connection.dbapi_connection
+    assert dbapi_connection is not None, "the run's connection was closed"
+    return dbapi_connection
 
 
 class StatementWatch:

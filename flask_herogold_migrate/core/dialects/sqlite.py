@@ -17,6 +17,7 @@ database file. An in-memory database only exists inside one process, so a thread
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from sqlalchemy.engine import Connection, RootTransaction
 from sqlalchemy.engine.url import URL
 
 from ..lock import lock_timeout_error
-from .base import DialectImpl
+from .base import DialectImpl, driver_connection
 
 _POLL_SECONDS = 0.05
 _memory_lock = threading.Lock()
@@ -51,7 +52,7 @@ class SQLiteImpl(DialectImpl):
 
     @contextmanager
     def prepared(self, conn: Connection) -> Iterator[None]:
-        dbapi_connection = conn.connection.dbapi_connection
+        dbapi_connection = driver_connection(conn)
         saved = dbapi_connection.isolation_level
         if conn.in_transaction():
             conn.commit()
@@ -100,20 +101,7 @@ def _wait_for_file_lock(handle: IO[bytes], timeout: float, path: str) -> None:
         time.sleep(_POLL_SECONDS)
 
 
-try:
-    import fcntl
-
-    def _try_lock(handle: IO[bytes]) -> bool:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-    def _unlock(handle: IO[bytes]) -> None:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-except ImportError:  # Windows
+if sys.platform == "win32":
     import msvcrt
 
     def _try_lock(handle: IO[bytes]) -> bool:
@@ -127,3 +115,16 @@ except ImportError:  # Windows
     def _unlock(handle: IO[bytes]) -> None:
         handle.seek(0)
         msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(handle: IO[bytes]) -> bool:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(handle: IO[bytes]) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
