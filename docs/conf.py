@@ -1,0 +1,34 @@
+"""Sphinx configuration of the flask-herogold-migrate documentation."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE / "_ext"))
+sys.path.insert(0, str(HERE.parent))  # the package, and example_app for literalinclude paths
+
+import flask_herogold_migrate  # noqa: E402
+
+project = "flask-herogold-migrate"
+author = "flask-herogold-migrate developers"
+copyright = "flask-herogold-migrate developers"
+release = flask_herogold_migrate.__version__
+version = ".".join(release.split(".")[:2])
+
+extensions = ["sphinx.ext.autodoc", "clickref"]
+exclude_patterns = ["_build"]
+default_role = "code"
+highlight_language = "python"
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_default_options = {"members": True}
+
+html_theme = "alabaster"
+html_title = f"flask-herogold-migrate {release}"
+html_theme_options = {
+    "description": "Laravel-style database migrations for Flask",
+    "fixed_sidebar": True,
+}
