@@ -1,36 +1,45 @@
-"""Finding migration files on disk: names only, no import, so it stays cheap for thousands."""
+"""Finding migration files on disk: names only, no import, so it stays cheap for thousands.
+
+The startup check runs in every worker at every start, so the cheapest question is kept
+separate: :func:`list_stems` is one ``listdir``, and only names the database does not know
+yet are parsed (see ``MigrationManager.run_migrations``).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import MigrationsDirectoryNotFound, UnknownTarget
 from .naming import MigrationName, parse_stem
 
 
-@dataclass(frozen=True)
 class MigrationFile:
-    """A migration file found on disk."""
+    """A migration file found on disk: its name (the stem), where it is, and its order."""
 
-    name: str
-    path: Path
-    parsed: MigrationName
+    __slots__ = ("directory", "name", "parsed")
+
+    def __init__(self, directory: Path, parsed: MigrationName) -> None:
+        self.directory = directory
+        self.name = parsed.stem
+        self.parsed = parsed
+
+    @property
+    def path(self) -> Path:
+        return self.directory / f"{self.name}.py"
 
     def checksum(self) -> str:
         return file_checksum(self.path)
 
+    def __repr__(self) -> str:
+        return f"MigrationFile({self.name!r})"
 
-def discover(directory: Path) -> list[MigrationFile]:
-    """Every migration file in ``directory``, in run order.
 
-    Files whose names do not follow ``YYYYMMDD[_NN]_description.py`` (helpers, ``__init__.py``)
-    are not migrations and are left alone.
-    """
+def list_stems(directory: Path) -> list[str]:
+    """The stems of the ``.py`` files in ``directory``, unparsed and unordered."""
     try:
-        entries = os.scandir(directory)
+        names = os.listdir(directory)
     except FileNotFoundError:
         raise MigrationsDirectoryNotFound(
             f"The migrations directory {directory} does not exist. "
@@ -38,15 +47,18 @@ def discover(directory: Path) -> list[MigrationFile]:
         ) from None
     except NotADirectoryError:
         raise MigrationsDirectoryNotFound(f"{directory} is not a directory.") from None
-    found = []
-    with entries:
-        for entry in entries:
-            stem, ext = os.path.splitext(entry.name)
-            if ext != ".py":
-                continue
-            parsed = parse_stem(stem)
-            if parsed is not None:
-                found.append(MigrationFile(stem, Path(entry.path), parsed))
+    return [name[:-3] for name in names if name.endswith(".py")]
+
+
+def discover(directory: Path, stems: list[str] | None = None) -> list[MigrationFile]:
+    """Every migration file in ``directory`` (or among ``stems`` already listed), in run order.
+
+    Files whose names do not follow ``YYYYMMDD[_NN]_description.py`` (helpers, ``__init__.py``)
+    are not migrations and are left alone.
+    """
+    if stems is None:
+        stems = list_stems(directory)
+    found = [MigrationFile(directory, parsed) for parsed in map(parse_stem, stems) if parsed]
     found.sort(key=lambda f: f.parsed.sort_key)
     return found
 

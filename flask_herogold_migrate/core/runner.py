@@ -17,12 +17,12 @@ from .connection import resolve_engine, run_connection
 from .create import create_migration
 from .dialects import DialectImpl, dialect_for
 from .dialects.base import JoinMode, StatementWatch
-from .discovery import MigrationFile, discover, find_target
+from .discovery import MigrationFile, discover, find_target, list_stems
 from .errors import FailedMigrationRecorded, MigrationFailed
 from .loader import load_migration
 from .lock import DEFAULT_LOCK_TIMEOUT
 from .migration import Migration
-from .naming import sort_key
+from .naming import parse_stem, sort_key
 from .tracking import APPLIED, FAILED, RUNNING, Record, TrackingTable
 
 PENDING = "pending"
@@ -81,15 +81,15 @@ class MigrationManager:
         Returns the names applied. When nothing is pending this costs a directory scan and
         one query: no migration file is imported and no lock is taken.
         """
-        files = discover(self.migrations_dir)
-        last = find_target(files, target).parsed.sort_key if target else None
+        stems = list_stems(self.migrations_dir)
+        last = find_target(discover(self.migrations_dir, stems), target) if target else None
         with run_connection(self.engine) as conn:
-            if not self._work_left(self.tracking.read(conn), files, last):
+            if not _work_left(self.tracking.read_states(conn), stems, last):
                 return []
             with self._locked(conn) as impl:
                 self.tracking.ensure(conn)
                 records = self._records_ready_to_change(conn)
-                todo = _pending(files, records, last)
+                todo = _pending(discover(self.migrations_dir, stems), records, last)
                 # Every file is loaded and checked before the first one runs.
                 loaded = [(file, load_migration(file)) for file in todo]
                 batch = max((r.batch for r in records), default=0) + 1
@@ -159,7 +159,7 @@ class MigrationManager:
 
     def _undo(self, choose_batches: Callable[[list[int]], list[int]]) -> list[str]:
         with run_connection(self.engine) as conn:
-            if not self.tracking.read(conn):
+            if not self.tracking.read_states(conn):
                 return []
             with self._locked(conn) as impl:
                 records = self._records_ready_to_change(conn)
@@ -180,11 +180,6 @@ class MigrationManager:
                             self.tracking.remove(conn, record.name)
                 return [r.name for r in victims]
 
-    def _work_left(self, records: list[Record], files: list[MigrationFile], last: Any) -> bool:
-        if any(r.state != APPLIED for r in records):
-            return True  # go on to the locked path, which reports it
-        return bool(_pending(files, records, last))
-
     @contextmanager
     def _locked(self, conn: Connection) -> Iterator[DialectImpl]:
         impl = dialect_for(conn)
@@ -194,7 +189,7 @@ class MigrationManager:
     def _records_ready_to_change(self, conn: Connection) -> list[Record]:
         """Read the table again under the lock; refuse to go on past a failed migration."""
         records = self.tracking.read(conn)
-        stuck = [r for r in records if r.state != APPLIED]
+        stuck = sorted((r for r in records if r.state != APPLIED), key=lambda r: sort_key(r.name))
         if not stuck:
             return records
         # We hold the lock, so a 'running' row belongs to a process that died mid-migration.
@@ -334,9 +329,27 @@ def _run_step(conn: Connection, join_mode: JoinMode, step: Callable[[Any], None]
         session.close()
 
 
-def _pending(files: list[MigrationFile], records: list[Record], last: Any) -> list[MigrationFile]:
+def _work_left(states: dict[str, str], stems: list[str], last: MigrationFile | None) -> bool:
+    """The startup check: a set difference; only names the database lacks are parsed."""
+    if any(state != APPLIED for state in states.values()):
+        return True  # go on to the locked path, which reports it
+    for stem in stems:
+        if stem not in states:
+            parsed = parse_stem(stem)
+            if parsed and (last is None or parsed.sort_key <= last.parsed.sort_key):
+                return True
+    return False
+
+
+def _pending(
+    files: list[MigrationFile], records: list[Record], last: MigrationFile | None
+) -> list[MigrationFile]:
     done = {r.name for r in records}
-    return [f for f in files if f.name not in done and (last is None or f.parsed.sort_key <= last)]
+    return [
+        f
+        for f in files
+        if f.name not in done and (last is None or f.parsed.sort_key <= last.parsed.sort_key)
+    ]
 
 
 def _entry(

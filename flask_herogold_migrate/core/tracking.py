@@ -34,7 +34,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateColumn
 
 from .errors import TrackingTableError
-from .naming import sort_key
 
 APPLIED = "applied"
 #: A migration in progress on a database without transactional DDL (written before ``up()``),
@@ -81,19 +80,26 @@ class TrackingTable:
         self._delete = delete(self._light).where(self._light.c.name == bindparam("row_name"))
 
     def read(self, conn: Connection) -> list[Record]:
-        """Every row, in run order; an empty list when the table does not exist yet."""
+        """Every row, unordered; an empty list when the table does not exist yet."""
         try:
             with conn.begin():
                 rows = conn.execute(select(self._light)).all()
         except DBAPIError:
             # Slow path, taken only when the one query failed: say why.
             rows = self._read_what_exists(conn)
-        records = [
+        return [
             Record(r.name, r.batch, _as_utc(r.applied_at), r.checksum, r.state or APPLIED)
             for r in rows
         ]
-        records.sort(key=lambda r: sort_key(r.name))
-        return records
+
+    def read_states(self, conn: Connection) -> dict[str, str]:
+        """Name to state of every row: the one lean query of the startup check."""
+        try:
+            with conn.begin():
+                rows = conn.execute(select(self._light.c.name, self._light.c.state)).all()
+        except DBAPIError:
+            return {r.name: r.state for r in self.read(conn)}
+        return {name: state or APPLIED for name, state in rows}
 
     def ensure(self, conn: Connection) -> None:
         """Create the table, or add the columns a table from an older version lacks."""
