@@ -94,9 +94,12 @@ class TrackingTable:
 
     def read_states(self, conn: Connection) -> dict[str, str]:
         """Name to state of every row: the one lean query of the startup check."""
+        # Plain SQL: every worker builds a new engine at startup, and a new engine has an
+        # empty statement cache, so a Core select would be compiled anew each time.
+        quoted = conn.dialect.identifier_preparer.quote(self.name)
         try:
             with conn.begin():
-                rows = conn.execute(select(self._light.c.name, self._light.c.state)).all()
+                rows = conn.exec_driver_sql(f"SELECT name, state FROM {quoted}").all()
         except DBAPIError:
             return {r.name: r.state for r in self.read(conn)}
         return {name: state or APPLIED for name, state in rows}
