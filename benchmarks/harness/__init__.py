@@ -1,0 +1,1 @@
+"""The pieces of ``benchmarks/run.py``: projects, databases, timings, measurements, report."""

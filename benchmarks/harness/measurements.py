@@ -1,0 +1,203 @@
+"""The measurements: each runs the contenders alternately, one run each, on fresh databases.
+
+One repetition of a case (a database kind and an N) goes: apply on three empty databases
+(us, Flask-Migrate, the raw floor), then on those now fully migrated databases the no-op run,
+status, the in-process startup check, and finally the roll back of everything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, inspect
+
+from .databases import Databases
+from .projects import Project
+from .results import FLASK_MIGRATE, FLOOR, HEROGOLD, Results
+
+HARNESS = Path(__file__).resolve().parent
+IMPORT_FLOOR = ["-c", "import flask, flask_sqlalchemy"]
+
+
+class CommandFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class Case:
+    """One database kind and one N, with the two generated projects."""
+
+    databases: Databases
+    herogold: Project
+    flask_migrate: Project
+    results: Results
+    startup_iterations: int = 30
+    verbose: bool = False
+
+    @property
+    def n(self) -> int:
+        return self.herogold.n
+
+    @property
+    def kind(self) -> str:
+        return self.databases.kind
+
+    def record(self, measurement: str, contender: str, seconds: float) -> None:
+        self.results.add(self.kind, self.n, measurement, contender, seconds)
+        if self.verbose:
+            print(f"    {measurement:<15} {contender:<14} {seconds * 1000:10.1f} ms", flush=True)
+
+
+def _env(url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "HEROGOLD_"))}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # a deployed app has its __pycache__
+    env["BENCH_DATABASE_URL"] = url
+    return env
+
+
+def run_process(args: list[str], cwd: Path, url: str) -> tuple[float, str]:
+    """Wall time of one whole ``python ...`` process, and its output."""
+    argv = [sys.executable, *args]
+    env = _env(url)
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise CommandFailed(
+            f"{' '.join(argv)} (in {cwd}) exited with {done.returncode}:\n{done.stderr[-3000:]}"
+        )
+    return elapsed, done.stdout
+
+
+def flask(*command: str) -> list[str]:
+    return ["-m", "flask", "--app", "app", *command]
+
+
+def floor(direction: str, n: int) -> list[str]:
+    return [str(HARNESS / "floor.py"), direction, str(n)]
+
+
+def count_tables(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return sum(1 for name in inspect(conn).get_table_names() if name.startswith("t_"))
+    finally:
+        engine.dispose()
+
+
+def _expect_tables(url: str, expected: int, who: str) -> None:
+    found = count_tables(url)
+    if found != expected:
+        raise CommandFailed(f"{who}: expected {expected} tables t_i, found {found}")
+
+
+def measure_apply(case: Case, urls: dict[str, str], check: bool) -> None:
+    """1. Apply all N migrations on an empty database."""
+    runs: dict[str, tuple[list[str], Path]] = {
+        HEROGOLD: (flask("migrate"), case.herogold.root),
+        FLASK_MIGRATE: (flask("db", "upgrade"), case.flask_migrate.root),
+        FLOOR: (floor("up", case.n), case.herogold.root),
+    }
+    for contender, (args, cwd) in runs.items():
+        seconds, _ = run_process(args, cwd, urls[contender])
+        case.record("apply", contender, seconds)
+        if check:
+            _expect_tables(urls[contender], case.n, f"apply by {contender}")
+
+
+def measure_noop(case: Case, urls: dict[str, str]) -> None:
+    """2. The whole no-op process when everything is applied, and the bare-import floor."""
+    seconds, out = run_process(flask("migrate"), case.herogold.root, urls[HEROGOLD])
+    if "Nothing to migrate" not in out:
+        raise CommandFailed(f"flask migrate was not a no-op: {out[:300]}")
+    case.record("noop", HEROGOLD, seconds)
+    seconds, _ = run_process(flask("db", "upgrade"), case.flask_migrate.root, urls[FLASK_MIGRATE])
+    case.record("noop", FLASK_MIGRATE, seconds)
+    seconds, _ = run_process(IMPORT_FLOOR, case.herogold.root, urls[HEROGOLD])
+    case.record("noop", FLOOR, seconds)
+
+
+def measure_status(case: Case, urls: dict[str, str]) -> None:
+    """4. ``migrate:status`` against ``flask db current`` and ``flask db history``."""
+    seconds, out = run_process(flask("migrate:status"), case.herogold.root, urls[HEROGOLD])
+    if out.count(" applied ") != case.n:
+        raise CommandFailed(f"migrate:status does not list {case.n} applied migrations")
+    case.record("status", HEROGOLD, seconds)
+    peer_root, peer_url = case.flask_migrate.root, urls[FLASK_MIGRATE]
+    seconds, _ = run_process(flask("db", "current"), peer_root, peer_url)
+    case.record("status_current", FLASK_MIGRATE, seconds)
+    seconds, _ = run_process(flask("db", "history"), peer_root, peer_url)
+    case.record("status_history", FLASK_MIGRATE, seconds)
+
+
+def _probe(project: Project, url: str, iterations: int, warmup: int) -> dict[str, list[float]]:
+    args = [
+        str(HARNESS / "startup_probe.py"),
+        project.tool,
+        f"--iterations={iterations}",
+        f"--warmup={warmup}",
+        f"--migrations-dir={project.migrations_dir}",
+    ]
+    _, out = run_process(args, project.root, url)
+    timings: dict[str, list[float]] = json.loads(out)
+    return timings
+
+
+def measure_startup(case: Case, urls: dict[str, str]) -> None:
+    """3. The check inside ``create_app()``, in process, over the same factory without it."""
+    from statistics import median
+
+    ours = _probe(case.herogold, urls[HEROGOLD], case.startup_iterations, warmup=3)
+    case.record("startup", HEROGOLD, median(ours["with"]) - median(ours["without"]))
+    case.record("startup", FLOOR, median(ours["without"]))
+    case.record("startup_listdir", HEROGOLD, median(ours["listdir"]))
+    # Alembic loads every revision file at each upgrade(): a few calls are enough.
+    peer = _probe(case.flask_migrate, urls[FLASK_MIGRATE], iterations=3, warmup=1)
+    case.record("startup", FLASK_MIGRATE, median(peer["with"]) - median(peer["without"]))
+
+
+def measure_reset(case: Case, urls: dict[str, str], check: bool) -> None:
+    """5. Roll everything back."""
+    runs: dict[str, tuple[list[str], Path]] = {
+        HEROGOLD: (flask("migrate:reset", "--force"), case.herogold.root),
+        FLASK_MIGRATE: (flask("db", "downgrade", "base"), case.flask_migrate.root),
+        FLOOR: (floor("down", case.n), case.herogold.root),
+    }
+    for contender, (args, cwd) in runs.items():
+        seconds, _ = run_process(args, cwd, urls[contender])
+        case.record("reset", contender, seconds)
+        if check:
+            _expect_tables(urls[contender], 0, f"reset by {contender}")
+
+
+def run_case(case: Case, repeat: int, progress: Callable[[str], None] = print) -> None:
+    """Every measurement ``repeat`` times; the contenders alternate within each measurement."""
+    for rep in range(repeat):
+        progress(f"  {case.kind}, N = {case.n:,}: repetition {rep + 1}/{repeat}")
+        urls = {c: case.databases.create(c) for c in (HEROGOLD, FLASK_MIGRATE, FLOOR)}
+        try:
+            check = rep == 0  # check the work once per case; it is not timed anyway
+            measure_apply(case, urls, check)
+            measure_noop(case, urls)
+            measure_status(case, urls)
+            measure_startup(case, urls)
+            measure_reset(case, urls, check)
+        finally:
+            for url in urls.values():
+                case.databases.drop(url)
+
+
+def warm_up(case: Case) -> None:
+    """One untimed no-op of each tool, so file caches are as warm for the first run as later."""
+    with case.databases.fresh("warmup") as url:
+        run_process(flask("migrate:status"), case.herogold.root, url)
+        run_process(flask("db", "history"), case.flask_migrate.root, url)
+        run_process(IMPORT_FLOOR, case.herogold.root, url)

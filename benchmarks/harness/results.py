@@ -1,0 +1,222 @@
+"""Samples, medians and spreads, the pairwise ratios, and the targets of issue 5."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+HEROGOLD = "herogold"
+FLASK_MIGRATE = "flask_migrate"
+FLOOR = "floor"
+
+
+@dataclass(frozen=True)
+class Series:
+    """One figure over the repetitions, in run order (so two series pair up run by run)."""
+
+    values: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    @property
+    def low(self) -> float:
+        return min(self.values)
+
+    @property
+    def high(self) -> float:
+        return max(self.values)
+
+    def pairwise(self, other: Series, op: Callable[[float, float], float]) -> Series:
+        return Series(tuple(op(a, b) for a, b in zip(self.values, other.values, strict=True)))
+
+    def __truediv__(self, other: Series) -> Series:
+        return self.pairwise(other, lambda a, b: a / b if b else float("inf"))
+
+    def __sub__(self, other: Series) -> Series:
+        return self.pairwise(other, lambda a, b: a - b)
+
+    def __add__(self, other: Series) -> Series:
+        return self.pairwise(other, lambda a, b: a + b)
+
+
+@dataclass
+class Results:
+    """Every sample, by (database, N, measurement, contender)."""
+
+    samples: dict[tuple[str, int, str, str], list[float]] = field(default_factory=dict)
+
+    def add(self, database: str, n: int, measurement: str, contender: str, value: float) -> None:
+        self.samples.setdefault((database, n, measurement, contender), []).append(value)
+
+    def series(self, database: str, n: int, measurement: str, contender: str) -> Series | None:
+        values = self.samples.get((database, n, measurement, contender))
+        return Series(tuple(values)) if values else None
+
+    def cases(self) -> list[tuple[str, int]]:
+        return sorted(
+            {(db, n) for db, n, _, _ in self.samples}, key=lambda c: (c[0] != "sqlite", c)
+        )
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: our figure, the peer's, the floor's, and the ratios."""
+
+    database: str
+    n: int
+    label: str
+    ours: Series | None
+    peer: Series | None
+    floor: Series | None
+    ratio_peer: Series | None
+    ratio_floor: Series | None
+
+
+def _ratio(a: Series | None, b: Series | None) -> Series | None:
+    return a / b if a is not None and b is not None else None
+
+
+def _minus(a: Series | None, b: Series | None) -> Series | None:
+    return a - b if a is not None and b is not None else None
+
+
+def _plus(a: Series | None, b: Series | None) -> Series | None:
+    return a + b if a is not None and b is not None else None
+
+
+def rows(results: Results) -> list[Row]:
+    """The table: per case, the five measurements and the two figures above the floor."""
+    table = []
+    for database, n in results.cases():
+
+        def get(measurement: str, contender: str, db: str = database, n: int = n) -> Series | None:
+            return results.series(db, n, measurement, contender)
+
+        def three(measurement: str) -> tuple[Series | None, Series | None, Series | None]:
+            return (
+                get(measurement, HEROGOLD),
+                get(measurement, FLASK_MIGRATE),
+                get(measurement, FLOOR),
+            )
+
+        imports = get("noop", FLOOR)
+        current = get("status_current", FLASK_MIGRATE)
+        history = get("status_history", FLASK_MIGRATE)
+        startup = three("startup")
+        lines: list[tuple[str, Series | None, Series | None, Series | None]] = [
+            ("1. apply all N", *three("apply")),
+            ("2. no-op run, whole process", *three("noop")),
+            (
+                "2b. no-op run above the import floor",
+                _minus(get("noop", HEROGOLD), imports),
+                _minus(get("noop", FLASK_MIGRATE), imports),
+                None,
+            ),
+            ("3. startup check in create_app(), in process (floor: create_app() alone)",
+             startup[0], startup[1], None),
+            ("4. status (peer: db current + db history)",
+             get("status", HEROGOLD), _plus(current, history), imports),
+            (
+                "4b. status above the import floor (peer: db current)",
+                _minus(get("status", HEROGOLD), imports),
+                _minus(current, imports),
+                None,
+            ),
+            ("5. roll back all", *three("reset")),
+        ]  # fmt: skip
+        for label, ours, peer, floor in lines:
+            if ours is None and peer is None:
+                continue
+            shown_floor = startup[2] if label.startswith("3.") else floor
+            table.append(
+                Row(database, n, label, ours, peer, shown_floor, _ratio(ours, peer),
+                    _ratio(ours, floor))
+            )  # fmt: skip
+    return table
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    verdict: str  # "pass", "FAIL" or "not measured"
+    detail: str
+
+
+def targets(results: Results) -> list[Target]:
+    found: list[Target] = []
+    measured = results.cases()
+    databases = sorted({db for db, _ in measured}, key=lambda db: db != "sqlite")
+
+    def check(name: str, n: int, test: Callable[[str], tuple[bool, str] | None]) -> None:
+        for db in databases:
+            outcome = test(db) if (db, n) in measured else None
+            if outcome is None:
+                found.append(Target(f"{name} ({db})", "not measured", f"run with N = {n}"))
+            else:
+                ok, detail = outcome
+                found.append(Target(f"{name} ({db})", "pass" if ok else "FAIL", detail))
+
+    def startup(db: str) -> tuple[bool, str] | None:
+        ours = results.series(db, 1000, "startup", HEROGOLD)
+        if ours is None:
+            return None
+        return ours.median <= 0.010, f"{ours.median * 1000:.1f} ms over create_app() (<= 10 ms)"
+
+    def above_floor(measurement: str, peer_measurement: str) -> Callable[[str], object]:
+        def test(db: str) -> tuple[bool, str] | None:
+            ours = results.series(db, 1000, measurement, HEROGOLD)
+            peer = results.series(db, 1000, peer_measurement, FLASK_MIGRATE)
+            floor = results.series(db, 1000, "noop", FLOOR)
+            if ours is None or peer is None or floor is None:
+                return None
+            ratio = ((ours - floor) / (peer - floor)).median
+            return ratio <= 0.2, f"above the floor, us/peer = {ratio:.3f} (<= 0.2)"
+
+        return test
+
+    def noop_5000(db: str) -> tuple[bool, str] | None:
+        ours = results.series(db, 5000, "noop", HEROGOLD)
+        peer = results.series(db, 5000, "noop", FLASK_MIGRATE)
+        if ours is None or peer is None:
+            return None
+        speedup = (peer / ours).median
+        return speedup >= 3, f"Flask-Migrate / us = {speedup:.2f}x (>= 3x)"
+
+    def apply(db: str) -> tuple[bool, str] | None:
+        ours = results.series(db, 1000, "apply", HEROGOLD)
+        peer = results.series(db, 1000, "apply", FLASK_MIGRATE)
+        floor = results.series(db, 1000, "apply", FLOOR)
+        if ours is None or peer is None or floor is None:
+            return None
+        to_floor, to_peer = (ours / floor).median, (ours / peer).median
+        ok = to_floor <= 1.5 and to_peer < 1
+        return ok, f"us/floor = {to_floor:.2f} (<= 1.5), us/peer = {to_peer:.2f} (< 1)"
+
+    check("Startup check, N = 1,000, at most 10 ms", 1000, startup)
+    check("No-op `flask migrate`, N = 1,000, <= 1/5 of `flask db upgrade`", 1000,
+          above_floor("noop", "noop"))  # type: ignore[arg-type]  # fmt: skip
+    check("`migrate:status`, N = 1,000, <= 1/5 of `flask db current`", 1000,
+          above_floor("status", "status_current"))  # type: ignore[arg-type]  # fmt: skip
+    check("No-op process, N = 5,000, at least 3x faster", 5000, noop_5000)
+    check("Apply N = 1,000 within 1.5x of the floor and faster than Flask-Migrate", 1000, apply)
+    return found
+
+
+def startup_growth(results: Results) -> list[str]:
+    """How the startup check changes with N, next to the directory scan that explains it."""
+    lines = []
+    for db in sorted({db for db, _ in results.cases()}, key=lambda db: db != "sqlite"):
+        points = []
+        for n in sorted({n for d, n in results.cases() if d == db}):
+            ours = results.series(db, n, "startup", HEROGOLD)
+            scan = results.series(db, n, "startup_listdir", HEROGOLD)
+            if ours and scan:
+                points.append(
+                    f"N = {n:,}: {ours.median * 1000:.2f} ms (listdir {scan.median * 1000:.2f} ms)"
+                )
+        if len(points) > 1:
+            lines.append(f"{db}: " + "; ".join(points))
+    return lines

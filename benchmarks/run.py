@@ -1,0 +1,150 @@
+"""Benchmark flask-herogold-migrate against Flask-Migrate (Alembic) and the raw floor.
+
+For each N it generates the same N trivial migrations for both tools (migration i creates
+table ``t_i``, its down drops it), then times on SQLite (a file) and PostgreSQL:
+
+1. applying all N on an empty database (``flask migrate`` / ``flask db upgrade``);
+2. the no-op run with everything applied, as a whole process;
+3. the startup check inside ``create_app()``, in process (``HEROGOLD_MIGRATE_AUTO``);
+4. ``migrate:status`` / ``flask db current`` + ``flask db history``;
+5. rolling everything back (``migrate:reset --force`` / ``flask db downgrade base``);
+6. the floor: the same statements from a plain SQLAlchemy script, and
+   ``python -c "import flask, flask_sqlalchemy"``.
+
+The contenders alternate run by run; each figure is the median over ``--repeat`` runs with
+its range, and each ratio is taken run by run. Needs the bench extra:
+``pip install -e ".[bench]"``. Example: ``python benchmarks/run.py --n 1000 --repeat 5``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from harness import measurements, projects, report
+from harness.databases import DEFAULT_POSTGRESQL_URL, PostgreSQLDatabases, SQLiteDatabases
+from harness.results import Results, rows, targets
+
+HERE = Path(__file__).resolve().parent
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--n",
+        action="append",
+        metavar="N[,N...]",
+        help="Number of migrations; repeat the option or give a comma list (default: 100,1000).",
+    )
+    parser.add_argument(
+        "--include-5000", action="store_true", help="Also run N = 5,000 (slow: minutes)."
+    )
+    parser.add_argument(
+        "--database",
+        default="both",
+        metavar="{sqlite,postgresql,both,URL}",
+        help="Where to run: sqlite, postgresql, both (default), or a PostgreSQL URL whose "
+        "server is used (it needs the right to CREATE DATABASE).",
+    )
+    parser.add_argument(
+        "--postgresql-url",
+        default=DEFAULT_POSTGRESQL_URL,
+        help=f"PostgreSQL server to create the databases on (default: {DEFAULT_POSTGRESQL_URL}).",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="Runs of each measurement (default: 5)."
+    )
+    parser.add_argument(
+        "--startup-iterations",
+        type=int,
+        default=30,
+        help="create_app() calls per startup probe, with and without the check (default: 30).",
+    )
+    parser.add_argument("--output", type=Path, help="Write the Markdown report to this file.")
+    parser.add_argument(
+        "--rst", type=Path, help="Also write the table as a reStructuredText list-table."
+    )
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=HERE / "_work",
+        help="Where the generated projects and SQLite files go (default: benchmarks/_work).",
+    )
+    parser.add_argument("--keep", action="store_true", help="Keep the generated projects.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="Print every timing.")
+    args = parser.parse_args(argv)
+    sizes = {int(n) for option in (args.n or ["100,1000"]) for n in option.split(",") if n}
+    if args.include_5000:
+        sizes.add(5000)
+    if not sizes or min(sizes) < 1:
+        parser.error("--n needs positive numbers")
+    args.sizes = sorted(sizes)
+    if "://" in args.database:
+        args.postgresql_url, args.database = args.database, "postgresql"
+    if args.database not in ("sqlite", "postgresql", "both"):
+        parser.error("--database must be sqlite, postgresql, both or a PostgreSQL URL")
+    if args.repeat < 1 or args.startup_iterations < 1:
+        parser.error("--repeat and --startup-iterations must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    work = args.work_dir / f"run-{time.strftime('%Y%m%d-%H%M%S')}"
+    work.mkdir(parents=True)
+    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    factories = []
+    if "sqlite" in kinds:
+        factories.append(SQLiteDatabases(work / "databases"))
+    if "postgresql" in kinds:
+        factories.append(PostgreSQLDatabases(args.postgresql_url))
+    info = report.machine([f.server_version() for f in factories])
+    load_before = report.load_average()
+    results = Results()
+    started = time.perf_counter()
+    try:
+        for n in args.sizes:
+            print(f"Generating {n:,} migrations for each tool ...", flush=True)
+            root = work / f"n{n}"
+            dummy = {"BENCH_DATABASE_URL": f"sqlite:///{work / 'init.db'}"}
+            herogold = projects.make_herogold(root / "herogold", n)
+            peer = projects.make_flask_migrate(
+                root / "flask_migrate", n, {**measurements._env(""), **dummy}
+            )
+            for project in (herogold, peer):
+                projects.precompile(project)
+            for databases in factories:
+                case = measurements.Case(
+                    databases, herogold, peer, results, args.startup_iterations, args.verbose
+                )
+                measurements.warm_up(case)
+                measurements.run_case(case, args.repeat)
+    finally:
+        for databases in factories:
+            databases.close()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    elapsed = time.perf_counter() - started
+    note = (
+        f"Median of {args.repeat} alternating runs, (min - max) in brackets; ratios are taken "
+        f"run by run. Load average (1/5/15 min) {load_before} before, "
+        f"{report.load_average()} after; the run took {elapsed / 60:.1f} min."
+    )
+    table_rows = rows(results)
+    text = report.markdown(results, table_rows, info, note)
+    print()
+    print(text)
+    if args.output:
+        args.output.write_text(text)
+        print(f"Written to {args.output}")
+    if args.rst:
+        args.rst.write_text(report.rst_table(table_rows))
+        print(f"Table written to {args.rst}")
+    return 1 if any(t.verdict == "FAIL" for t in targets(results)) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
