@@ -63,6 +63,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=30,
         help="create_app() calls per startup probe, with and without the check (default: 30).",
     )
+    parser.add_argument(
+        "--quick-runs",
+        type=int,
+        default=3,
+        help="No-op and status runs per repetition, alternating (default: 3).",
+    )
     parser.add_argument("--output", type=Path, help="Write the Markdown report to this file.")
     parser.add_argument(
         "--rst", type=Path, help="Also write the table as a reStructuredText list-table."
@@ -86,8 +92,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.postgresql_url, args.database = args.database, "postgresql"
     if args.database not in ("sqlite", "postgresql", "both"):
         parser.error("--database must be sqlite, postgresql, both or a PostgreSQL URL")
-    if args.repeat < 1 or args.startup_iterations < 1:
-        parser.error("--repeat and --startup-iterations must be at least 1")
+    if min(args.repeat, args.startup_iterations, args.quick_runs) < 1:
+        parser.error("--repeat, --startup-iterations and --quick-runs must be at least 1")
     return args
 
 
@@ -118,7 +124,13 @@ def main(argv: list[str] | None = None) -> int:
                 projects.precompile(project)
             for databases in factories:
                 case = measurements.Case(
-                    databases, herogold, peer, results, args.startup_iterations, args.verbose
+                    databases,
+                    herogold,
+                    peer,
+                    results,
+                    startup_iterations=args.startup_iterations,
+                    quick_runs=args.quick_runs,
+                    verbose=args.verbose,
                 )
                 measurements.warm_up(case)
                 measurements.run_case(case, args.repeat)
@@ -129,9 +141,10 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     elapsed = time.perf_counter() - started
     note = (
-        f"Median of {args.repeat} alternating runs, (min - max) in brackets; ratios are taken "
-        f"run by run. Load average (1/5/15 min) {load_before} before, "
-        f"{report.load_average()} after; the run took {elapsed / 60:.1f} min."
+        f"Median of {args.repeat} alternating runs ({args.repeat * args.quick_runs} for the "
+        "no-op and status runs), (min - max) in brackets; ratios are taken run by run. "
+        f"Load average (1/5/15 min) {load_before} before, {report.load_average()} after; "
+        f"the run took {elapsed / 60:.1f} min."
     )
     table_rows = rows(results)
     text = report.markdown(results, table_rows, info, note)

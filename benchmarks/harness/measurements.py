@@ -39,6 +39,7 @@ class Case:
     flask_migrate: Project
     results: Results
     startup_iterations: int = 30
+    quick_runs: int = 3
     verbose: bool = False
 
     @property
@@ -186,8 +187,10 @@ def run_case(case: Case, repeat: int, progress: Callable[[str], None] = print) -
         try:
             check = rep == 0  # check the work once per case; it is not timed anyway
             measure_apply(case, urls, check)
-            measure_noop(case, urls)
-            measure_status(case, urls)
+            # The no-op and status runs are short and noisy: take several per repetition.
+            for _ in range(case.quick_runs):
+                measure_noop(case, urls)
+                measure_status(case, urls)
             measure_startup(case, urls)
             measure_reset(case, urls, check)
         finally:

@@ -105,36 +105,27 @@ def rows(results: Results) -> list[Row]:
         imports = get("noop", FLOOR)
         current = get("status_current", FLASK_MIGRATE)
         history = get("status_history", FLASK_MIGRATE)
-        startup = three("startup")
-        lines: list[tuple[str, Series | None, Series | None, Series | None]] = [
-            ("1. apply all N", *three("apply")),
-            ("2. no-op run, whole process", *three("noop")),
-            (
-                "2b. no-op run above the import floor",
-                _minus(get("noop", HEROGOLD), imports),
-                _minus(get("noop", FLASK_MIGRATE), imports),
-                None,
-            ),
+        ours_noop, peer_noop = get("noop", HEROGOLD), get("noop", FLASK_MIGRATE)
+        ours_status = get("status", HEROGOLD)
+        # (label, ours, peer, floor shown, floor the ratio divides by)
+        lines = [
+            ("1. apply all N", *three("apply"), get("apply", FLOOR)),
+            ("2. no-op run, whole process", *three("noop"), imports),
+            ("2b. no-op run above the import floor",
+             _minus(ours_noop, imports), _minus(peer_noop, imports), None, None),
             ("3. startup check in create_app(), in process (floor: create_app() alone)",
-             startup[0], startup[1], None),
+             *three("startup"), None),
             ("4. status (peer: db current + db history)",
-             get("status", HEROGOLD), _plus(current, history), imports),
-            (
-                "4b. status above the import floor (peer: db current)",
-                _minus(get("status", HEROGOLD), imports),
-                _minus(current, imports),
-                None,
-            ),
-            ("5. roll back all", *three("reset")),
+             ours_status, _plus(current, history), imports, imports),
+            ("4b. status above the import floor (peer: db current)",
+             _minus(ours_status, imports), _minus(current, imports), None, None),
+            ("5. roll back all", *three("reset"), get("reset", FLOOR)),
         ]  # fmt: skip
-        for label, ours, peer, floor in lines:
-            if ours is None and peer is None:
-                continue
-            shown_floor = startup[2] if label.startswith("3.") else floor
-            table.append(
-                Row(database, n, label, ours, peer, shown_floor, _ratio(ours, peer),
-                    _ratio(ours, floor))
-            )  # fmt: skip
+        table += [
+            Row(database, n, label, ours, peer, shown, _ratio(ours, peer), _ratio(ours, divisor))
+            for label, ours, peer, shown, divisor in lines
+            if ours is not None or peer is not None
+        ]
     return table
 
 
@@ -173,7 +164,12 @@ def targets(results: Results) -> list[Target]:
             if ours is None or peer is None or floor is None:
                 return None
             ratio = ((ours - floor) / (peer - floor)).median
-            return ratio <= 0.2, f"above the floor, us/peer = {ratio:.3f} (<= 0.2)"
+            # Interference only ever adds time: the fastest runs show the intrinsic cost.
+            best = (ours.low - floor.low) / (peer.low - floor.low)
+            return ratio <= 0.2, (
+                f"above the import floor, us/peer = {ratio:.3f} (<= 0.2); "
+                f"{best:.3f} from the fastest run of each"
+            )
 
         return test
 
