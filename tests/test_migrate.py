@@ -7,6 +7,7 @@ the database fixture makes each run three times.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -317,6 +318,27 @@ def test_files_load_under_a_private_module_name(manager, write_migration, monkey
         and name.endswith("20260301_json")
         for name in sys.modules
     )
+
+
+def test_an_edited_file_never_runs_stale_bytecode(
+    manager, database, write_migration, migrations_dir, monkeypatch
+):
+    # Same length, same modification time: a timestamp .pyc could not tell the two apart.
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    path = write_migration(
+        "20260301_swap", up="CREATE TABLE aaaa (id INTEGER)", down="DROP TABLE aaaa"
+    )
+    stat = path.stat()
+    assert manager.run_migrations() == ["20260301_swap"]
+    assert list((migrations_dir / "__pycache__").glob("20260301_swap.*.pyc"))
+    assert manager.reset() == ["20260301_swap"]
+
+    path.write_text(path.read_text().replace("aaaa", "bbbb"))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert manager.run_migrations() == ["20260301_swap"]
+
+    assert "bbbb" in database.table_names()
+    assert "aaaa" not in database.table_names()
 
 
 def test_status_shows_applied_pending_missing_and_modified(

@@ -18,19 +18,30 @@ from .naming import MigrationName, parse_stem
 class MigrationFile:
     """A migration file found on disk: its name (the stem), where it is, and its order."""
 
-    __slots__ = ("directory", "name", "parsed")
+    __slots__ = ("_checksum", "_path", "directory", "name", "parsed")
 
     def __init__(self, directory: Path, parsed: MigrationName) -> None:
         self.directory = directory
         self.name = parsed.stem
         self.parsed = parsed
+        self._path: Path | None = None
+        self._checksum: str | None = None
 
     @property
     def path(self) -> Path:
-        return self.directory / f"{self.name}.py"
+        if self._path is None:  # built on demand: status lists thousands and opens none
+            self._path = self.directory / f"{self.name}.py"
+        return self._path
 
     def checksum(self) -> str:
-        return file_checksum(self.path)
+        """SHA-256 of the file; once loaded, of the very bytes that were loaded."""
+        if self._checksum is None:
+            self._checksum = source_checksum(self.path.read_bytes())
+        return self._checksum
+
+    def remember_source(self, source: bytes) -> None:
+        """Record the bytes the loader ran, so the stored checksum is of the code that ran."""
+        self._checksum = source_checksum(source)
 
     def __repr__(self) -> str:
         return f"MigrationFile({self.name!r})"
@@ -63,9 +74,9 @@ def discover(directory: Path, stems: list[str] | None = None) -> list[MigrationF
     return found
 
 
-def file_checksum(path: Path) -> str:
-    """SHA-256 of the file with line endings normalised, so a CRLF checkout is not 'modified'."""
-    return hashlib.sha256(path.read_bytes().replace(b"\r\n", b"\n")).hexdigest()
+def source_checksum(source: bytes) -> str:
+    """SHA-256 with line endings normalised, so a CRLF checkout is not 'modified'."""
+    return hashlib.sha256(source.replace(b"\r\n", b"\n")).hexdigest()
 
 
 def find_target(files: list[MigrationFile], target: str) -> MigrationFile:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib.util
+import marshal
+import os
 import sys
 import traceback
 import types
@@ -19,7 +23,7 @@ _PACKAGE = "flask_herogold_migrate._loaded_migrations"
 
 def load_migration(file: MigrationFile) -> Migration:
     """Import ``file`` and return an instance of the one :class:`Migration` subclass it defines."""
-    module = _import(file.path, file.name)
+    module = _import(file)
     own = [
         value
         for value in vars(module).values()
@@ -39,20 +43,22 @@ def load_migration(file: MigrationFile) -> Migration:
     return cls()
 
 
-def _import(path: Path, stem: str) -> types.ModuleType:
+def _import(file: MigrationFile) -> types.ModuleType:
+    path = file.path
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
-    module_name = f"{_PACKAGE}.m{digest}_{stem}"
+    module_name = f"{_PACKAGE}.m{digest}_{file.name}"
     module = types.ModuleType(module_name)
     module.__file__ = str(path)
     try:
         source = path.read_bytes()
-        code = compile(source, str(path), "exec", dont_inherit=True)
+        code = _compiled(path, source)
     except SyntaxError as error:
         raise BrokenMigrationFile(
             f"{path}, line {error.lineno}: syntax error: {error.msg}."
         ) from None
     except OSError as error:
         raise BrokenMigrationFile(f"{path}: cannot be read: {error.strerror}.") from None
+    file.remember_source(source)
     sys.modules[module_name] = module
     try:
         exec(code, module.__dict__)
@@ -64,6 +70,43 @@ def _import(path: Path, stem: str) -> types.ModuleType:
             f"{where}: importing it failed: {type(error).__name__}: {error}."
         ) from None
     return module
+
+
+# Bytecode is cached in __pycache__ as Python's own import does, but as a "checked hash"
+# .pyc (PEP 552): it is used only when the source's hash matches, so a file edited twice in
+# one second, with the same size, can never run stale code, as a timestamp .pyc could.
+_CHECKED_HASH_FLAGS = (0b11).to_bytes(4, "little")
+
+
+def _compiled(path: Path, source: bytes) -> types.CodeType:
+    cache = importlib.util.cache_from_source(str(path))
+    header = importlib.util.MAGIC_NUMBER + _CHECKED_HASH_FLAGS + importlib.util.source_hash(source)
+    try:
+        with open(cache, "rb") as handle:
+            data = handle.read()
+        if data.startswith(header):
+            code = marshal.loads(data[len(header) :])
+            if isinstance(code, types.CodeType):
+                return code
+    except (OSError, ValueError, EOFError, TypeError):
+        pass  # no cache, or an unreadable one: compile
+    code = compile(source, str(path), "exec", dont_inherit=True)
+    if not sys.dont_write_bytecode:
+        _write_cache(cache, header + marshal.dumps(code))
+    return code
+
+
+def _write_cache(cache: str, data: bytes) -> None:
+    partial = f"{cache}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        with open(partial, "wb") as handle:
+            handle.write(data)
+        os.replace(partial, cache)  # whole or not at all, even with workers racing
+    except OSError:
+        # A read-only deployment only loses the speed-up.
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
 
 
 def _line_in(path: Path, error: BaseException) -> int | None:
