@@ -20,10 +20,17 @@ from sqlalchemy import create_engine, inspect
 
 from .databases import Databases
 from .projects import Project
-from .results import FLASK_MIGRATE, FLOOR, HEROGOLD, Results
+from .results import APP, FLASK_MIGRATE, FLOOR, HEROGOLD, Results
 
 HARNESS = Path(__file__).resolve().parent
 IMPORT_FLOOR = ["-c", "import flask, flask_sqlalchemy"]
+# The same app without any migration tool: the import floor plus what create_app() costs,
+# such as importing the database driver (psycopg is tens of milliseconds).
+APP_FLOOR = ["-c", "from app import create_app; create_app(extension=False)"]
+
+
+
+_Run = tuple[list[str], Path]  # a process's arguments and the directory it runs in
 
 
 class CommandFailed(RuntimeError):
@@ -100,18 +107,31 @@ def _expect_tables(url: str, expected: int, who: str) -> None:
         raise CommandFailed(f"{who}: expected {expected} tables t_i, found {found}")
 
 
-def measure_apply(case: Case, urls: dict[str, str], check: bool) -> None:
+def _rotated(runs: dict[str, _Run], rep: int) -> list[tuple[str, _Run]]:
+    """The contenders in an order that turns with each repetition, so none always goes first."""
+    items = list(runs.items())
+    shift = rep % len(items)
+    return items[shift:] + items[:shift]
+
+
+def _timed_writes(case: Case, urls: dict[str, str], runs: dict[str, _Run], measurement: str,
+                  rep: int, expected_tables: int | None) -> None:  # fmt: skip
+    for contender, (args, cwd) in _rotated(runs, rep):
+        case.databases.settle()
+        seconds, _ = run_process(args, cwd, urls[contender])
+        case.record(measurement, contender, seconds)
+        if expected_tables is not None:
+            _expect_tables(urls[contender], expected_tables, f"{measurement} by {contender}")
+
+
+def measure_apply(case: Case, urls: dict[str, str], rep: int, check: bool) -> None:
     """1. Apply all N migrations on an empty database."""
-    runs: dict[str, tuple[list[str], Path]] = {
+    runs: dict[str, _Run] = {
         HEROGOLD: (flask("migrate"), case.herogold.root),
         FLASK_MIGRATE: (flask("db", "upgrade"), case.flask_migrate.root),
         FLOOR: (floor("up", case.n), case.herogold.root),
     }
-    for contender, (args, cwd) in runs.items():
-        seconds, _ = run_process(args, cwd, urls[contender])
-        case.record("apply", contender, seconds)
-        if check:
-            _expect_tables(urls[contender], case.n, f"apply by {contender}")
+    _timed_writes(case, urls, runs, "apply", rep, case.n if check else None)
 
 
 def measure_noop(case: Case, urls: dict[str, str]) -> None:
@@ -124,6 +144,8 @@ def measure_noop(case: Case, urls: dict[str, str]) -> None:
     case.record("noop", FLASK_MIGRATE, seconds)
     seconds, _ = run_process(IMPORT_FLOOR, case.herogold.root, urls[HEROGOLD])
     case.record("noop", FLOOR, seconds)
+    seconds, _ = run_process(APP_FLOOR, case.herogold.root, urls[HEROGOLD])
+    case.record("noop", APP, seconds)
 
 
 def measure_status(case: Case, urls: dict[str, str]) -> None:
@@ -165,18 +187,14 @@ def measure_startup(case: Case, urls: dict[str, str]) -> None:
     case.record("startup", FLASK_MIGRATE, median(peer["with"]) - median(peer["without"]))
 
 
-def measure_reset(case: Case, urls: dict[str, str], check: bool) -> None:
+def measure_reset(case: Case, urls: dict[str, str], rep: int, check: bool) -> None:
     """5. Roll everything back."""
-    runs: dict[str, tuple[list[str], Path]] = {
+    runs: dict[str, _Run] = {
         HEROGOLD: (flask("migrate:reset", "--force"), case.herogold.root),
         FLASK_MIGRATE: (flask("db", "downgrade", "base"), case.flask_migrate.root),
         FLOOR: (floor("down", case.n), case.herogold.root),
     }
-    for contender, (args, cwd) in runs.items():
-        seconds, _ = run_process(args, cwd, urls[contender])
-        case.record("reset", contender, seconds)
-        if check:
-            _expect_tables(urls[contender], 0, f"reset by {contender}")
+    _timed_writes(case, urls, runs, "reset", rep, 0 if check else None)
 
 
 def run_case(case: Case, repeat: int, progress: Callable[[str], None] = print) -> None:
@@ -186,13 +204,13 @@ def run_case(case: Case, repeat: int, progress: Callable[[str], None] = print) -
         urls = {c: case.databases.create(c) for c in (HEROGOLD, FLASK_MIGRATE, FLOOR)}
         try:
             check = rep == 0  # check the work once per case; it is not timed anyway
-            measure_apply(case, urls, check)
+            measure_apply(case, urls, rep, check)
             # The no-op and status runs are short and noisy: take several per repetition.
             for _ in range(case.quick_runs):
                 measure_noop(case, urls)
                 measure_status(case, urls)
             measure_startup(case, urls)
-            measure_reset(case, urls, check)
+            measure_reset(case, urls, rep, check)
         finally:
             for url in urls.values():
                 case.databases.drop(url)

@@ -183,11 +183,12 @@ def make_flask_migrate(root: Path, n: int, env: dict[str, str]) -> Project:
 def precompile(project: Project) -> None:
     """Write the ``__pycache__`` a deployed app has after its first start.
 
-    Alembic imports revision files through importlib, so it uses cached bytecode; our loader
-    compiles the (few) files it runs from source and never reads a cache on the no-op path.
+    Each tool gets the kind of ``.pyc`` it writes itself: Python's import (Alembic's revision
+    files) writes timestamp-checked ones, our loader hash-checked ones (PEP 552).
     """
+    mode = "checked-hash" if project.tool == "herogold" else "timestamp"
     subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(project.root)],
+        [sys.executable, "-m", "compileall", "-q", "--invalidation-mode", mode, str(project.root)],
         check=True,
         capture_output=True,
     )
