@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.util
 import marshal
@@ -45,8 +46,7 @@ def load_migration(file: MigrationFile) -> Migration:
 
 def _import(file: MigrationFile) -> types.ModuleType:
     path = file.path
-    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
-    module_name = f"{_PACKAGE}.m{digest}_{file.name}"
+    module_name = f"{_PACKAGE}.m{_directory_digest(file.directory)}_{file.name}"
     module = types.ModuleType(module_name)
     module.__file__ = str(path)
     try:
@@ -70,6 +70,12 @@ def _import(file: MigrationFile) -> types.ModuleType:
             f"{where}: importing it failed: {type(error).__name__}: {error}."
         ) from None
     return module
+
+
+@functools.lru_cache(maxsize=64)
+def _directory_digest(directory: Path) -> str:
+    # Resolving a path costs a system call per component: once per directory, not per file.
+    return hashlib.sha1(str(directory.resolve()).encode()).hexdigest()[:12]
 
 
 # Bytecode is cached in __pycache__ as Python's own import does, but as a "checked hash"
