@@ -29,7 +29,6 @@ IMPORT_FLOOR = ["-c", "import flask, flask_sqlalchemy"]
 APP_FLOOR = ["-c", "from app import create_app; create_app(extension=False)"]
 
 
-
 _Run = tuple[list[str], Path]  # a process's arguments and the directory it runs in
 
 
