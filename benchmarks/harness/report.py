@@ -122,7 +122,7 @@ def cells(row: Row) -> tuple[str, ...]:
         f"{row.n:,}",
         row.label,
         figure(row.ours),
-        figure(row.peer),
+        f"failed: {row.peer_failure}" if row.peer_failure else figure(row.peer),
         figure(row.floor),
         ratio(row.ratio_peer),
         ratio(row.ratio_floor),

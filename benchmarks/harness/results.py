@@ -48,6 +48,12 @@ class Results:
     """Every sample, by (database, N, measurement, contender)."""
 
     samples: dict[tuple[str, int, str, str], list[float]] = field(default_factory=dict)
+    #: Runs that failed, with the error: a result in itself (Alembic's single transaction
+    #: runs out of lock slots on PostgreSQL at N = 5,000, say).
+    failures: dict[tuple[str, int, str, str], str] = field(default_factory=dict)
+
+    def fail(self, database: str, n: int, measurement: str, contender: str, error: str) -> None:
+        self.failures.setdefault((database, n, measurement, contender), error)
 
     def add(self, database: str, n: int, measurement: str, contender: str, value: float) -> None:
         self.samples.setdefault((database, n, measurement, contender), []).append(value)
@@ -74,6 +80,7 @@ class Row:
     floor: Series | None
     ratio_peer: Series | None
     ratio_floor: Series | None
+    peer_failure: str | None = None
 
 
 def _ratio(a: Series | None, b: Series | None) -> Series | None:
@@ -127,11 +134,18 @@ def rows(results: Results) -> list[Row]:
              _minus(ours_status, bare_app), _minus(current, bare_app), None, None),
             ("5. roll back all", *three("reset"), get("reset", FLOOR)),
         ]  # fmt: skip
+        failed = {
+            label: results.failures.get((database, n, measurement, FLASK_MIGRATE))
+            for label, measurement in (("1. apply all N", "apply"), ("5. roll back all", "reset"))
+        }
         table += [
-            Row(database, n, label, ours, peer, shown, _ratio(ours, peer), _ratio(ours, divisor))
+            Row(
+                database, n, label, ours, peer, shown,
+                _ratio(ours, peer), _ratio(ours, divisor), failed.get(label),
+            )
             for label, ours, peer, shown, divisor in lines
             if ours is not None or peer is not None
-        ]
+        ]  # fmt: skip
     return table
 
 
