@@ -146,8 +146,9 @@ def _timed_writes(
         except CommandFailed as failure:
             if contender != FLASK_MIGRATE:
                 raise
-            case.results.fail(case.kind, case.n, measurement, contender, _short_error(failure))
-            print(f"    Flask-Migrate failed ({measurement}): {_short_error(failure)}")
+            error = _short_error(failure)
+            case.results.fail(case.kind, case.n, measurement, contender, error)
+            print(f"    Flask-Migrate failed ({measurement}): {error}")
             _peer_in_steps(case, urls[contender], measurement)
         else:
             case.record(measurement, contender, seconds)

@@ -29,7 +29,7 @@ class MigrationFile:
 
     @property
     def path(self) -> Path:
-        if self._path is None:  # built on demand: status lists thousands and opens none
+        if self._path is None:  # on first use: the startup check makes thousands, uses none
             self._path = self.directory / f"{self.name}.py"
         return self._path
 

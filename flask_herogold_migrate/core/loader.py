@@ -46,7 +46,8 @@ def load_migration(file: MigrationFile) -> Migration:
 
 def _import(file: MigrationFile) -> types.ModuleType:
     path = file.path
-    module_name = f"{_PACKAGE}.m{_directory_digest(file.directory)}_{file.name}"
+    digest = _directory_digest(os.path.abspath(file.directory))
+    module_name = f"{_PACKAGE}.m{digest}_{file.name}"
     module = types.ModuleType(module_name)
     module.__file__ = str(path)
     try:
@@ -73,9 +74,10 @@ def _import(file: MigrationFile) -> types.ModuleType:
 
 
 @functools.lru_cache(maxsize=64)
-def _directory_digest(directory: Path) -> str:
-    # Resolving a path costs a system call per component: once per directory, not per file.
-    return hashlib.sha1(str(directory.resolve()).encode()).hexdigest()[:12]
+def _directory_digest(directory: str) -> str:
+    # Keyed on the absolute path, so a change of working directory cannot reuse a digest;
+    # resolving (a system call per component) then happens once per directory, not per file.
+    return hashlib.sha1(os.path.realpath(directory).encode()).hexdigest()[:12]
 
 
 # Bytecode is cached in __pycache__ as Python's own import does, but as a "checked hash"
