@@ -6,6 +6,7 @@ the database fixture makes each run three times.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -339,6 +340,39 @@ def test_an_edited_file_never_runs_stale_bytecode(
 
     assert "bbbb" in database.table_names()
     assert "aaaa" not in database.table_names()
+
+
+def test_a_run_freezes_older_objects_only_while_it_runs(manager, write_migration, monkeypatch):
+    # Frozen objects are skipped by the garbage collector, and never freed while frozen.
+    monkeypatch.setenv("FROZEN_DURING_UP", "")
+    body = """
+        import gc, os
+        from flask_herogold_migrate import Migration
+
+
+        class Look(Migration):
+            def up(self, session):
+                os.environ["FROZEN_DURING_UP"] = str(gc.get_freeze_count())
+
+            def down(self, session):
+                pass
+    """
+    write_migration("20260301_look", body=body)
+    assert gc.get_freeze_count() == 0
+
+    assert manager.run_migrations() == ["20260301_look"]
+
+    assert int(os.environ["FROZEN_DURING_UP"]) > 0
+    assert gc.get_freeze_count() == 0
+    # A process that froze objects of its own (a pre-fork server) keeps them frozen.
+    gc.freeze()
+    try:
+        own = gc.get_freeze_count()
+        assert manager.reset() == ["20260301_look"]
+        # Freed objects leave the count; unfreezing would have emptied it.
+        assert gc.get_freeze_count() > own // 2
+    finally:
+        gc.unfreeze()
 
 
 def test_status_shows_applied_pending_missing_and_modified(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -86,7 +87,7 @@ class MigrationManager:
         with run_connection(self.engine) as conn:
             if not _work_left(self.tracking.read_states(conn), stems, last):
                 return []
-            with self._locked(conn) as impl:
+            with self._locked(conn) as impl, _objects_so_far_frozen():
                 self.tracking.ensure(conn)
                 records = self._records_ready_to_change(conn)
                 todo = _pending(discover(self.migrations_dir, stems), records, last)
@@ -161,7 +162,7 @@ class MigrationManager:
         with run_connection(self.engine) as conn:
             if not self.tracking.read_states(conn):
                 return []
-            with self._locked(conn) as impl:
+            with self._locked(conn) as impl, _objects_so_far_frozen():
                 records = self._records_ready_to_change(conn)
                 chosen = set(choose_batches(sorted({r.batch for r in records}, reverse=True)))
                 victims = sorted(
@@ -315,6 +316,25 @@ class _HalfDone(Exception):
 
     def __init__(self, error: BaseException) -> None:
         self.error = error
+
+
+@contextmanager
+def _objects_so_far_frozen() -> Iterator[None]:
+    """Keep the objects that exist before a run out of the garbage collector's full passes.
+
+    Loading a thousand migrations and running them makes the collector walk every object of
+    the process (Flask, SQLAlchemy, the app) several times: about 5% of applying 1,000
+    migrations. Frozen objects are only skipped, never lost: they are unfrozen afterwards. If
+    the process froze objects of its own (a pre-fork server), it is left alone.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _run_step(conn: Connection, join_mode: JoinMode, step: Callable[[Any], None]) -> None:
