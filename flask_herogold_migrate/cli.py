@@ -7,6 +7,8 @@ caller's business: it passes ``open_manager``.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -64,6 +66,7 @@ def build_commands(
         if not applied:
             click.echo("Nothing to migrate.")
         else:
+            _spare_exit_collection(applied)
             click.echo(f"Applied {_count(applied)}.")
 
     @click.argument("name")
@@ -94,6 +97,7 @@ def build_commands(
     def rollback(directory: Path | None, steps: int, **extra: Any) -> None:
         with user_errors():
             undone = manager_for(directory, extra).rollback(steps)
+        _spare_exit_collection(undone)
         click.echo(f"Rolled back {_count(undone)}." if undone else "Nothing to roll back.")
 
     @click.option("--force", is_flag=True, help="Do not ask for confirmation.")
@@ -103,6 +107,7 @@ def build_commands(
             click.confirm("This rolls back every applied migration. Continue?", abort=True)
         with user_errors():
             undone = manager_for(directory, extra).reset()
+        _spare_exit_collection(undone)
         click.echo(f"Rolled back {_count(undone)}." if undone else "Nothing to roll back.")
 
     @click.option("--force", is_flag=True, help="Do not ask for confirmation.")
@@ -142,6 +147,19 @@ def user_errors() -> Iterator[None]:
         orig = getattr(error, "orig", None)
         detail = str(orig if orig is not None else error).strip().splitlines()
         raise click.ClickException(f"Database error: {detail[0] if detail else error}") from None
+
+
+def _spare_exit_collection(names_run: list[str]) -> None:
+    """Let a command that loaded migrations exit without garbage-collecting them.
+
+    The command ends its process. The interpreter's shutdown would walk every object several
+    times (about 0.13 s once a thousand migration modules are loaded); freezing them at exit
+    skips that walk. Objects are still released by reference counting, files flushed and
+    atexit handlers run; the operating system takes back the rest of the memory.
+    """
+    if names_run:
+        atexit.unregister(gc.freeze)  # once per process, however many commands ran
+        atexit.register(gc.freeze)
 
 
 def _print_progress(progress: Progress) -> None:

@@ -30,6 +30,8 @@ def test_console_script_and_module_use_database_url_from_the_environment(
 
     assert applied.returncode == 0, applied.stderr
     assert "Migrated: 20260301_one" in applied.stdout
+    assert applied.stdout.endswith("Applied 1 migration.\n")
+    assert applied.stderr == ""  # a clean exit, even with the collector skipped at exit
     assert "one" in database.table_names()
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["migrations"][0]["state"] == "applied"
