@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 HEROGOLD = "herogold"
 FLASK_MIGRATE = "flask_migrate"
@@ -116,34 +117,38 @@ def rows(results: Results) -> list[Row]:
         history = get("status_history", FLASK_MIGRATE)
         ours_noop, peer_noop = get("noop", HEROGOLD), get("noop", FLASK_MIGRATE)
         ours_status = get("status", HEROGOLD)
-        # (label, ours, peer, floor shown, floor the ratio divides by)
+
+        def written(
+            label: str, measurement: str, db: str = database, n: int = n
+        ) -> tuple[Any, ...]:
+            # Apply and roll back: a failed Flask-Migrate run is a result of its own.
+            failure = results.failures.get((db, n, measurement, FLASK_MIGRATE))
+            return (label, *three(measurement), get(measurement, FLOOR), failure)
+
+        # (label, ours, peer, floor shown, floor the ratio divides by, peer's failure)
         lines = [
-            ("1. apply all N", *three("apply"), get("apply", FLOOR)),
-            ("2. no-op run, whole process", *three("noop"), imports),
+            written("1. apply all N", "apply"),
+            ("2. no-op run, whole process", *three("noop"), imports, None),
             ("2b. no-op run above the import floor",
-             _minus(ours_noop, imports), _minus(peer_noop, imports), None, None),
+             _minus(ours_noop, imports), _minus(peer_noop, imports), None, None, None),
             ("2c. no-op run above the bare app (floor: the app without a migration tool)",
-             _minus(ours_noop, bare_app), _minus(peer_noop, bare_app), bare_app, None),
+             _minus(ours_noop, bare_app), _minus(peer_noop, bare_app), bare_app, None, None),
             ("3. startup check in create_app(), in process (floor: create_app() alone)",
-             *three("startup"), None),
+             *three("startup"), None, None),
             ("4. status (peer: db current + db history)",
-             ours_status, _plus(current, history), imports, imports),
+             ours_status, _plus(current, history), imports, imports, None),
             ("4b. status above the import floor (peer: db current)",
-             _minus(ours_status, imports), _minus(current, imports), None, None),
+             _minus(ours_status, imports), _minus(current, imports), None, None, None),
             ("4c. status above the bare app (peer: db current)",
-             _minus(ours_status, bare_app), _minus(current, bare_app), None, None),
-            ("5. roll back all", *three("reset"), get("reset", FLOOR)),
+             _minus(ours_status, bare_app), _minus(current, bare_app), None, None, None),
+            written("5. roll back all", "reset"),
         ]  # fmt: skip
-        failed = {
-            label: results.failures.get((database, n, measurement, FLASK_MIGRATE))
-            for label, measurement in (("1. apply all N", "apply"), ("5. roll back all", "reset"))
-        }
         table += [
             Row(
                 database, n, label, ours, peer, shown,
-                _ratio(ours, peer), _ratio(ours, divisor), failed.get(label),
+                _ratio(ours, peer), _ratio(ours, divisor), failure,
             )
-            for label, ours, peer, shown, divisor in lines
+            for label, ours, peer, shown, divisor, failure in lines
             if ours is not None or peer is not None
         ]  # fmt: skip
     return table
