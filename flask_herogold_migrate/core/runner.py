@@ -323,8 +323,8 @@ def _objects_so_far_frozen() -> Iterator[None]:
     """Keep the objects that exist before a run out of the garbage collector's full passes.
 
     Loading a thousand migrations and running them makes the collector walk every object of
-    the process (Flask, SQLAlchemy, the app) several times: about 5% of applying 1,000
-    migrations. Frozen objects are only skipped, never lost: they are unfrozen afterwards. If
+    the process (Flask, SQLAlchemy, the app) several times: freezing them took about 3% off
+    applying 1,000 migrations. Frozen objects are only skipped, never lost: they are unfrozen afterwards. If
     the process froze objects of its own (a pre-fork server), it is left alone.
     """
     if gc.get_freeze_count():
