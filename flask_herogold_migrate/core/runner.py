@@ -324,8 +324,8 @@ def _objects_so_far_frozen() -> Iterator[None]:
 
     Loading a thousand migrations and running them makes the collector walk every object of
     the process (Flask, SQLAlchemy, the app) several times: freezing them took about 3% off
-    applying 1,000 migrations. Frozen objects are only skipped, never lost: they are unfrozen afterwards. If
-    the process froze objects of its own (a pre-fork server), it is left alone.
+    applying 1,000 migrations. Frozen objects are only skipped, never lost: they are unfrozen
+    afterwards. If the process froze objects of its own (a pre-fork server), it is left alone.
     """
     if gc.get_freeze_count():
         yield
