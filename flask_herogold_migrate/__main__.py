@@ -44,7 +44,12 @@ def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationMan
         engine=extra["database_url"],
         table=extra["table"],
         lock_timeout=extra["lock_timeout"],
+        single_transaction=_flag(os.environ.get("HEROGOLD_MIGRATE_SINGLE_TRANSACTION", "")),
     )
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 @click.group(

@@ -48,10 +48,22 @@ def build_commands(
 
         return wrap
 
-    def manager_for(directory: Path | None, extra: dict[str, Any]) -> MigrationManager:
+    def manager_for(
+        directory: Path | None, extra: dict[str, Any], single_transaction: bool | None
+    ) -> MigrationManager:
         manager = open_manager(directory, extra)
         manager.progress = _print_progress
+        if single_transaction is not None:
+            manager.single_transaction = single_transaction
         return manager
+
+    single_transaction_option = click.option(
+        "--single-transaction/--transaction-per-migration",
+        default=None,
+        help="Run the whole command in one transaction, committed at the end or not at all "
+        "(SQLite, PostgreSQL), or commit each migration with its record (the default, unless "
+        "configured otherwise).",
+    )
 
     @click.option(
         "--target",
@@ -59,10 +71,13 @@ def build_commands(
         help="Apply pending migrations up to and including NAME (full name, or a "
         "description only one file has).",
     )
+    @single_transaction_option
     @command("migrate", "Apply every pending migration as one new batch.")
-    def migrate(directory: Path | None, target: str | None, **extra: Any) -> None:
+    def migrate(
+        directory: Path | None, target: str | None, single_transaction: bool | None, **extra: Any
+    ) -> None:
         with user_errors():
-            applied = manager_for(directory, extra).run_migrations(target)
+            applied = manager_for(directory, extra, single_transaction).run_migrations(target)
         if not applied:
             click.echo("Nothing to migrate.")
         else:
@@ -93,20 +108,26 @@ def build_commands(
         show_default=True,
         help="How many batches to undo.",
     )
+    @single_transaction_option
     @command("migrate:rollback", "Undo the last batch (or the last N batches).")
-    def rollback(directory: Path | None, steps: int, **extra: Any) -> None:
+    def rollback(
+        directory: Path | None, steps: int, single_transaction: bool | None, **extra: Any
+    ) -> None:
         with user_errors():
-            undone = manager_for(directory, extra).rollback(steps)
+            undone = manager_for(directory, extra, single_transaction).rollback(steps)
         _spare_exit_collection(undone)
         click.echo(f"Rolled back {_count(undone)}." if undone else "Nothing to roll back.")
 
     @click.option("--force", is_flag=True, help="Do not ask for confirmation.")
+    @single_transaction_option
     @command("migrate:reset", "Undo every applied migration.")
-    def reset(directory: Path | None, force: bool, **extra: Any) -> None:
+    def reset(
+        directory: Path | None, force: bool, single_transaction: bool | None, **extra: Any
+    ) -> None:
         if not force:
             click.confirm("This rolls back every applied migration. Continue?", abort=True)
         with user_errors():
-            undone = manager_for(directory, extra).reset()
+            undone = manager_for(directory, extra, single_transaction).reset()
         _spare_exit_collection(undone)
         click.echo(f"Rolled back {_count(undone)}." if undone else "Nothing to roll back.")
 

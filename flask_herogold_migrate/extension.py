@@ -60,6 +60,7 @@ class HerogoldMigrate:
         app.config.setdefault("HEROGOLD_MIGRATE_TABLE", "migrations")
         app.config.setdefault("HEROGOLD_MIGRATE_AUTO", False)
         app.config.setdefault("HEROGOLD_MIGRATE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
+        app.config.setdefault("HEROGOLD_MIGRATE_SINGLE_TRANSACTION", False)
         app.extensions[EXTENSION_KEY] = _AppState(self, db if db is not None else self.db)
         for command in _FLASK_COMMANDS:
             app.cli.add_command(command)
@@ -76,6 +77,7 @@ class HerogoldMigrate:
             engine=self.engine(app),
             table=config["HEROGOLD_MIGRATE_TABLE"],
             lock_timeout=float(config["HEROGOLD_MIGRATE_LOCK_TIMEOUT"]),
+            single_transaction=bool(config["HEROGOLD_MIGRATE_SINGLE_TRANSACTION"]),
         )
 
     @staticmethod

@@ -29,6 +29,7 @@ def test_init_app_registers_itself_config_defaults_and_commands(tmp_path):
     assert app.config["HEROGOLD_MIGRATE_TABLE"] == "migrations"
     assert app.config["HEROGOLD_MIGRATE_AUTO"] is False
     assert app.config["HEROGOLD_MIGRATE_LOCK_TIMEOUT"] == 60
+    assert app.config["HEROGOLD_MIGRATE_SINGLE_TRANSACTION"] is False
     assert {
         "migrate",
         "migrate:make",

@@ -29,13 +29,27 @@ class BrokenMigrationFile(MigrationError):
 class MigrationFailed(MigrationError):
     """A migration's ``up()`` or ``down()`` raised; what it did was rolled back where possible."""
 
-    def __init__(self, name: str, direction: str, error: BaseException, *, recorded_failed: bool):
+    def __init__(
+        self,
+        name: str,
+        direction: str,
+        error: BaseException,
+        *,
+        recorded_failed: bool,
+        whole_run: bool = False,
+    ):
         self.name = name
         self.direction = direction
         self.error = error
         self.recorded_failed = recorded_failed
+        self.whole_run = whole_run
         detail = f"{type(error).__name__}: {error}".strip()
-        if recorded_failed:
+        if whole_run:
+            outcome = (
+                "The run's single transaction was rolled back: the database, tracking table "
+                "included, is as it was before the run."
+            )
+        elif recorded_failed:
             outcome = (
                 "Part of it had already committed (DDL on MySQL/MariaDB commits on its own), "
                 "so it is recorded as failed: put the schema right by hand, then run "

@@ -19,7 +19,7 @@ from .create import create_migration
 from .dialects import DialectImpl, dialect_for
 from .dialects.base import JoinMode, StatementWatch
 from .discovery import MigrationFile, discover, find_target, list_stems
-from .errors import FailedMigrationRecorded, MigrationFailed
+from .errors import ConfigurationError, FailedMigrationRecorded, MigrationFailed
 from .loader import load_migration
 from .lock import DEFAULT_LOCK_TIMEOUT
 from .migration import Migration
@@ -50,6 +50,11 @@ class MigrationManager:
     Flask app context with :class:`~flask_herogold_migrate.HerogoldMigrate`, it is the app's.
     Every run that changes something holds the migration lock (see :mod:`.lock`) and reads the
     tracking table again once it has it, so concurrent runs never apply a migration twice.
+
+    Each migration commits with its tracking row. With ``single_transaction`` a whole run (a
+    batch applied, or the batches undone) commits once instead, or not at all: a failure leaves
+    the database as it was before the run. That needs transactional DDL (SQLite, PostgreSQL)
+    and no migration with ``transactional = False``; otherwise the run refuses to start.
     """
 
     def __init__(
@@ -59,11 +64,13 @@ class MigrationManager:
         table: str = "migrations",
         *,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        single_transaction: bool = False,
         progress: ProgressCallback | None = None,
     ) -> None:
         self.migrations_dir = Path(migrations_dir)
         self.tracking = TrackingTable(table)
         self.lock_timeout = lock_timeout
+        self.single_transaction = single_transaction
         self.progress = progress
         self._engine: Engine | None = None if engine is None else resolve_engine(engine)
 
@@ -94,8 +101,9 @@ class MigrationManager:
                 # Every file is loaded and checked before the first one runs.
                 loaded = [(file, load_migration(file)) for file in todo]
                 batch = max((r.batch for r in records), default=0) + 1
-                for file, migration in loaded:
-                    self._apply(conn, impl, file, migration, batch)
+                with self._run_transaction(conn, impl, [m for _, m in loaded]) as joined:
+                    for file, migration in loaded:
+                        self._apply(conn, impl, file, migration, batch, joined)
                 return [file.name for file in todo]
 
     def rollback(self, steps: int = 1) -> list[str]:
@@ -172,13 +180,14 @@ class MigrationManager:
                 )
                 files = {f.name: f for f in discover(self.migrations_dir)}
                 loaded = {r.name: load_migration(files[r.name]) for r in victims if r.name in files}
-                for record in victims:
-                    if record.name in loaded:
-                        self._revert(conn, impl, record, loaded[record.name])
-                    else:
-                        self._emit(Progress("missing", record.name, "down"))
-                        with conn.begin():
-                            self.tracking.remove(conn, record.name)
+                with self._run_transaction(conn, impl, list(loaded.values())) as joined:
+                    for record in victims:
+                        if record.name in loaded:
+                            self._revert(conn, impl, record, loaded[record.name], joined)
+                        else:
+                            self._emit(Progress("missing", record.name, "down"))
+                            with nullcontext() if joined else conn.begin():
+                                self.tracking.remove(conn, record.name)
                 return [r.name for r in victims]
 
     @contextmanager
@@ -186,6 +195,31 @@ class MigrationManager:
         impl = dialect_for(conn)
         with impl.prepared(conn), impl.locked(conn, self.tracking.name, self.lock_timeout):
             yield impl
+
+    @contextmanager
+    def _run_transaction(
+        self, conn: Connection, impl: DialectImpl, migrations: list[Migration]
+    ) -> Iterator[bool]:
+        """The run's single transaction, if asked for; yields whether steps join it."""
+        if not self.single_transaction or not migrations:
+            yield False
+            return
+        if not impl.transactional_ddl:
+            raise ConfigurationError(
+                f"A single transaction cannot hold a run on {impl.display_name}: every DDL "
+                "statement commits on its own there, so a failure could not undo the run. "
+                "Nothing was run. Run without --single-transaction "
+                "(HEROGOLD_MIGRATE_SINGLE_TRANSACTION)."
+            )
+        opted_out = [m.name for m in migrations if not m.transactional]
+        if opted_out:
+            raise ConfigurationError(
+                f"{', '.join(opted_out)} set transactional = False, so they cannot run inside "
+                "a single transaction. Nothing was run. Run without --single-transaction "
+                "(HEROGOLD_MIGRATE_SINGLE_TRANSACTION)."
+            )
+        with impl.begin(conn):
+            yield True
 
     def _records_ready_to_change(self, conn: Connection) -> list[Record]:
         """Read the table again under the lock; refuse to go on past a failed migration."""
@@ -214,11 +248,12 @@ class MigrationManager:
         file: MigrationFile,
         migration: Migration,
         batch: int,
+        joined: bool,
     ) -> None:
         name, checksum = file.name, file.checksum()
         add = partial(self.tracking.add, conn, name, batch, checksum)
         self._run(
-            conn, impl, migration, "up",
+            conn, impl, migration, "up", joined,
             atomic_record=partial(add, APPLIED),
             mark=partial(add, RUNNING),
             finish=partial(self.tracking.set_state, conn, name, APPLIED, now=True),
@@ -226,11 +261,16 @@ class MigrationManager:
         )  # fmt: skip
 
     def _revert(
-        self, conn: Connection, impl: DialectImpl, record: Record, migration: Migration
+        self,
+        conn: Connection,
+        impl: DialectImpl,
+        record: Record,
+        migration: Migration,
+        joined: bool,
     ) -> None:
         remove = partial(self.tracking.remove, conn, record.name)
         self._run(
-            conn, impl, migration, "down",
+            conn, impl, migration, "down", joined,
             atomic_record=remove,
             mark=partial(self.tracking.set_state, conn, record.name, RUNNING),
             finish=remove,
@@ -243,6 +283,7 @@ class MigrationManager:
         impl: DialectImpl,
         migration: Migration,
         direction: Literal["up", "down"],
+        joined: bool,
         *,
         atomic_record: Callable[[], None],
         mark: Callable[[], None],
@@ -251,7 +292,8 @@ class MigrationManager:
     ) -> None:
         """Run one step and record it, atomically where the database and migration allow.
 
-        Otherwise (DDL that commits on its own, or a migration that opted out of
+        ``joined``: the step runs in the run's single transaction, which commits or rolls back
+        the whole run. Otherwise (DDL that commits on its own, or a migration that opted out of
         transactions) the row says 'running' (``mark``) until the step ends: on success
         ``finish`` records it; on failure before anything committed, ``unmark`` puts the row
         back, and after that the row stays 'failed' and blocks runs until repaired.
@@ -260,8 +302,8 @@ class MigrationManager:
         self._emit(Progress("start", name, direction))
         started = time.perf_counter()
         try:
-            if impl.transactional_ddl and migration.transactional:
-                with impl.begin(conn):
+            if joined or (impl.transactional_ddl and migration.transactional):
+                with nullcontext() if joined else impl.begin(conn):
                     _run_step(conn, impl.join_transaction_mode, step)
                     atomic_record()
             else:
@@ -273,7 +315,9 @@ class MigrationManager:
                 half_done.error
             )
         except Exception as error:
-            raise MigrationFailed(name, direction, error, recorded_failed=False) from error
+            raise MigrationFailed(
+                name, direction, error, recorded_failed=False, whole_run=joined
+            ) from error
         self._emit(Progress("done", name, direction, time.perf_counter() - started))
 
     def _run_marked(

@@ -16,6 +16,8 @@ class DialectImpl:
     """Transactions and locking for one kind of database."""
 
     name = "default"
+    #: How messages name the database.
+    display_name = "this database"
 
     #: True where CREATE/ALTER/DROP roll back with the transaction around them. Where they do
     #: not, the runner records a migration as running before it starts (see ``runner``).

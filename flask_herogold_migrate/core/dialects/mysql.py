@@ -41,6 +41,7 @@ _TRANSACTIONAL = frozenset(
 
 class MySQLImpl(DialectImpl):
     name = "mysql"
+    display_name = "MySQL or MariaDB"
     transactional_ddl = False
     # Savepoints vanish when DDL commits implicitly, so a savepoint-backed session would fail
     # on its next RELEASE; the migration's commit() is simply not propagated instead.

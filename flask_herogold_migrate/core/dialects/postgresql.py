@@ -18,6 +18,7 @@ _MAX_LOCK_TIMEOUT_MS = 2**31 - 1  # lock_timeout is a 32-bit integer of millisec
 
 class PostgreSQLImpl(DialectImpl):
     name = "postgresql"
+    display_name = "PostgreSQL"
 
     @contextmanager
     def locked(self, conn: Connection, table: str, timeout: float) -> Iterator[None]:

@@ -49,6 +49,7 @@ def lock_file_path(url: URL, table: str) -> str:
 
 class SQLiteImpl(DialectImpl):
     name = "sqlite"
+    display_name = "SQLite"
 
     @contextmanager
     def prepared(self, conn: Connection) -> Iterator[None]:

@@ -1,0 +1,210 @@
+"""A whole run in one transaction (``--single-transaction``), on SQLite, PostgreSQL and MariaDB.
+
+Where DDL is transactional the run commits once or not at all. Where it is not (MariaDB), or
+where a migration opted out of transactions, the run refuses to start and changes nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from flask_herogold_migrate.__main__ import main
+
+REFUSED_ON_MARIADB = "A single transaction cannot hold a run on MySQL or MariaDB"
+ROLLED_BACK = "single transaction was rolled back"
+
+
+@pytest.fixture
+def cli(database, migrations_dir):
+    def run(*args: str, env: dict[str, str] | None = None):
+        return CliRunner().invoke(
+            main,
+            [*args, "--dir", str(migrations_dir), "--database-url", database.url],
+            env=env,
+        )
+
+    return run
+
+
+@pytest.fixture
+def first_then_broken(write_migration, create_table_migration):
+    """Two pending migrations: one that creates table ``first``, then one that fails."""
+    create_table_migration("20260301_first", "first")
+    write_migration("20260302_broken", "SELECT * FROM no_such_table")
+
+
+def test_a_single_transaction_run_applies_one_batch(cli, database, create_table_migration):
+    create_table_migration("20260301_first", "first")
+    create_table_migration("20260302_second", "second")
+
+    result = cli("migrate", "--single-transaction")
+
+    assert "Traceback" not in result.output
+    if database.dialect == "mariadb":
+        assert result.exit_code == 1
+        assert REFUSED_ON_MARIADB in result.output
+        assert not {"first", "second"} & database.table_names()
+        assert database.migration_rows() == {}
+        return
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("Applied 2 migrations.\n")
+    assert {"first", "second"} <= database.table_names()
+    rows = database.migration_rows()
+    assert {name: (row["batch"], row["state"]) for name, row in rows.items()} == {
+        "20260301_first": (1, "applied"),
+        "20260302_second": (1, "applied"),
+    }
+
+
+def test_a_failure_undoes_the_whole_run_and_keeps_earlier_batches(
+    cli, database, write_migration, create_table_migration
+):
+    create_table_migration("20260301_earlier", "earlier")
+    assert cli("migrate").exit_code == 0
+    create_table_migration("20260302_second", "second")
+    write_migration("20260303_fills_second", "INSERT INTO second (id, label) VALUES (1, 'x')")
+    write_migration("20260304_broken", "SELECT * FROM no_such_table")
+
+    result = cli("migrate", "--single-transaction")
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    if database.dialect == "mariadb":
+        assert REFUSED_ON_MARIADB in result.output
+    else:
+        assert "Migration 20260304_broken failed in up()" in result.output
+        assert ROLLED_BACK in result.output
+        # The two migrations before the failure ran, then went with the transaction.
+        assert "Migrated: 20260303_fills_second" in result.output
+    assert "second" not in database.table_names()
+    assert "earlier" in database.table_names()
+    assert {name: row["batch"] for name, row in database.migration_rows().items()} == {
+        "20260301_earlier": 1
+    }
+
+
+def test_undoing_batches_in_a_single_transaction_is_all_or_nothing(
+    cli, database, write_migration, create_table_migration
+):
+    write_migration(
+        "20260301_undo_fails",
+        "CREATE TABLE stays (id INTEGER PRIMARY KEY)",
+        "SELECT * FROM no_such_table",
+    )
+    assert cli("migrate").exit_code == 0
+    create_table_migration("20260302_newer", "newer")
+    assert cli("migrate").exit_code == 0
+
+    # Newest first: newer's down() drops its table, then the older down() fails.
+    result = cli("migrate:reset", "--force", "--single-transaction")
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    if database.dialect == "mariadb":
+        assert REFUSED_ON_MARIADB in result.output
+    else:
+        assert "Migration 20260301_undo_fails failed in down()" in result.output
+        assert ROLLED_BACK in result.output
+    assert {"stays", "newer"} <= database.table_names()
+    assert set(database.migration_rows()) == {"20260301_undo_fails", "20260302_newer"}
+
+    result = cli("migrate:rollback", "--single-transaction")
+
+    if database.dialect == "mariadb":
+        assert result.exit_code == 1
+        assert "newer" in database.table_names()
+        return
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("Rolled back 1 migration.\n")
+    assert "newer" not in database.table_names()
+    assert set(database.migration_rows()) == {"20260301_undo_fails"}
+
+
+def test_a_migration_outside_transactions_makes_the_run_refuse(
+    cli, database, write_migration, create_table_migration
+):
+    create_table_migration("20260301_first", "first")
+    write_migration(
+        "20260302_outside",
+        body="""
+        from sqlalchemy import text
+        from flask_herogold_migrate import Migration
+
+
+        class Outside(Migration):
+            transactional = False
+
+            def up(self, session):
+                session.exec(text("CREATE TABLE outside (id INTEGER PRIMARY KEY)"))
+
+            def down(self, session):
+                session.exec(text("DROP TABLE outside"))
+        """,
+    )
+
+    result = cli("migrate", "--single-transaction")
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    if database.dialect == "mariadb":
+        assert REFUSED_ON_MARIADB in result.output
+    else:
+        assert "20260302_outside set transactional = False" in result.output
+    assert "Nothing was run." in result.output
+    assert "Migrated:" not in result.output
+    assert not {"first", "outside"} & database.table_names()
+    assert database.migration_rows() == {}
+
+
+def test_the_app_setting_makes_it_the_default_and_the_flag_turns_it_off(
+    app, database, first_then_broken
+):
+    app.config["HEROGOLD_MIGRATE_SINGLE_TRANSACTION"] = True
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(args=["migrate"])
+
+    assert result.exit_code == 1
+    assert (REFUSED_ON_MARIADB if database.dialect == "mariadb" else ROLLED_BACK) in result.output
+    assert "first" not in database.table_names()
+
+    result = runner.invoke(args=["migrate", "--transaction-per-migration"])
+
+    assert result.exit_code == 1
+    assert "Its changes were rolled back." in result.output
+    assert "first" in database.table_names()
+    assert set(database.migration_rows()) == {"20260301_first"}
+
+
+def test_the_standalone_command_takes_the_setting_from_the_environment(
+    cli, database, first_then_broken
+):
+    result = cli("migrate", env={"HEROGOLD_MIGRATE_SINGLE_TRANSACTION": "true"})
+
+    assert result.exit_code == 1
+    assert (REFUSED_ON_MARIADB if database.dialect == "mariadb" else ROLLED_BACK) in result.output
+    assert "first" not in database.table_names()
+    assert database.migration_rows() == {}
+
+
+def test_a_missing_file_only_loses_its_record_inside_the_single_transaction(
+    cli, database, migrations_dir, create_table_migration
+):
+    create_table_migration("20260301_gone", "gone")
+    create_table_migration("20260302_present", "present")
+    assert cli("migrate").exit_code == 0
+    (migrations_dir / "20260301_gone.py").unlink()
+
+    result = cli("migrate:rollback", "--single-transaction")
+
+    if database.dialect == "mariadb":
+        assert result.exit_code == 1
+        assert REFUSED_ON_MARIADB in result.output
+        assert set(database.migration_rows()) == {"20260301_gone", "20260302_present"}
+        return
+    assert result.exit_code == 0, result.output
+    assert "the file of 20260301_gone is missing" in result.output
+    assert result.output.endswith("Rolled back 2 migrations.\n")
+    assert "present" not in database.table_names()
+    assert database.migration_rows() == {}
