@@ -69,6 +69,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=3,
         help="No-op and status runs per repetition, alternating (default: 3).",
     )
+    parser.add_argument(
+        "--single-transaction",
+        action="store_true",
+        help="Apply and roll back with our --single-transaction, Alembic's default mode: the "
+        "whole run commits once (the targets are set for the default, a commit per migration).",
+    )
     parser.add_argument("--output", type=Path, help="Write the Markdown report to this file.")
     parser.add_argument(
         "--rst", type=Path, help="Also write the table as a reStructuredText list-table."
@@ -130,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                     results,
                     startup_iterations=args.startup_iterations,
                     quick_runs=args.quick_runs,
+                    single_transaction=args.single_transaction,
                     verbose=args.verbose,
                 )
                 measurements.warm_up(case)
@@ -140,8 +147,15 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     elapsed = time.perf_counter() - started
+    mode = (
+        "flask-herogold-migrate applied and rolled back with --single-transaction (one commit "
+        "per run, as Alembic), while the targets are set for its default, a commit per "
+        "migration. "
+        if args.single_transaction
+        else ""
+    )
     note = (
-        f"Median of {args.repeat} alternating runs ({args.repeat * args.quick_runs} for the "
+        f"{mode}Median of {args.repeat} alternating runs ({args.repeat * args.quick_runs} for the "
         "no-op and status runs), (min - max) in brackets; ratios are taken run by run. "
         f"Load average (1/5/15 min) {load_before} before, {report.load_average()} after; "
         f"the run took {elapsed / 60:.1f} min."

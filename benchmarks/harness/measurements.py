@@ -46,7 +46,13 @@ class Case:
     results: Results
     startup_iterations: int = 30
     quick_runs: int = 3
+    single_transaction: bool = False
     verbose: bool = False
+
+    @property
+    def write_options(self) -> tuple[str, ...]:
+        """Our options for the timed writes."""
+        return ("--single-transaction",) if self.single_transaction else ()
 
     @property
     def n(self) -> int:
@@ -159,7 +165,7 @@ def _timed_writes(
 def measure_apply(case: Case, urls: dict[str, str], rep: int, check: bool) -> None:
     """1. Apply all N migrations on an empty database."""
     runs: dict[str, _Run] = {
-        HEROGOLD: (flask("migrate"), case.herogold.root),
+        HEROGOLD: (flask("migrate", *case.write_options), case.herogold.root),
         FLASK_MIGRATE: (flask("db", "upgrade"), case.flask_migrate.root),
         FLOOR: (floor("up", case.n), case.herogold.root),
     }
@@ -222,7 +228,7 @@ def measure_startup(case: Case, urls: dict[str, str]) -> None:
 def measure_reset(case: Case, urls: dict[str, str], rep: int, check: bool) -> None:
     """5. Roll everything back."""
     runs: dict[str, _Run] = {
-        HEROGOLD: (flask("migrate:reset", "--force"), case.herogold.root),
+        HEROGOLD: (flask("migrate:reset", "--force", *case.write_options), case.herogold.root),
         FLASK_MIGRATE: (flask("db", "downgrade", "base"), case.flask_migrate.root),
         FLOOR: (floor("down", case.n), case.herogold.root),
     }
