@@ -208,3 +208,34 @@ def test_a_missing_file_only_loses_its_record_inside_the_single_transaction(
     assert result.output.endswith("Rolled back 2 migrations.\n")
     assert "present" not in database.table_names()
     assert database.migration_rows() == {}
+
+
+def test_a_commit_the_database_refuses_leaves_nothing_of_the_run(cli, database, write_migration):
+    write_migration(
+        "20260301_tables",
+        [
+            "CREATE TABLE parent (id INTEGER PRIMARY KEY)",
+            "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER"
+            " REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)",
+        ],
+    )
+    # Checked only at COMMIT, where it belongs to no migration in particular.
+    write_migration("20260302_orphan", "INSERT INTO child (id, parent_id) VALUES (1, 42)")
+
+    result = cli("migrate", "--single-transaction")
+
+    assert "Traceback" not in result.output
+    if database.dialect == "sqlite":
+        # SQLite enforces foreign keys only where the app turned them on: nothing to refuse.
+        assert result.exit_code == 0, result.output
+        assert set(database.migration_rows()) == {"20260301_tables", "20260302_orphan"}
+        return
+    assert result.exit_code == 1
+    if database.dialect == "mariadb":
+        assert REFUSED_ON_MARIADB in result.output
+    else:
+        assert "The run's single transaction failed to commit" in result.output
+        assert "foreign key" in result.output
+        assert "Migrated: 20260302_orphan" in result.output
+    assert not {"parent", "child"} & database.table_names()
+    assert database.migration_rows() == {}

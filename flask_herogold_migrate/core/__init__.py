@@ -13,6 +13,7 @@ from .errors import (
     MigrationError,
     MigrationFailed,
     MigrationsDirectoryNotFound,
+    RunNotCommitted,
     TrackingTableError,
     UnknownTarget,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "MigrationManager",
     "MigrationsDirectoryNotFound",
     "Progress",
+    "RunNotCommitted",
     "TrackingTableError",
     "UnknownTarget",
     "create_migration",

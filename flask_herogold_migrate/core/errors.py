@@ -60,6 +60,19 @@ class MigrationFailed(MigrationError):
         super().__init__(f"Migration {name} failed in {direction}(): {detail}. {outcome}")
 
 
+class RunNotCommitted(MigrationError):
+    """A single-transaction run failed at its commit; nothing of it was kept."""
+
+    def __init__(self, error: BaseException):
+        self.error = error
+        detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        super().__init__(
+            f"The run's single transaction failed to commit: {detail}. Every migration of the "
+            "run had succeeded, but the database refused the commit (a deferred constraint, "
+            "say), so it is as it was before the run, tracking table included."
+        )
+
+
 class FailedMigrationRecorded(MigrationError):
     """A failed migration is recorded; nothing runs until it is repaired."""
 

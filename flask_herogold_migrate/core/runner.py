@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from .connection import resolve_engine, run_connection
 from .create import create_migration
 from .dialects import DialectImpl, dialect_for
 from .dialects.base import JoinMode, StatementWatch
 from .discovery import MigrationFile, discover, find_target, list_stems
-from .errors import ConfigurationError, FailedMigrationRecorded, MigrationFailed
+from .errors import ConfigurationError, FailedMigrationRecorded, MigrationFailed, RunNotCommitted
 from .loader import load_migration
 from .lock import DEFAULT_LOCK_TIMEOUT
 from .migration import Migration
@@ -218,8 +219,15 @@ class MigrationManager:
                 "a single transaction. Nothing was run. Run without --single-transaction "
                 "(HEROGOLD_MIGRATE_SINGLE_TRANSACTION)."
             )
-        with impl.begin(conn):
-            yield True
+        committing = False
+        try:
+            with impl.begin(conn):
+                yield True
+                committing = True
+        except DBAPIError as error:
+            if committing:  # checks deferred to COMMIT belong to no one migration
+                raise RunNotCommitted(error) from error
+            raise
 
     def _records_ready_to_change(self, conn: Connection) -> list[Record]:
         """Read the table again under the lock; refuse to go on past a failed migration."""
