@@ -96,6 +96,7 @@ class MigrationManager:
             if not _work_left(self.tracking.read_states(conn), stems, last):
                 return []
             with self._locked(conn) as impl, _objects_so_far_frozen():
+                self._check_single_transaction_possible(impl)
                 self.tracking.ensure(conn)
                 records = self._records_ready_to_change(conn)
                 todo = _pending(discover(self.migrations_dir, stems), records, last)
@@ -172,6 +173,7 @@ class MigrationManager:
             if not self.tracking.read_states(conn):
                 return []
             with self._locked(conn) as impl, _objects_so_far_frozen():
+                self._check_single_transaction_possible(impl)
                 records = self._records_ready_to_change(conn)
                 chosen = set(choose_batches(sorted({r.batch for r in records}, reverse=True)))
                 victims = sorted(
@@ -197,6 +199,15 @@ class MigrationManager:
         with impl.prepared(conn), impl.locked(conn, self.tracking.name, self.lock_timeout):
             yield impl
 
+    def _check_single_transaction_possible(self, impl: DialectImpl) -> None:
+        if self.single_transaction and not impl.transactional_ddl:
+            raise ConfigurationError(
+                f"A single transaction cannot hold a run on {impl.display_name}: every DDL "
+                "statement commits on its own there, so a failure could not undo the run. "
+                "Nothing was run. Run without --single-transaction "
+                "(HEROGOLD_MIGRATE_SINGLE_TRANSACTION)."
+            )
+
     @contextmanager
     def _run_transaction(
         self, conn: Connection, impl: DialectImpl, migrations: list[Migration]
@@ -205,13 +216,6 @@ class MigrationManager:
         if not self.single_transaction or not migrations:
             yield False
             return
-        if not impl.transactional_ddl:
-            raise ConfigurationError(
-                f"A single transaction cannot hold a run on {impl.display_name}: every DDL "
-                "statement commits on its own there, so a failure could not undo the run. "
-                "Nothing was run. Run without --single-transaction "
-                "(HEROGOLD_MIGRATE_SINGLE_TRANSACTION)."
-            )
         opted_out = [m.name for m in migrations if not m.transactional]
         if opted_out:
             raise ConfigurationError(
