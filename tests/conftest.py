@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import create_engine, inspect, make_url, text
 from sqlalchemy.engine import Engine
 
 from flask_herogold_migrate import HerogoldMigrate
+from flask_herogold_migrate.__main__ import main as standalone_main
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "HEROGOLD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -120,6 +122,21 @@ def migrations_dir(tmp_path: Path) -> Path:
     path = tmp_path / "migrations"
     path.mkdir()
     return path
+
+
+@pytest.fixture
+def cli(database: TestDatabase, migrations_dir: Path) -> Callable[..., object]:
+    """The standalone command on the test database and directory, through Click's runner."""
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None):
+        return CliRunner().invoke(
+            standalone_main,
+            [*args, "--dir", str(migrations_dir), "--database-url", database.url],
+            input=input,
+            env=env,
+        )
+
+    return run
 
 
 MigrationWriter = Callable[..., Path]

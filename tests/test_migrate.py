@@ -21,18 +21,6 @@ from flask_herogold_migrate.core.errors import MigrationFailed, UnknownTarget
 
 
 @pytest.fixture
-def cli(database, migrations_dir):
-    def run(*args: str, input: str | None = None):
-        return CliRunner().invoke(
-            main,
-            [*args, "--dir", str(migrations_dir), "--database-url", database.url],
-            input=input,
-        )
-
-    return run
-
-
-@pytest.fixture
 def manager(database, migrations_dir):
     return MigrationManager(migrations_dir, engine=database.engine)
 
