@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from .cli import build_commands
-from .core import DEFAULT_LOCK_TIMEOUT, MigrationManager
+from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager
 
 _OPTIONS = [
     click.option(
@@ -44,12 +44,21 @@ def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationMan
         engine=extra["database_url"],
         table=extra["table"],
         lock_timeout=extra["lock_timeout"],
-        single_transaction=_flag(os.environ.get("HEROGOLD_MIGRATE_SINGLE_TRANSACTION", "")),
+        single_transaction=_flag("HEROGOLD_MIGRATE_SINGLE_TRANSACTION"),
     )
 
 
-def _flag(value: str) -> bool:
-    return value.strip().lower() in ("1", "true", "yes", "on")
+def _flag(variable: str) -> bool:
+    value = os.environ.get(variable, "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    # A typo must not silently give the other transaction mode.
+    raise ConfigurationError(
+        f"{variable}={value!r} is neither true nor false: use 1, true, yes or on, "
+        "or 0, false, no or off."
+    )
 
 
 @click.group(

@@ -223,3 +223,12 @@ def test_a_commit_the_database_refuses_leaves_nothing_of_the_run(cli, database, 
     )
     assert not {"parent", "child"} & database.table_names()
     assert recorded(database) == set()
+
+
+def test_a_setting_that_is_neither_true_nor_false_is_refused(cli, database, first_then_broken):
+    result = cli("migrate", env={"HEROGOLD_MIGRATE_SINGLE_TRANSACTION": "ture"})
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "HEROGOLD_MIGRATE_SINGLE_TRANSACTION='ture' is neither true nor false" in result.output
+    assert "first" not in database.table_names()
