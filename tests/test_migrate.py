@@ -543,6 +543,20 @@ def test_another_table_name_keeps_separate_history(
     assert "migrations" not in database.table_names()
 
 
+def test_names_differing_only_in_case_are_two_migrations(cli, database, create_table_migration):
+    # MariaDB compares text without case by default; the tracking table must not.
+    create_table_migration("20260301_add_tags", "tags_lower")
+    create_table_migration("20260301_Add_Tags", "tags_upper")
+
+    result = cli("migrate")
+
+    assert result.exit_code == 0, result.output
+    assert set(database.migration_rows()) == {"20260301_add_tags", "20260301_Add_Tags"}
+    assert {"tags_lower", "tags_upper"} <= database.table_names()
+    assert cli("migrate:reset", "--force").exit_code == 0
+    assert database.migration_rows() == {}
+
+
 def test_relative_dir_option_is_relative_to_the_working_directory(database, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["migrate:make", "first", "--dir", "db/migs"])
