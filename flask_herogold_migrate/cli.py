@@ -77,12 +77,13 @@ def build_commands(
         directory: Path | None, target: str | None, single_transaction: bool | None, **extra: Any
     ) -> None:
         with user_errors():
-            applied = manager_for(directory, extra, single_transaction).run_migrations(target)
+            manager = manager_for(directory, extra, single_transaction)
+            applied = manager.run_migrations(target)
         if not applied:
             click.echo("Nothing to migrate.")
         else:
             _spare_exit_collection(applied)
-            click.echo(f"Applied {_count(applied)}.")
+            click.echo(_summary("Applied", applied, manager))
 
     @click.argument("name")
     @command("migrate:make", "Create a new migration file named YYYYMMDD_NAME.py.")
@@ -114,9 +115,10 @@ def build_commands(
         directory: Path | None, steps: int, single_transaction: bool | None, **extra: Any
     ) -> None:
         with user_errors():
-            undone = manager_for(directory, extra, single_transaction).rollback(steps)
+            manager = manager_for(directory, extra, single_transaction)
+            undone = manager.rollback(steps)
         _spare_exit_collection(undone)
-        click.echo(f"Rolled back {_count(undone)}." if undone else "Nothing to roll back.")
+        click.echo(_summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
 
     @click.option("--force", is_flag=True, help="Do not ask for confirmation.")
     @single_transaction_option
@@ -127,9 +129,10 @@ def build_commands(
         if not force:
             click.confirm("This rolls back every applied migration. Continue?", abort=True)
         with user_errors():
-            undone = manager_for(directory, extra, single_transaction).reset()
+            manager = manager_for(directory, extra, single_transaction)
+            undone = manager.reset()
         _spare_exit_collection(undone)
-        click.echo(f"Rolled back {_count(undone)}." if undone else "Nothing to roll back.")
+        click.echo(_summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
 
     @click.option("--force", is_flag=True, help="Do not ask for confirmation.")
     @command("migrate:repair", "Clear failed records and store the checksums of changed files.")
@@ -198,8 +201,10 @@ def _print_progress(progress: Progress) -> None:
         )
 
 
-def _count(names: list[str]) -> str:
-    return f"{len(names)} migration" + ("" if len(names) == 1 else "s")
+def _summary(verb: str, names: list[str], manager: MigrationManager) -> str:
+    count = f"{len(names)} migration" + ("" if len(names) == 1 else "s")
+    # Say so: a single-transaction run printed its "Migrated:" lines before its one commit.
+    return f"{verb} {count}{' in one transaction' if manager.single_transaction else ''}."
 
 
 def _status_table(entries: list[dict[str, Any]]) -> str:

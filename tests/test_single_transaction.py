@@ -46,7 +46,7 @@ def test_a_single_transaction_run_applies_one_batch(cli, database, create_table_
         assert not {"first", "second", "migrations"} & database.table_names()
         return
     assert result.exit_code == 0, result.output
-    assert result.output.endswith("Applied 2 migrations.\n")
+    assert result.output.endswith("Applied 2 migrations in one transaction.\n")
     assert {"first", "second"} <= database.table_names()
     rows = database.migration_rows()
     assert {name: (row["batch"], row["state"]) for name, row in rows.items()} == {
@@ -107,7 +107,7 @@ def test_undoing_batches_in_a_single_transaction_is_all_or_nothing(
         assert "newer" in database.table_names()
         return
     assert result.exit_code == 0, result.output
-    assert result.output.endswith("Rolled back 1 migration.\n")
+    assert result.output.endswith("Rolled back 1 migration in one transaction.\n")
     assert "newer" not in database.table_names()
     assert set(database.migration_rows()) == {"20260301_undo_fails"}
 
@@ -136,7 +136,11 @@ def test_a_migration_outside_transactions_makes_the_run_refuse(
 
     result = cli("migrate", "--single-transaction")
 
-    failed_saying(result, database, "20260302_outside set transactional = False")
+    failed_saying(
+        result,
+        database,
+        "20260302_outside set transactional = False, so it cannot run inside a single",
+    )
     assert "Nothing was run." in result.output
     assert "Migrated:" not in result.output
     assert not {"first", "outside"} & database.table_names()
@@ -189,7 +193,7 @@ def test_a_missing_file_only_loses_its_record_inside_the_single_transaction(
         return
     assert result.exit_code == 0, result.output
     assert "the file of 20260301_gone is missing" in result.output
-    assert result.output.endswith("Rolled back 2 migrations.\n")
+    assert result.output.endswith("Rolled back 2 migrations in one transaction.\n")
     assert "present" not in database.table_names()
     assert database.migration_rows() == {}
 

@@ -213,13 +213,14 @@ class MigrationManager:
         self, conn: Connection, impl: DialectImpl, migrations: list[Migration]
     ) -> Iterator[bool]:
         """The run's single transaction, if asked for; yields whether steps join it."""
-        if not self.single_transaction or not migrations:
+        if not self.single_transaction:
             yield False
             return
         opted_out = [m.name for m in migrations if not m.transactional]
         if opted_out:
+            subject = "it cannot" if len(opted_out) == 1 else "they cannot"
             raise ConfigurationError(
-                f"{', '.join(opted_out)} set transactional = False, so they cannot run inside "
+                f"{', '.join(opted_out)} set transactional = False, so {subject} run inside "
                 "a single transaction. Nothing was run. Run without --single-transaction "
                 "(HEROGOLD_MIGRATE_SINGLE_TRANSACTION)."
             )
