@@ -187,18 +187,7 @@ def _spare_exit_collection(names_run: list[str]) -> None:
 
 
 def _print_progress(progress: Progress) -> None:
-    verb = {"up": ("Migrating", "Migrated"), "down": ("Rolling back", "Rolled back")}
-    starting, finished = verb[progress.direction]
-    if progress.event == "start":
-        click.echo(f"{starting}: {progress.name}")
-    elif progress.event == "done":
-        click.echo(f"{finished}: {progress.name} ({(progress.seconds or 0) * 1000:.1f} ms)")
-    else:
-        click.echo(
-            f"Warning: the file of {progress.name} is missing; its record was removed "
-            "without running down().",
-            err=True,
-        )
+    click.echo(progress.describe(), err=progress.event == "missing")
 
 
 def _summary(verb: str, names: list[str], manager: MigrationManager) -> str:

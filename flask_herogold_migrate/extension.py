@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from dataclasses import dataclass, field
@@ -15,13 +16,16 @@ from sqlalchemy import create_engine, make_url
 from sqlalchemy.engine import Engine
 
 from .cli import build_commands
-from .core import DEFAULT_LOCK_TIMEOUT, MigrationManager
+from .core import DEFAULT_LOCK_TIMEOUT, MigrationManager, Progress
 from .core.connection import register_engine_resolver
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
 
 EXTENSION_KEY = "herogold_migrate"
+
+#: Auto-run has no terminal to print to: what it applies goes to this logger, at INFO.
+logger = logging.getLogger("flask_herogold_migrate")
 
 
 @dataclass
@@ -66,7 +70,18 @@ class HerogoldMigrate:
             app.cli.add_command(command)
         if app.config["HEROGOLD_MIGRATE_AUTO"] and not _loading_for_a_migrate_command():
             with app.app_context():
-                self.manager().run_migrations()
+                self._auto_run()
+
+    def _auto_run(self) -> None:
+        manager = self.manager()
+        manager.progress = _log_progress
+        applied = manager.run_migrations()
+        if applied:
+            count = len(applied)
+            plural = "" if count == 1 else "s"
+            logger.info(
+                "Auto-run applied %d migration%s in process %d.", count, plural, os.getpid()
+            )
 
     def manager(self, directory: str | os.PathLike[str] | None = None) -> MigrationManager:
         """A :class:`MigrationManager` for the current app (an app context must be active)."""
@@ -137,6 +152,11 @@ def _loading_for_a_migrate_command() -> bool:
     except Exception:  # an unforeseen command line: keep the documented behaviour
         return False
     return bool(arguments) and arguments[0] in _COMMAND_NAMES
+
+
+def _log_progress(progress: Progress) -> None:
+    level = logging.WARNING if progress.event == "missing" else logging.INFO
+    logger.log(level, "%s", progress.describe())
 
 
 def _current_app_engine() -> Engine | None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -135,6 +138,32 @@ def test_auto_run_applies_pending_migrations_in_init_app(
     assert database.migration_rows()["20260301_one"]["batch"] == 1
     with app.app_context():
         db.engine.dispose()
+
+
+def test_auto_run_logs_what_it_applies_and_nothing_when_nothing_is_pending(
+    tmp_path, database, create_table_migration, caplog
+):
+    create_table_migration("20260301_one", "one")
+    create_table_migration("20260302_two", "two")
+    caplog.set_level(logging.INFO, logger="flask_herogold_migrate")
+
+    HerogoldMigrate(make_app(tmp_path, database.url, HEROGOLD_MIGRATE_AUTO=True))
+
+    logged = [r for r in caplog.records if r.name == "flask_herogold_migrate"]
+    assert {r.levelname for r in logged} == {"INFO"}
+    assert [re.sub(r" \(\d+\.\d ms\)$", "", r.getMessage()) for r in logged] == [
+        "Migrating: 20260301_one",
+        "Migrated: 20260301_one",
+        "Migrating: 20260302_two",
+        "Migrated: 20260302_two",
+        f"Auto-run applied 2 migrations in process {os.getpid()}.",
+    ]
+    assert {"one", "two"} <= database.table_names()
+    caplog.clear()
+
+    HerogoldMigrate(make_app(tmp_path, database.url, HEROGOLD_MIGRATE_AUTO=True))
+
+    assert [r for r in caplog.records if r.name == "flask_herogold_migrate"] == []
 
 
 def test_auto_run_failure_raises_from_init_app_naming_the_migration(

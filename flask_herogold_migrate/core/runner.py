@@ -40,6 +40,21 @@ class Progress:
     direction: Literal["up", "down"]
     seconds: float | None = None
 
+    def describe(self) -> str:
+        """One line for a person: ``Migrating: NAME``, ``Migrated: NAME (1.2 ms)``, ..."""
+        if self.event == "missing":
+            return (
+                f"Warning: the file of {self.name} is missing; its record was removed "
+                "without running down()."
+            )
+        starting, finished = _VERBS[self.direction]
+        if self.event == "start":
+            return f"{starting}: {self.name}"
+        return f"{finished}: {self.name} ({(self.seconds or 0) * 1000:.1f} ms)"
+
+
+_VERBS = {"up": ("Migrating", "Migrated"), "down": ("Rolling back", "Rolled back")}
+
 
 ProgressCallback = Callable[[Progress], None]
 
