@@ -83,7 +83,7 @@ def build_commands(
             click.echo("Nothing to migrate.")
         else:
             _spare_exit_collection(applied)
-            click.echo(_summary("Applied", applied, manager))
+            click.echo(summary("Applied", applied, manager))
 
     @click.argument("name")
     @command("migrate:make", "Create a new migration file named YYYYMMDD_NAME.py.")
@@ -118,7 +118,7 @@ def build_commands(
             manager = manager_for(directory, extra, single_transaction)
             undone = manager.rollback(steps)
         _spare_exit_collection(undone)
-        click.echo(_summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
+        click.echo(summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
 
     @click.option("--force", is_flag=True, help="Do not ask for confirmation.")
     @single_transaction_option
@@ -132,7 +132,7 @@ def build_commands(
             manager = manager_for(directory, extra, single_transaction)
             undone = manager.reset()
         _spare_exit_collection(undone)
-        click.echo(_summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
+        click.echo(summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
 
     @click.option("--force", is_flag=True, help="Do not ask for confirmation.")
     @command("migrate:repair", "Clear failed records and store the checksums of changed files.")
@@ -190,7 +190,7 @@ def _print_progress(progress: Progress) -> None:
     click.echo(progress.describe(), err=progress.event == "missing")
 
 
-def _summary(verb: str, names: list[str], manager: MigrationManager) -> str:
+def summary(verb: str, names: list[str], manager: MigrationManager) -> str:
     count = f"{len(names)} migration" + ("" if len(names) == 1 else "s")
     # Say so: a single-transaction run printed its "Migrated:" lines before its one commit.
     return f"{verb} {count}{' in one transaction' if manager.single_transaction else ''}."

@@ -15,7 +15,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import create_engine, make_url
 from sqlalchemy.engine import Engine
 
-from .cli import build_commands
+from .cli import build_commands, summary
 from .core import DEFAULT_LOCK_TIMEOUT, MigrationManager, Progress
 from .core.connection import register_engine_resolver
 
@@ -77,10 +77,8 @@ class HerogoldMigrate:
         manager.progress = _log_progress
         applied = manager.run_migrations()
         if applied:
-            count = len(applied)
-            plural = "" if count == 1 else "s"
             logger.info(
-                "Auto-run applied %d migration%s in process %d.", count, plural, os.getpid()
+                "Auto-run in process %d: %s", os.getpid(), summary("Applied", applied, manager)
             )
 
     def manager(self, directory: str | os.PathLike[str] | None = None) -> MigrationManager:

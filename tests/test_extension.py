@@ -156,7 +156,7 @@ def test_auto_run_logs_what_it_applies_and_nothing_when_nothing_is_pending(
         "Migrated: 20260301_one",
         "Migrating: 20260302_two",
         "Migrated: 20260302_two",
-        f"Auto-run applied 2 migrations in process {os.getpid()}.",
+        f"Auto-run in process {os.getpid()}: Applied 2 migrations.",
     ]
     assert {"one", "two"} <= database.table_names()
     caplog.clear()
