@@ -139,22 +139,24 @@ def build_commands(
     def repair(directory: Path | None, force: bool, **extra: Any) -> None:
         with user_errors():
             manager = open_manager(directory, extra)
-            current = manager.status()
-            stuck = current["failed"] + current["running"]
-            modified = current["modified"]
-            if not stuck and not modified:
+            entries = manager.status()["migrations"]
+            changes = [
+                (_REPAIRS[e["step"] or "checksum"], e["name"])
+                for e in entries
+                if e["step"] or e["modified"]
+            ]
+            if not changes:
                 click.echo("Nothing to repair.")
                 return
-            for name in stuck:
-                click.echo(f"Failed record to remove: {name}")
-            for name in modified:
-                click.echo(f"Checksum to update:      {name}")
+            for change, name in changes:
+                click.echo(f"{change:<{_REPAIR_WIDTH}} {name}")
             if not force:
                 click.confirm("Go on?", abort=True)
             result = manager.repair(realign_checksums=True)
         click.echo(
-            f"Removed {len(result['removed'])} failed record(s), "
-            f"updated {len(result['realigned'])} checksum(s)."
+            f"Removed {len(result['removed'])} failed record(s), restored "
+            f"{len(result['restored'])} as applied, updated {len(result['realigned'])} "
+            "checksum(s)."
         )
 
     return [migrate, make, status, rollback, reset, repair]
@@ -196,12 +198,22 @@ def summary(verb: str, names: list[str], manager: MigrationManager) -> str:
     return f"{verb} {count}{' in one transaction' if manager.single_transaction else ''}."
 
 
+# What repair does to each record, by the step it failed in (or a changed checksum).
+_REPAIRS = {
+    "up": "Failed in up(), record to remove:",
+    "down": "Failed in down(), to restore as applied:",
+    "checksum": "Checksum to update:",
+}
+_REPAIR_WIDTH = max(map(len, _REPAIRS.values()))
+
+
 def _status_table(entries: list[dict[str, Any]]) -> str:
     if not entries:
         return "No migrations found."
     rows = [("Migration", "State", "Batch", "Applied at")]
     for entry in entries:
-        state = entry["state"] + (" (modified)" if entry["modified"] else "")
+        state = entry["state"] + (f" in {entry['step']}()" if entry["step"] else "")
+        state += " (modified)" if entry["modified"] else ""
         applied_at = entry["applied_at"] or ""
         rows.append(
             (

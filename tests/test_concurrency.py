@@ -60,6 +60,11 @@ class Slow(Migration):
 """
 
 
+def squeezed(output: str) -> str:
+    """The output with each run of spaces made one: repair aligns its columns."""
+    return "\n".join(" ".join(line.split()) for line in output.splitlines())
+
+
 def slow_migration(directory: Path, stem: str, table: str, seconds: float) -> Path:
     path = directory / f"{stem}.py"
     path.write_text(SLOW_MIGRATION.format(table=table, seconds=seconds))
@@ -212,7 +217,9 @@ def test_failed_state_refusal_and_repair_end_to_end(database, migrations_dir, wr
     assert "half_done" in database.table_names()  # the DDL the server committed on its own
     for refused in (cli("migrate"), cli("migrate:rollback"), cli("migrate:reset", "--force")):
         assert refused.exit_code == 1
-        assert "20260302_half is recorded as failed" in refused.output
+        assert "20260302_half stopped part-way through up() and is recorded as failed" in (
+            refused.output
+        )
         assert "migrate:repair" in refused.output
     assert "base" in database.table_names()
 
@@ -224,17 +231,82 @@ def test_failed_state_refusal_and_repair_end_to_end(database, migrations_dir, wr
     )
     declined = cli("migrate:repair", input="n\n")
     assert declined.exit_code == 1
-    assert "Failed record to remove: 20260302_half" in declined.output
+    assert "Failed in up(), record to remove: 20260302_half" in squeezed(declined.output)
     assert database.migration_rows()["20260302_half"]["state"] == "failed"
     repaired = cli("migrate:repair", input="y\n")
     assert repaired.exit_code == 0, repaired.output
-    assert "Removed 1 failed record(s)" in repaired.output
+    assert "Removed 1 failed record(s), restored 0 as applied" in repaired.output
 
     again = cli("migrate")
     assert again.exit_code == 0, again.output
     rows = database.migration_rows()
     assert rows["20260302_half"]["state"] == "applied" and rows["20260302_half"]["batch"] == 2
     assert bad.exists()
+
+
+TWO_TABLES = """
+from sqlalchemy import text
+from flask_herogold_migrate import Migration
+
+
+class TwoTables(Migration):
+    transactional = False  # every statement commits: a failing down() stops half-way anywhere
+
+    def up(self, session):
+        session.exec(text("CREATE TABLE ta (id INTEGER PRIMARY KEY)"))
+        session.exec(text("CREATE TABLE tb (id INTEGER PRIMARY KEY)"))
+
+    def down(self, session):
+        session.exec(text("DROP TABLE tb"))
+        session.exec(text("DROP TABLE MISTAKE"))
+        session.exec(text("DROP TABLE ta"))
+"""
+
+
+def test_failed_down_is_repaired_back_to_applied(database, migrations_dir, write_migration):
+    """Repair puts a record back as it was before the failed step: applied, for a down()."""
+
+    def cli(*args: str):
+        return CliRunner().invoke(
+            main, [*args, "--dir", str(migrations_dir), "--database-url", database.url]
+        )
+
+    write_migration("20260301_two_tables", body=TWO_TABLES.replace("MISTAKE", "ta_typo"))
+    assert cli("migrate").exit_code == 0
+
+    failed = cli("migrate:rollback")
+
+    assert failed.exit_code == 1
+    assert "Migration 20260301_two_tables failed in down()" in failed.output
+    assert "as it was before down() ran" in failed.output
+    assert "the migration is recorded as applied again" in failed.output
+    assert {"ta", "tb"} & database.table_names() == {"ta"}
+    (entry,) = json.loads(cli("migrate:status", "--json").output)["migrations"]
+    assert (entry["state"], entry["step"]) == ("failed", "down")
+    assert "failed in down()" in cli("migrate:status").output
+    refused = cli("migrate")
+    assert refused.exit_code == 1
+    assert "stopped part-way through down() and is recorded as failed" in refused.output
+
+    # The human puts the schema back as it was before down() ran, and fixes the file.
+    with database.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE tb (id INTEGER PRIMARY KEY)"))
+    fixed = TWO_TABLES.replace('        session.exec(text("DROP TABLE MISTAKE"))\n', "")
+    write_migration("20260301_two_tables", body=fixed)
+    repaired = cli("migrate:repair", "--force")
+
+    assert repaired.exit_code == 0, repaired.output
+    assert "Failed in down(), to restore as applied: 20260301_two_tables" in squeezed(
+        repaired.output
+    )
+    assert "Removed 0 failed record(s), restored 1 as applied" in repaired.output
+    row = database.migration_rows()["20260301_two_tables"]
+    assert (row["state"], row["batch"]) == ("applied", 1)
+    assert cli("migrate").output.strip() == "Nothing to migrate."
+    rolled_back = cli("migrate:rollback")
+    assert rolled_back.exit_code == 0, rolled_back.output
+    assert not {"ta", "tb"} & database.table_names()
+    assert database.migration_rows() == {}
 
 
 def test_repair_realigns_checksums_of_modified_files_after_confirming(
@@ -255,7 +327,7 @@ def test_repair_realigns_checksums_of_modified_files_after_confirming(
     result = cli("migrate:repair", input="y\n")
 
     assert result.exit_code == 0, result.output
-    assert "Checksum to update:      20260301_edited" in result.output
+    assert "Checksum to update: 20260301_edited" in squeezed(result.output)
     assert cli("migrate:status", "--json").output.count('"modified": true') == 0
 
 

@@ -161,6 +161,9 @@ def test_unknown_or_ambiguous_target_applies_nothing(
     unknown = cli("migrate", "--target", "nope")
     assert unknown.exit_code == 1
     assert "Unknown target 'nope'" in unknown.output
+    empty = cli("migrate", "--target", "")  # say, --target "$UNSET_VARIABLE"
+    assert empty.exit_code == 1
+    assert "Unknown target ''" in empty.output
     with pytest.raises(UnknownTarget, match="ambiguous"):
         manager.run_migrations(target="users")
     assert "migrations" not in database.table_names() or database.migration_rows() == {}
@@ -188,6 +191,12 @@ def test_failing_migration_is_rolled_back_and_earlier_ones_stay(
     assert "Migration 20260302_bad failed in up()" in result.output
     assert "no_such_table" in result.output
     assert "Traceback" not in result.output
+    # One paragraph, naming the statement: none of SQLAlchemy's [SQL: ...] and link lines.
+    progress = ("Migrating: ", "Migrated: ")
+    rest = [line for line in result.output.splitlines() if not line.startswith(progress)]
+    assert len(rest) == 1 and rest[0].startswith("Error: Migration 20260302_bad"), rest
+    assert "(SQL: SELECT * FROM no_such_table)" in result.output
+    assert "sqlalche.me" not in result.output and ".." not in result.output
     rows = database.migration_rows()
     assert "20260301_good" in rows and "20260303_after" not in rows
     assert "after" not in database.table_names()
@@ -625,3 +634,36 @@ def test_non_transactional_failure_half_way_is_recorded_as_failed(
     assert database.migration_rows()["20260301_index"]["state"] == "failed"
     assert "big" in database.table_names()
     assert manager.status()["failed"] == ["20260301_index"]
+    assert "it has transactional = False, so each statement commits on its own" in str(
+        failure.value
+    )
+
+
+def test_non_transactional_failure_before_anything_committed_is_not_recorded(
+    database, write_migration, manager
+):
+    """A statement that fails without a transaction around it changed nothing: no repair."""
+    write_migration(
+        "20260301_index",
+        body="""
+        from sqlalchemy import text
+        from flask_herogold_migrate import Migration
+
+
+        class FailsFirst(Migration):
+            transactional = False
+
+            def up(self, session):
+                session.exec(text("SELECT * FROM no_such_table"))
+                session.exec(text("CREATE TABLE big (id INTEGER PRIMARY KEY)"))
+        """,
+    )
+
+    with pytest.raises(MigrationFailed) as failure:
+        manager.run_migrations()
+
+    assert not failure.value.recorded_failed
+    assert "Its changes were rolled back." in str(failure.value)
+    assert database.migration_rows() == {}
+    assert "big" not in database.table_names()
+    assert manager.status()["pending"] == ["20260301_index"]

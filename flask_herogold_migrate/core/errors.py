@@ -37,27 +37,48 @@ class MigrationFailed(MigrationError):
         *,
         recorded_failed: bool,
         whole_run: bool = False,
+        because: str = "",
     ):
         self.name = name
         self.direction = direction
         self.error = error
         self.recorded_failed = recorded_failed
         self.whole_run = whole_run
-        detail = f"{type(error).__name__}: {error}".strip()
         if whole_run:
             outcome = (
                 "The run's single transaction was rolled back: the database, tracking table "
                 "included, is as it was before the run."
             )
         elif recorded_failed:
+            after = (
+                "the migration is recorded as applied again"
+                if direction == "down"
+                else "its record is removed and it runs again with the next migrate"
+            )
             outcome = (
-                "Part of it had already committed (DDL on MySQL/MariaDB commits on its own), "
-                "so it is recorded as failed: put the schema right by hand, then run "
-                "migrate:repair."
+                f"Part of it had already committed ({because}), so it is recorded as failed. "
+                f"Put the schema back by hand as it was before {direction}() ran, then run "
+                f"migrate:repair: {after}."
             )
         else:
             outcome = "Its changes were rolled back."
-        super().__init__(f"Migration {name} failed in {direction}(): {detail}. {outcome}")
+        super().__init__(
+            f"Migration {name} failed in {direction}(): {describe_error(error)}. {outcome}"
+        )
+
+
+def describe_error(error: BaseException) -> str:
+    """One line for what went wrong: a database error without SQLAlchemy's trailing lines.
+
+    The statement that failed is kept, shortened, as Laravel shows it: a migration runs many.
+    """
+    lines = str(error).strip().splitlines()
+    detail = lines[0].rstrip(".") if lines else ""
+    statement = getattr(error, "statement", None)
+    if isinstance(statement, str) and statement.strip():
+        sql = " ".join(statement.split())
+        detail += f" (SQL: {sql if len(sql) <= 160 else sql[:157] + '...'})"
+    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
 
 
 class RunNotCommitted(MigrationError):

@@ -25,7 +25,15 @@ from .loader import load_migration
 from .lock import DEFAULT_LOCK_TIMEOUT
 from .migration import Migration
 from .naming import parse_stem, sort_key
-from .tracking import APPLIED, FAILED, RUNNING, Record, TrackingTable
+from .tracking import (
+    APPLIED,
+    FAILED,
+    FAILED_DOWN,
+    RUNNING,
+    RUNNING_DOWN,
+    Record,
+    TrackingTable,
+)
 
 PENDING = "pending"
 MISSING = "missing"
@@ -106,7 +114,7 @@ class MigrationManager:
         one query: no migration file is imported and no lock is taken.
         """
         stems = list_stems(self.migrations_dir)
-        last = find_target(discover(self.migrations_dir, stems), target) if target else None
+        last = None if target is None else find_target(discover(self.migrations_dir, stems), target)
         with run_connection(self.engine) as conn:
             if not _work_left(self.tracking.read_states(conn), stems, last):
                 return []
@@ -137,9 +145,10 @@ class MigrationManager:
         """Every migration with its state, in run order, from file names and one query.
 
         ``result["migrations"]`` is a list of ``{"name", "state", "batch", "applied_at",
-        "modified"}``; ``result[state]`` lists the names in each state (``applied``,
+        "modified", "step"}``; ``result[state]`` lists the names in each state (``applied``,
         ``pending``, ``missing``, ``failed``, ``running``) and ``result["modified"]`` the
-        applied migrations whose file changed since.
+        applied migrations whose file changed since. ``step`` is ``"up"`` or ``"down"`` for a
+        failed or running migration: the step it stopped in.
         """
         files = discover(self.migrations_dir)
         with run_connection(self.engine) as conn:
@@ -158,14 +167,17 @@ class MigrationManager:
         return result
 
     def repair(self, realign_checksums: bool = False) -> dict[str, list[str]]:
-        """Remove failed records and, if asked, store the current checksum of modified files.
+        """Clear failed records and, if asked, store the current checksum of modified files.
 
-        Run it after putting the schema right by hand. Returns ``{"removed": [...],
-        "realigned": [...]}``.
+        Run it after putting the schema back as it was before the failed step: a migration
+        that failed in ``up()`` is forgotten (it runs again with the next migrate), one that
+        failed in ``down()`` is recorded as applied again. Returns ``{"removed": [...],
+        "restored": [...], "realigned": [...]}``.
         """
         with run_connection(self.engine) as conn, self._locked(conn):
             records = self.tracking.read(conn)
-            removed = [r.name for r in records if r.state != APPLIED]
+            removed = [r.name for r in records if r.direction == "up"]
+            restored = [r.name for r in records if r.direction == "down"]
             realigned: dict[str, str] = {}
             if realign_checksums and records:
                 files = {f.name: f for f in discover(self.migrations_dir)}
@@ -177,9 +189,11 @@ class MigrationManager:
             with conn.begin():
                 for name in removed:
                     self.tracking.remove(conn, name)
+                for name in restored:
+                    self.tracking.set_state(conn, name, APPLIED)
                 for name, checksum in realigned.items():
                     self.tracking.set_checksum(conn, name, checksum)
-            return {"removed": removed, "realigned": list(realigned)}
+            return {"removed": removed, "restored": restored, "realigned": list(realigned)}
 
     # -- internals -----------------------------------------------------------------------
 
@@ -258,15 +272,13 @@ class MigrationManager:
         # We hold the lock, so a 'running' row belongs to a process that died mid-migration.
         with conn.begin():
             for record in stuck:
-                if record.state == RUNNING:
-                    self.tracking.set_state(conn, record.name, FAILED)
-        names = ", ".join(r.name for r in stuck)
+                if record.state in _FAILED_AFTER_RUNNING:
+                    self.tracking.set_state(conn, record.name, _FAILED_AFTER_RUNNING[record.state])
         raise FailedMigrationRecorded(
-            f"Migration {names} is recorded as failed: it stopped part-way after some of its "
-            "statements had committed (DDL on MySQL/MariaDB commits on its own, as does every "
-            "statement of a migration with transactional = False), so the schema may be "
-            "half-changed. Nothing was run. Put the schema right by hand (as it was before that "
-            "step), then run migrate:repair to clear the record."
+            " ".join(map(_how_to_repair, stuck)) + " Nothing was run: the schema may be "
+            "half-changed, as the statements that had committed stay (DDL on MySQL/MariaDB "
+            "commits on its own, as does every statement of a migration with "
+            "transactional = False)."
         )
 
     def _apply(
@@ -300,7 +312,7 @@ class MigrationManager:
         self._run(
             conn, impl, migration, "down", joined,
             atomic_record=remove,
-            mark=partial(self.tracking.set_state, conn, record.name, RUNNING),
+            mark=partial(self.tracking.set_state, conn, record.name, RUNNING_DOWN),
             finish=remove,
             unmark=partial(self.tracking.set_state, conn, record.name, APPLIED),
         )  # fmt: skip
@@ -337,11 +349,11 @@ class MigrationManager:
             else:
                 with conn.begin():
                     mark()
-                self._run_marked(conn, impl, migration, step, finish, unmark)
+                self._run_marked(conn, impl, migration, direction, finish, unmark)
         except _HalfDone as half_done:
-            raise MigrationFailed(name, direction, half_done.error, recorded_failed=True) from (
-                half_done.error
-            )
+            raise MigrationFailed(
+                name, direction, half_done.error, recorded_failed=True, because=half_done.because
+            ) from half_done.error
         except Exception as error:
             raise MigrationFailed(
                 name, direction, error, recorded_failed=False, whole_run=joined
@@ -353,29 +365,36 @@ class MigrationManager:
         conn: Connection,
         impl: DialectImpl,
         migration: Migration,
-        step: Callable[[Any], None],
+        direction: Literal["up", "down"],
         finish: Callable[[], None],
         unmark: Callable[[], None],
     ) -> None:
         if migration.transactional:
             mode: JoinMode = impl.join_transaction_mode
             statements_commit: AbstractContextManager[None] = nullcontext()
-            watch = StatementWatch(conn, impl.commits_on_its_own)
+            because = f"DDL on {impl.display_name} commits on its own"
         else:
             mode, statements_commit = "rollback_only", impl.autocommit(conn)
-            watch = StatementWatch(conn, lambda statement: True)
+            because = "it has transactional = False, so each statement commits on its own"
+        # Without a transaction, a statement has committed once it succeeded; a failed one
+        # changed nothing. DDL that commits on its own commits what came before it, even when
+        # it fails itself.
+        watch = StatementWatch(
+            conn, impl.commits_on_its_own, commits_once_done=not migration.transactional
+        )
         try:
             with statements_commit, watch, conn.begin():
-                _run_step(conn, mode, step)
+                _run_step(conn, mode, getattr(migration, direction))
                 finish()
         except Exception as error:
             with conn.begin():
                 if watch.committed:
-                    self.tracking.set_state(conn, migration.name, FAILED)
+                    failed = FAILED if direction == "up" else FAILED_DOWN
+                    self.tracking.set_state(conn, migration.name, failed)
                 else:
                     unmark()
             if watch.committed:
-                raise _HalfDone(error) from error
+                raise _HalfDone(error, because) from error
             raise
 
     def _emit(self, progress: Progress) -> None:
@@ -386,8 +405,26 @@ class MigrationManager:
 class _HalfDone(Exception):
     """A step failed after part of it committed; its record was left as failed."""
 
-    def __init__(self, error: BaseException) -> None:
+    def __init__(self, error: BaseException, because: str) -> None:
         self.error = error
+        self.because = because
+
+
+_FAILED_AFTER_RUNNING = {RUNNING: FAILED, RUNNING_DOWN: FAILED_DOWN}
+
+
+def _how_to_repair(record: Record) -> str:
+    step = f"{record.direction}()"
+    after = (
+        "the migration is recorded as applied again"
+        if record.direction == "down"
+        else "its record is removed and it runs again with the next migrate"
+    )
+    return (
+        f"Migration {record.name} stopped part-way through {step} and is recorded as failed. "
+        f"Put the schema back by hand as it was before {step} ran, then run migrate:repair: "
+        f"{after}."
+    )
 
 
 @contextmanager
@@ -454,12 +491,14 @@ def _entry(
             "batch": None,
             "applied_at": None,
             "modified": False,
+            "step": None,
         }
-    state = MISSING if not has_file and record.state == APPLIED else record.state
+    state = MISSING if not has_file and record.state == APPLIED else record.shown_state
     return {
         "name": name,
         "state": state,
         "batch": record.batch,
         "applied_at": record.applied_at.isoformat(),
         "modified": modified,
+        "step": record.direction,
     }

@@ -37,10 +37,14 @@ from sqlalchemy.schema import CreateColumn
 from .errors import TrackingTableError
 
 APPLIED = "applied"
-#: A migration in progress on a database without transactional DDL (written before ``up()``),
-#: or one whose process died: found while holding the lock, it is treated as failed.
+#: A step in progress on a database without transactional DDL (written before it starts), or
+#: one whose process died: found while holding the lock, it is treated as failed.
 RUNNING = "running"
 FAILED = "failed"
+#: The same for ``down()``. Repairing a failed ``up()`` forgets the migration; repairing a
+#: failed ``down()`` records it as applied again: either way, as it was before the step.
+RUNNING_DOWN = "running_down"
+FAILED_DOWN = "failed_down"
 
 # Columns that identify the table as ours, present since the first version. Every other
 # column may be missing in a table made by an older version and is then added, never rebuilt.
@@ -57,6 +61,18 @@ class Record:
     applied_at: datetime
     checksum: str | None
     state: str
+
+    @property
+    def direction(self) -> str | None:
+        """The step a failed or running record is stuck in: ``up``, ``down``, or None."""
+        if self.state == APPLIED:
+            return None
+        return "down" if self.state in (RUNNING_DOWN, FAILED_DOWN) else "up"
+
+    @property
+    def shown_state(self) -> str:
+        """``applied``, ``running`` or ``failed``, whichever step it is stuck in."""
+        return {RUNNING_DOWN: RUNNING, FAILED_DOWN: FAILED}.get(self.state, self.state)
 
 
 class TrackingTable:

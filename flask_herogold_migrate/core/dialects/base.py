@@ -68,20 +68,39 @@ def driver_connection(conn: Connection) -> Any:
 
 
 class StatementWatch:
-    """Notes whether a statement that commits on its own ran while the watch was entered."""
+    """Notes whether something committed while the watch was entered.
 
-    def __init__(self, conn: Connection, commits_on_its_own: Callable[[str], bool]) -> None:
+    A statement that ``commits_on_its_own`` counts as soon as it starts: it commits what came
+    before it even if it fails itself. With ``commits_once_done`` (no transaction around the
+    statements), every statement that succeeded counts too.
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        commits_on_its_own: Callable[[str], bool],
+        *,
+        commits_once_done: bool = False,
+    ) -> None:
         self._conn = conn
         self._commits_on_its_own = commits_on_its_own
+        self._commits_once_done = commits_once_done
         self.committed = False
 
     def _before_execute(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         if not self.committed and self._commits_on_its_own(statement):
             self.committed = True
 
+    def _after_execute(self, *args: Any) -> None:
+        self.committed = True
+
     def __enter__(self) -> StatementWatch:
         event.listen(self._conn, "before_cursor_execute", self._before_execute)
+        if self._commits_once_done:
+            event.listen(self._conn, "after_cursor_execute", self._after_execute)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         event.remove(self._conn, "before_cursor_execute", self._before_execute)
+        if self._commits_once_done:
+            event.remove(self._conn, "after_cursor_execute", self._after_execute)
