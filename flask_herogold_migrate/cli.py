@@ -98,9 +98,14 @@ def build_commands(
         with user_errors():
             result = open_manager(directory, extra).status()
         if as_json:
-            click.echo(json.dumps({"migrations": result["migrations"]}, indent=2))
-        else:
-            click.echo(_status_table(result["migrations"]))
+            shown = {key: result[key] for key in ("migrations", "misnamed")}
+            click.echo(json.dumps(shown, indent=2))
+            return
+        click.echo(_status_table(result["migrations"]))
+        for file in result["misnamed"]:
+            click.echo(
+                Progress("misnamed", file["name"], "up", reason=file["reason"]).describe(), err=True
+            )
 
     @click.option(
         "--steps",
@@ -189,7 +194,7 @@ def _spare_exit_collection(names_run: list[str]) -> None:
 
 
 def _print_progress(progress: Progress) -> None:
-    click.echo(progress.describe(), err=progress.event == "missing")
+    click.echo(progress.describe(), err=progress.is_warning)
 
 
 def summary(verb: str, names: list[str], manager: MigrationManager) -> str:

@@ -153,7 +153,7 @@ def _loading_for_a_migrate_command() -> bool:
 
 
 def _log_progress(progress: Progress) -> None:
-    level = logging.WARNING if progress.event == "missing" else logging.INFO
+    level = logging.WARNING if progress.is_warning else logging.INFO
     logger.log(level, "%s", progress.describe())
 
 

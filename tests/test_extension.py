@@ -166,6 +166,28 @@ def test_auto_run_logs_what_it_applies_and_nothing_when_nothing_is_pending(
     assert [r for r in caplog.records if r.name == "flask_herogold_migrate"] == []
 
 
+def test_auto_run_warns_at_every_start_of_a_file_it_will_not_run(
+    tmp_path, database, create_table_migration, caplog
+):
+    create_table_migration("20260301_one", "one")
+    create_table_migration("20260230_typo", "typo")
+    caplog.set_level(logging.INFO, logger="flask_herogold_migrate")
+
+    for _ in range(2):  # the start that applies, then one with nothing to do
+        caplog.clear()
+        HerogoldMigrate(make_app(tmp_path, database.url, HEROGOLD_MIGRATE_AUTO=True))
+        warnings = [
+            r.getMessage()
+            for r in caplog.records
+            if r.name == "flask_herogold_migrate" and r.levelname == "WARNING"
+        ]
+        assert len(warnings) == 1 and warnings[0].startswith(
+            "Warning: 20260230_typo.py is not run, its name is not a migration's: 20260230 is "
+            "not a date."
+        )
+    assert "typo" not in database.table_names()
+
+
 def test_auto_run_failure_raises_from_init_app_naming_the_migration(
     tmp_path, database, write_migration
 ):

@@ -170,6 +170,39 @@ def test_unknown_or_ambiguous_target_applies_nothing(
     assert not {"users_a", "users_b"} & database.table_names()
 
 
+def test_files_meant_as_migrations_with_invalid_names_are_reported_not_run(
+    cli, database, migrations_dir, create_table_migration
+):
+    create_table_migration("20260301_valid", "valid")
+    create_table_migration("20261131_bad_date", "bad_date")
+    create_table_migration("20260302_2_one_digit", "one_digit")
+    (migrations_dir / "helpers.py").write_text("HELPER = 1\n")  # plainly not a migration
+
+    result = cli("migrate")
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "Warning: 20260302_2_one_digit.py is not run, its name is not a migration's: after the "
+        "date comes _name or _NN_name (a two-digit number), the name starting with a letter "
+        "and made of letters, digits and underscores. Name it like YYYYMMDD_name.py (or "
+        "YYYYMMDD_02_name.py).",
+        "Warning: 20261131_bad_date.py is not run, its name is not a migration's: 20261131 is "
+        "not a date. Name it like YYYYMMDD_name.py (or YYYYMMDD_02_name.py).",
+    ]
+    assert set(database.migration_rows()) == {"20260301_valid"}
+    assert {"valid", "bad_date", "one_digit"} & database.table_names() == {"valid"}
+    # Every later run says it again, the no-op one included, and so does status.
+    assert "20261131_bad_date.py is not run" in cli("migrate").stderr
+    status = cli("migrate:status")
+    assert "20261131_bad_date.py is not run" in status.stderr
+    assert "20261131_bad_date" not in status.stdout
+    listed = json.loads(cli("migrate:status", "--json").stdout)["misnamed"]
+    assert listed == [
+        {"name": "20260302_2_one_digit", "reason": listed[0]["reason"]},
+        {"name": "20261131_bad_date", "reason": "20261131 is not a date"},
+    ]
+
+
 def test_failing_migration_is_rolled_back_and_earlier_ones_stay(
     cli, database, write_migration, create_table_migration
 ):

@@ -13,6 +13,7 @@ from flask_herogold_migrate.core.naming import (
     normalize_new_name,
     parse_stem,
     sort_key,
+    why_not_a_migration,
 )
 
 
@@ -74,3 +75,23 @@ def test_camel_case_becomes_snake_case_and_a_pascal_class():
 def test_bad_names_are_refused(bad):
     with pytest.raises(InvalidMigrationName):
         normalize_new_name(bad)
+
+
+@pytest.mark.parametrize(
+    ("stem", "reason"),
+    [
+        ("20261131_bad_date", "20261131 is not a date"),
+        ("2026-11-29_dashes", "does not start with a date as YYYYMMDD"),
+        ("20261129add_column", "does not start with a date as YYYYMMDD"),
+        ("20261129_2_single_digit", "after the date comes _name or _NN_name"),
+        ("20261129_add-col", "after the date comes _name or _NN_name"),
+        ("20261129_café", "after the date comes _name or _NN_name"),
+    ],
+)
+def test_a_file_meant_as_a_migration_says_why_its_name_is_not_one(stem, reason):
+    assert reason in (why_not_a_migration(stem) or "")
+
+
+@pytest.mark.parametrize("stem", ["20261129_add_column", "20261129_02_add", "helpers", "__init__"])
+def test_migrations_and_plainly_other_files_need_no_reason(stem):
+    assert why_not_a_migration(stem) is None

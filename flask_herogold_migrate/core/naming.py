@@ -15,6 +15,7 @@ from .errors import InvalidMigrationName
 _STEM = re.compile(
     r"^(?P<date>\d{8})(?:_(?P<seq>\d{2,4}))?_(?P<description>[A-Za-z][A-Za-z0-9_]*)$"
 )
+_DATE_PREFIX = re.compile(r"^\d{8}(?=_)")
 _NEW_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 MAX_NAME_LENGTH = 200  # the tracking table's name column holds 255
@@ -41,6 +42,23 @@ def parse_stem(stem: str) -> MigrationName | None:
         return None
     sequence = int(match["seq"]) if match["seq"] else 1
     return MigrationName(match["date"], sequence, match["description"], stem)
+
+
+def why_not_a_migration(stem: str) -> str | None:
+    """Why a file that looks meant as a migration (its name starts with a digit) is not one.
+
+    None for a migration, and for a file that is plainly something else (``helpers.py``).
+    """
+    if not stem[:1].isdigit() or parse_stem(stem) is not None:
+        return None
+    if not _DATE_PREFIX.match(stem):
+        return "its name does not start with a date as YYYYMMDD followed by _"
+    if not _is_real_date(stem[:8]):
+        return f"{stem[:8]} is not a date"
+    return (
+        "after the date comes _name or _NN_name (a two-digit number), the name starting with "
+        "a letter and made of letters, digits and underscores"
+    )
 
 
 def sort_key(stem: str) -> tuple[str, int, str]:

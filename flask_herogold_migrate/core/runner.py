@@ -24,7 +24,7 @@ from .errors import ConfigurationError, FailedMigrationRecorded, MigrationFailed
 from .loader import load_migration
 from .lock import DEFAULT_LOCK_TIMEOUT
 from .migration import Migration
-from .naming import parse_stem, sort_key
+from .naming import parse_stem, sort_key, why_not_a_migration
 from .tracking import (
     APPLIED,
     FAILED,
@@ -43,10 +43,16 @@ MISSING = "missing"
 class Progress:
     """What the runner is doing, for whoever shows it (the CLI prints these)."""
 
-    event: Literal["start", "done", "missing"]
+    event: Literal["start", "done", "missing", "misnamed"]
     name: str
     direction: Literal["up", "down"]
     seconds: float | None = None
+    #: For ``misnamed``: what is wrong with the name.
+    reason: str | None = None
+
+    @property
+    def is_warning(self) -> bool:
+        return self.event in ("missing", "misnamed")
 
     def describe(self) -> str:
         """One line for a person: ``Migrating: NAME``, ``Migrated: NAME (1.2 ms)``, ..."""
@@ -54,6 +60,11 @@ class Progress:
             return (
                 f"Warning: the file of {self.name} is missing; its record was removed "
                 "without running down()."
+            )
+        if self.event == "misnamed":
+            return (
+                f"Warning: {self.name}.py is not run, its name is not a migration's: "
+                f"{self.reason}. Name it like YYYYMMDD_name.py (or YYYYMMDD_02_name.py)."
             )
         starting, finished = _VERBS[self.direction]
         if self.event == "start":
@@ -116,7 +127,11 @@ class MigrationManager:
         stems = list_stems(self.migrations_dir)
         last = None if target is None else find_target(discover(self.migrations_dir, stems), target)
         with run_connection(self.engine) as conn:
-            if not _work_left(self.tracking.read_states(conn), stems, last):
+            states = self.tracking.read_states(conn)
+            unknown = [stem for stem in stems if stem not in states]
+            for stem, reason in _misnamed(unknown):
+                self._emit(Progress("misnamed", stem, "up", reason=reason))
+            if not _work_left(states, unknown, last):
                 return []
             with self._locked(conn) as impl, _objects_so_far_frozen():
                 self._check_single_transaction_possible(impl)
@@ -148,9 +163,12 @@ class MigrationManager:
         "modified", "step"}``; ``result[state]`` lists the names in each state (``applied``,
         ``pending``, ``missing``, ``failed``, ``running``) and ``result["modified"]`` the
         applied migrations whose file changed since. ``step`` is ``"up"`` or ``"down"`` for a
-        failed or running migration: the step it stopped in.
+        failed or running migration: the step it stopped in. ``result["misnamed"]`` lists the
+        files that look meant as migrations but whose names are not, as ``{"name", "reason"}``:
+        they are never run.
         """
-        files = discover(self.migrations_dir)
+        stems = list_stems(self.migrations_dir)
+        files = discover(self.migrations_dir, stems)
         with run_connection(self.engine) as conn:
             records = {r.name: r for r in self.tracking.read(conn)}
         entries = []
@@ -164,6 +182,7 @@ class MigrationManager:
         for state in (APPLIED, PENDING, MISSING, FAILED, RUNNING):
             result[state] = [e["name"] for e in entries if e["state"] == state]
         result["modified"] = [e["name"] for e in entries if e["modified"]]
+        result["misnamed"] = [{"name": n, "reason": r} for n, r in _misnamed(stems)]
         return result
 
     def repair(self, realign_checksums: bool = False) -> dict[str, list[str]]:
@@ -458,16 +477,21 @@ def _run_step(conn: Connection, join_mode: JoinMode, step: Callable[[Any], None]
         session.close()
 
 
-def _work_left(states: dict[str, str], stems: list[str], last: MigrationFile | None) -> bool:
-    """The startup check: a set difference; only names the database lacks are parsed."""
+def _work_left(states: dict[str, str], unknown: list[str], last: MigrationFile | None) -> bool:
+    """The startup check: only the names the database lacks (``unknown``) are parsed."""
     if any(state != APPLIED for state in states.values()):
         return True  # go on to the locked path, which reports it
-    for stem in stems:
-        if stem not in states:
-            parsed = parse_stem(stem)
-            if parsed and (last is None or parsed.sort_key <= last.parsed.sort_key):
-                return True
+    for stem in unknown:
+        parsed = parse_stem(stem)
+        if parsed and (last is None or parsed.sort_key <= last.parsed.sort_key):
+            return True
     return False
+
+
+def _misnamed(stems: list[str]) -> list[tuple[str, str]]:
+    """Files meant as migrations, by the digit they start with, whose names are not valid."""
+    found = [(stem, why_not_a_migration(stem)) for stem in stems if stem[:1].isdigit()]
+    return sorted((stem, reason) for stem, reason in found if reason)
 
 
 def _pending(
