@@ -623,6 +623,45 @@ def test_ddl_alone_is_rolled_back_where_ddl_is_transactional(database, write_mig
         assert database.migration_rows() == {}
 
 
+ROLLS_BACK_HALF_WAY = """
+from sqlalchemy import text
+from flask_herogold_migrate import Migration
+
+
+class RollsBack(Migration):
+    transactional = TRANSACTIONAL
+
+    def up(self, session):
+        session.exec(text("CREATE TABLE notes (id INTEGER PRIMARY KEY)"))
+        session.commit()
+        session.exec(text("INSERT INTO notes (id) VALUES (1)"))
+        session.rollback()
+        session.exec(text("INSERT INTO notes (id) VALUES (2)"))
+"""
+
+
+@pytest.mark.parametrize("transactional", [True, False], ids=["transactional", "not_transactional"])
+def test_session_rollback_goes_back_to_its_savepoint_or_says_why_it_cannot(
+    database, write_migration, manager, transactional
+):
+    write_migration(
+        "20260301_notes", body=ROLLS_BACK_HALF_WAY.replace("TRANSACTIONAL", str(transactional))
+    )
+    has_savepoint = transactional and database.dialect != "mariadb"
+
+    if has_savepoint:
+        assert manager.run_migrations() == ["20260301_notes"]
+        assert database.rows("notes") == [{"id": 2}]
+        return
+    with pytest.raises(MigrationFailed) as failure:
+        manager.run_migrations()
+    message = str(failure.value)
+    assert "RollbackUnavailable: session.rollback() cannot be used in this migration" in message
+    assert "Can't operate on closed transaction" not in message
+    # The CREATE TABLE had committed on its own, so the migration is recorded as failed.
+    assert database.migration_rows()["20260301_notes"]["state"] == "failed"
+
+
 NON_TRANSACTIONAL = """
 from sqlalchemy import text
 from flask_herogold_migrate import Migration

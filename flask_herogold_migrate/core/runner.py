@@ -25,6 +25,7 @@ from .loader import load_migration
 from .lock import DEFAULT_LOCK_TIMEOUT
 from .migration import Migration
 from .naming import parse_stem, sort_key, why_not_a_migration
+from .session import run_step
 from .tracking import (
     APPLIED,
     FAILED,
@@ -363,7 +364,7 @@ class MigrationManager:
         try:
             if joined or (impl.transactional_ddl and migration.transactional):
                 with nullcontext() if joined else impl.begin(conn):
-                    _run_step(conn, impl.join_transaction_mode, step)
+                    run_step(conn, impl.join_transaction_mode, step)
                     atomic_record()
             else:
                 with conn.begin():
@@ -403,7 +404,7 @@ class MigrationManager:
         )
         try:
             with statements_commit, watch, conn.begin():
-                _run_step(conn, mode, getattr(migration, direction))
+                run_step(conn, mode, getattr(migration, direction))
                 finish()
         except Exception as error:
             with conn.begin():
@@ -463,18 +464,6 @@ def _objects_so_far_frozen() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
-
-
-def _run_step(conn: Connection, join_mode: JoinMode, step: Callable[[Any], None]) -> None:
-    # sqlmodel (and pydantic with it) is imported only once a migration actually runs.
-    from sqlmodel import Session
-
-    session = Session(bind=conn, join_transaction_mode=join_mode)
-    try:
-        step(session)
-        session.commit()  # what the migration left pending belongs to it
-    finally:
-        session.close()
 
 
 def _work_left(states: dict[str, str], unknown: list[str], last: MigrationFile | None) -> bool:

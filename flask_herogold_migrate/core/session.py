@@ -1,0 +1,57 @@
+"""The session a migration's ``up()`` and ``down()`` receive, bound to the runner's connection.
+
+Where the runner's transaction can hold a savepoint (SQLite, PostgreSQL), the session joins it
+with one: ``session.commit()`` releases the savepoint, ``session.rollback()`` rolls back to it,
+and neither ends the migration's transaction. Where statements commit on their own (MySQL and
+MariaDB DDL, a migration with ``transactional = False``) there is nothing to roll back to, so
+``session.rollback()`` refuses with an error that says so instead of SQLAlchemy's complaint
+about a closed transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import Connection
+
+from .dialects.base import JoinMode
+from .errors import MigrationError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+
+class RollbackUnavailable(MigrationError):
+    """A migration called ``session.rollback()`` where nothing can be rolled back to."""
+
+
+def run_step(conn: Connection, join_mode: JoinMode, step: Callable[[Any], None]) -> None:
+    """Run ``up()`` or ``down()`` with a new session; what it left pending is committed."""
+    session = _session_class(join_mode)(bind=conn, join_transaction_mode=join_mode)
+    try:
+        step(session)
+        session.commit()  # what the migration left pending belongs to it
+    finally:
+        session.close()
+
+
+@cache
+def _session_class(join_mode: JoinMode) -> type[Session]:
+    # sqlmodel (and pydantic with it) is imported only once a migration actually runs.
+    from sqlmodel import Session
+
+    if join_mode == "create_savepoint":
+        return Session
+
+    class NoSavepointSession(Session):
+        def rollback(self) -> None:
+            raise RollbackUnavailable(
+                "session.rollback() cannot be used in this migration: on MySQL and MariaDB, "
+                "and in a migration with transactional = False, statements commit on their "
+                "own, so there is no savepoint to roll back to. Raise an exception instead: "
+                "the migration fails, and what had not committed is rolled back."
+            )
+
+    return NoSavepointSession
