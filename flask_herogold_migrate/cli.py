@@ -140,16 +140,29 @@ def build_commands(
         click.echo(summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
 
     @click.option("--force", is_flag=True, help="Do not ask for confirmation.")
+    @click.option(
+        "--forget-missing",
+        is_flag=True,
+        help="Also remove the records of applied migrations whose file is gone, without "
+        "running anything.",
+    )
     @command("migrate:repair", "Clear failed records and store the checksums of changed files.")
-    def repair(directory: Path | None, force: bool, **extra: Any) -> None:
+    def repair(directory: Path | None, force: bool, forget_missing: bool, **extra: Any) -> None:
         with user_errors():
             manager = open_manager(directory, extra)
             entries = manager.status()["migrations"]
+            missing = [e["name"] for e in entries if e["state"] == "missing"]
             changes = [
                 (_REPAIRS[e["step"] or "checksum"], e["name"])
                 for e in entries
                 if e["step"] or e["modified"]
             ]
+            changes += [(_REPAIRS["missing"], name) for name in missing if forget_missing]
+            if missing and not forget_missing:
+                click.echo(
+                    f"Kept the records of missing files ({', '.join(missing)}): "
+                    "--forget-missing removes them."
+                )
             if not changes:
                 click.echo("Nothing to repair.")
                 return
@@ -157,11 +170,12 @@ def build_commands(
                 click.echo(f"{change:<{_REPAIR_WIDTH}} {name}")
             if not force:
                 click.confirm("Go on?", abort=True)
-            result = manager.repair(realign_checksums=True)
+            result = manager.repair(realign_checksums=True, forget_missing=forget_missing)
+        forgot = f", forgot {len(result['forgotten'])} of missing files" if forget_missing else ""
         click.echo(
             f"Removed {len(result['removed'])} failed record(s), restored "
             f"{len(result['restored'])} as applied, updated {len(result['realigned'])} "
-            "checksum(s)."
+            f"checksum(s){forgot}."
         )
 
     return [migrate, make, status, rollback, reset, repair]
@@ -208,6 +222,7 @@ _REPAIRS = {
     "up": "Failed in up(), record to remove:",
     "down": "Failed in down(), to restore as applied:",
     "checksum": "Checksum to update:",
+    "missing": "File missing, record to forget:",
 }
 _REPAIR_WIDTH = max(map(len, _REPAIRS.values()))
 

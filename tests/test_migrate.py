@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
 
 from flask_herogold_migrate import MigrationManager
 from flask_herogold_migrate.__main__ import main
@@ -447,7 +448,7 @@ def test_status_never_imports_migration_files(cli, write_migration):
     assert {name for name in sys.modules if "_loaded_migrations" in name} == before
 
 
-def test_rollback_of_a_missing_file_warns_removes_its_row_and_goes_on(
+def test_rollback_reaching_a_missing_file_runs_nothing_until_it_is_forgotten(
     cli, database, create_table_migration
 ):
     create_table_migration("20260301_one", "one")
@@ -455,10 +456,31 @@ def test_rollback_of_a_missing_file_warns_removes_its_row_and_goes_on(
     cli("migrate")
     gone.unlink()
 
-    result = cli("migrate:rollback")
+    refused = cli("migrate:rollback")
 
-    assert result.exit_code == 0, result.output
-    assert "Warning: the file of 20260302_gone is missing" in result.output
+    assert refused.exit_code == 1
+    assert refused.output.startswith(
+        "Error: Cannot roll back 20260302_gone: its file is missing (deleted, renamed, or not "
+        "on this branch), so its down() cannot run. Nothing was run."
+    )
+    assert set(database.migration_rows()) == {"20260301_one", "20260302_gone"}
+    assert {"one", "gone_table"} <= database.table_names()
+    kept = cli("migrate:repair", "--force")
+    assert kept.output.splitlines() == [
+        "Kept the records of missing files (20260302_gone): --forget-missing removes them.",
+        "Nothing to repair.",
+    ]
+
+    # The human undoes what the lost migration made, then forgets its record.
+    with database.engine.begin() as conn:
+        conn.execute(text("DROP TABLE gone_table"))
+    forgot = cli("migrate:repair", "--forget-missing", "--force")
+
+    assert forgot.exit_code == 0, forgot.output
+    assert "File missing, record to forget: 20260302_gone" in " ".join(forgot.output.split())
+    assert "forgot 1 of missing files." in forgot.output
+    assert set(database.migration_rows()) == {"20260301_one"}
+    assert cli("migrate:rollback").exit_code == 0
     assert database.migration_rows() == {}
     assert "one" not in database.table_names()
 

@@ -176,7 +176,7 @@ def test_the_standalone_command_takes_the_setting_from_the_environment(
     assert recorded(database) == set()
 
 
-def test_a_missing_file_only_loses_its_record_inside_the_single_transaction(
+def test_a_missing_file_stops_a_single_transaction_rollback_before_it_begins(
     cli, database, migrations_dir, create_table_migration
 ):
     create_table_migration("20260301_gone", "gone")
@@ -191,11 +191,11 @@ def test_a_missing_file_only_loses_its_record_inside_the_single_transaction(
         assert REFUSED_ON_MARIADB in result.output
         assert set(database.migration_rows()) == {"20260301_gone", "20260302_present"}
         return
-    assert result.exit_code == 0, result.output
-    assert "the file of 20260301_gone is missing" in result.output
-    assert result.output.endswith("Rolled back 2 migrations in one transaction.\n")
-    assert "present" not in database.table_names()
-    assert database.migration_rows() == {}
+    assert result.exit_code == 1
+    assert "Cannot roll back 20260301_gone: its file is missing" in result.output
+    assert "Rolling back" not in result.output
+    assert {"gone", "present"} <= database.table_names()
+    assert set(database.migration_rows()) == {"20260301_gone", "20260302_present"}
 
 
 def test_a_commit_the_database_refuses_leaves_nothing_of_the_run(cli, database, write_migration):

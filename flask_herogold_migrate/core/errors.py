@@ -26,6 +26,10 @@ class BrokenMigrationFile(MigrationError):
     """A migration file fails to import or does not define exactly one migration class."""
 
 
+class MigrationFileMissing(MigrationError):
+    """A rollback reached an applied migration whose file is gone; nothing was run."""
+
+
 class MigrationFailed(MigrationError):
     """A migration's ``up()`` or ``down()`` raised; what it did was rolled back where possible."""
 

@@ -20,7 +20,13 @@ from .create import create_migration
 from .dialects import DialectImpl, dialect_for
 from .dialects.base import JoinMode, StatementWatch
 from .discovery import MigrationFile, discover, find_target, list_stems
-from .errors import ConfigurationError, FailedMigrationRecorded, MigrationFailed, RunNotCommitted
+from .errors import (
+    ConfigurationError,
+    FailedMigrationRecorded,
+    MigrationFailed,
+    MigrationFileMissing,
+    RunNotCommitted,
+)
 from .loader import load_migration
 from .lock import DEFAULT_LOCK_TIMEOUT
 from .migration import Migration
@@ -44,7 +50,7 @@ MISSING = "missing"
 class Progress:
     """What the runner is doing, for whoever shows it (the CLI prints these)."""
 
-    event: Literal["start", "done", "missing", "misnamed"]
+    event: Literal["start", "done", "misnamed"]
     name: str
     direction: Literal["up", "down"]
     seconds: float | None = None
@@ -53,15 +59,10 @@ class Progress:
 
     @property
     def is_warning(self) -> bool:
-        return self.event in ("missing", "misnamed")
+        return self.event == "misnamed"
 
     def describe(self) -> str:
         """One line for a person: ``Migrating: NAME``, ``Migrated: NAME (1.2 ms)``, ..."""
-        if self.event == "missing":
-            return (
-                f"Warning: the file of {self.name} is missing; its record was removed "
-                "without running down()."
-            )
         if self.event == "misnamed":
             return (
                 f"Warning: {self.name}.py is not run, its name is not a migration's: "
@@ -186,22 +187,31 @@ class MigrationManager:
         result["misnamed"] = [{"name": n, "reason": r} for n, r in _misnamed(stems)]
         return result
 
-    def repair(self, realign_checksums: bool = False) -> dict[str, list[str]]:
-        """Clear failed records and, if asked, store the current checksum of modified files.
+    def repair(
+        self, realign_checksums: bool = False, forget_missing: bool = False
+    ) -> dict[str, list[str]]:
+        """Clear failed records and, if asked, store new checksums or forget missing files.
 
         Run it after putting the schema back as it was before the failed step: a migration
         that failed in ``up()`` is forgotten (it runs again with the next migrate), one that
-        failed in ``down()`` is recorded as applied again. Returns ``{"removed": [...],
-        "restored": [...], "realigned": [...]}``.
+        failed in ``down()`` is recorded as applied again. ``realign_checksums`` stores the
+        checksum of applied files that changed since; ``forget_missing`` removes the records of
+        applied migrations whose file is gone, without running anything. Returns
+        ``{"removed": [...], "restored": [...], "realigned": [...], "forgotten": [...]}``.
         """
         with run_connection(self.engine) as conn, self._locked(conn):
             records = self.tracking.read(conn)
             removed = [r.name for r in records if r.direction == "up"]
             restored = [r.name for r in records if r.direction == "down"]
             realigned: dict[str, str] = {}
-            if realign_checksums and records:
+            forgotten: list[str] = []
+            if (realign_checksums or forget_missing) and records:
                 files = {f.name: f for f in discover(self.migrations_dir)}
-                for record in records:
+                if forget_missing:
+                    forgotten = [
+                        r.name for r in records if r.state == APPLIED and r.name not in files
+                    ]
+                for record in records if realign_checksums else ():
                     file = files.get(record.name)
                     checksum = file.checksum() if file and record.state == APPLIED else None
                     if checksum is not None and checksum != record.checksum:
@@ -213,7 +223,14 @@ class MigrationManager:
                     self.tracking.set_state(conn, name, APPLIED)
                 for name, checksum in realigned.items():
                     self.tracking.set_checksum(conn, name, checksum)
-            return {"removed": removed, "restored": restored, "realigned": list(realigned)}
+                for name in forgotten:
+                    self.tracking.remove(conn, name)
+            return {
+                "removed": removed,
+                "restored": restored,
+                "realigned": list(realigned),
+                "forgotten": forgotten,
+            }
 
     # -- internals -----------------------------------------------------------------------
 
@@ -231,15 +248,11 @@ class MigrationManager:
                     reverse=True,
                 )
                 files = {f.name: f for f in discover(self.migrations_dir)}
-                loaded = {r.name: load_migration(files[r.name]) for r in victims if r.name in files}
-                with self._run_transaction(conn, impl, list(loaded.values())) as joined:
-                    for record in victims:
-                        if record.name in loaded:
-                            self._revert(conn, impl, record, loaded[record.name], joined)
-                        else:
-                            self._emit(Progress("missing", record.name, "down"))
-                            with nullcontext() if joined else conn.begin():
-                                self.tracking.remove(conn, record.name)
+                _refuse_missing_files([r.name for r in victims if r.name not in files])
+                loaded = [(r, load_migration(files[r.name])) for r in victims]
+                with self._run_transaction(conn, impl, [m for _, m in loaded]) as joined:
+                    for record, migration in loaded:
+                        self._revert(conn, impl, record, migration, joined)
                 return [r.name for r in victims]
 
     @contextmanager
@@ -431,6 +444,26 @@ class _HalfDone(Exception):
 
 
 _FAILED_AFTER_RUNNING = {RUNNING: FAILED, RUNNING_DOWN: FAILED_DOWN}
+
+
+def _refuse_missing_files(names: list[str]) -> None:
+    """Stop a rollback that reaches a migration whose file is gone, before anything runs.
+
+    Dropping the record without its down() would leave the schema behind while the table says
+    otherwise, so a restored file would run up() again over its own tables (Alembic and Django
+    refuse too).
+    """
+    if not names:
+        return
+    files, steps = (
+        ("their files are", "their down()") if len(names) > 1 else ("its file is", "its down()")
+    )
+    raise MigrationFileMissing(
+        f"Cannot roll back {', '.join(names)}: {files} missing (deleted, renamed, or not on "
+        f"this branch), so {steps} cannot run. Nothing was run. Bring the file back and run the "
+        "rollback again; or, once the schema no longer has what it made (undo that by hand), "
+        "forget the record with migrate:repair --forget-missing."
+    )
 
 
 def _how_to_repair(record: Record) -> str:
