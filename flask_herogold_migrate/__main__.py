@@ -9,7 +9,18 @@ from typing import Any
 import click
 
 from .cli import build_commands
-from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager
+from .core import DEFAULT_LOCK_TIMEOUT, MigrationManager
+from .core.settings import SECONDS_HINT, as_seconds, parse_flag
+
+
+def _seconds(ctx: click.Context, param: click.Parameter, value: Any) -> float:
+    # The rules of HEROGOLD_MIGRATE_LOCK_TIMEOUT in Flask: inf or nan would only fail later,
+    # with a traceback, in the database's own lock timeout.
+    seconds = as_seconds(value)
+    if seconds is None:
+        raise click.BadParameter(f"{value!r} is not a number of seconds: {SECONDS_HINT}.")
+    return seconds
+
 
 _OPTIONS = [
     click.option(
@@ -28,7 +39,9 @@ _OPTIONS = [
     click.option(
         "--lock-timeout",
         envvar="HEROGOLD_MIGRATE_LOCK_TIMEOUT",
-        type=float,
+        type=str,  # parsed by the callback, as the Flask setting is
+        metavar="SECONDS",
+        callback=_seconds,
         default=DEFAULT_LOCK_TIMEOUT,
         show_default=True,
         help="Seconds to wait for another process's migration run.",
@@ -49,16 +62,7 @@ def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationMan
 
 
 def _flag(variable: str) -> bool:
-    value = os.environ.get(variable, "").strip().lower()
-    if value in ("", "0", "false", "no", "off"):
-        return False
-    if value in ("1", "true", "yes", "on"):
-        return True
-    # A typo must not silently give the other transaction mode.
-    raise ConfigurationError(
-        f"{variable}={value!r} is neither true nor false: use 1, true, yes or on, "
-        "or 0, false, no or off."
-    )
+    return parse_flag(variable, os.environ.get(variable))
 
 
 @click.group(

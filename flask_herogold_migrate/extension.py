@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from .cli import build_commands, summary
 from .core import DEFAULT_LOCK_TIMEOUT, MigrationManager, Progress
 from .core.connection import register_engine_resolver
+from .core.settings import parse_flag, parse_seconds
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
@@ -65,10 +66,12 @@ class HerogoldMigrate:
         app.config.setdefault("HEROGOLD_MIGRATE_AUTO", False)
         app.config.setdefault("HEROGOLD_MIGRATE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
         app.config.setdefault("HEROGOLD_MIGRATE_SINGLE_TRANSACTION", False)
+        # Parsed, not tested for truth: "0" or "false" read from the environment mean off.
+        auto = parse_flag("HEROGOLD_MIGRATE_AUTO", app.config["HEROGOLD_MIGRATE_AUTO"])
         app.extensions[EXTENSION_KEY] = _AppState(self, db if db is not None else self.db)
         for command in _FLASK_COMMANDS:
             app.cli.add_command(command)
-        if app.config["HEROGOLD_MIGRATE_AUTO"] and not _loading_for_a_migrate_command():
+        if auto and not _loading_for_a_migrate_command():
             with app.app_context():
                 self._auto_run()
 
@@ -89,8 +92,12 @@ class HerogoldMigrate:
             directory if directory is not None else self.migrations_dir(app),
             engine=self.engine(app),
             table=config["HEROGOLD_MIGRATE_TABLE"],
-            lock_timeout=float(config["HEROGOLD_MIGRATE_LOCK_TIMEOUT"]),
-            single_transaction=bool(config["HEROGOLD_MIGRATE_SINGLE_TRANSACTION"]),
+            lock_timeout=parse_seconds(
+                "HEROGOLD_MIGRATE_LOCK_TIMEOUT", config["HEROGOLD_MIGRATE_LOCK_TIMEOUT"]
+            ),
+            single_transaction=parse_flag(
+                "HEROGOLD_MIGRATE_SINGLE_TRANSACTION", config["HEROGOLD_MIGRATE_SINGLE_TRANSACTION"]
+            ),
         )
 
     @staticmethod

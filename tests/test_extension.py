@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import create_engine, inspect
 
 from flask_herogold_migrate import HerogoldMigrate, MigrationFailed, MigrationManager
+from flask_herogold_migrate.core import ConfigurationError
 
 
 def make_app(tmp_path: Path, url: str, **config) -> Flask:
@@ -292,3 +294,113 @@ def test_auto_run_leaves_the_migrate_commands_alone(tmp_path, database, create_t
     other = run("routes")  # any other command builds the app, and auto-run applies
     assert other.returncode == 0, other.stderr
     assert "one" in database.table_names()
+
+
+# Config values often come from the environment as strings: they are parsed, never tested for
+# truth, so "0" and "false" mean off.
+NEITHER_TRUE_NOR_FALSE = (
+    "is neither true nor false: use 1, true, yes or on, or 0, false, no or off."
+)
+NOT_SECONDS = "is not a number of seconds: use a number of seconds, 0 or more, such as 60 or 2.5."
+
+
+def sqlite_app(tmp_path: Path, **config) -> Flask:
+    return make_app(tmp_path, f"sqlite:///{tmp_path / 'app.db'}", **config)
+
+
+def tables_of(app: Flask) -> set[str]:
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("value", ["0", "false", "False", " off ", "no", "", 0, False, None])
+def test_auto_set_to_an_off_value_applies_nothing(tmp_path, create_table_migration, value):
+    create_table_migration("20260301_one", "one")
+    app = sqlite_app(tmp_path, HEROGOLD_MIGRATE_AUTO=value)
+
+    HerogoldMigrate(app)
+
+    assert tables_of(app) == set()
+
+
+@pytest.mark.parametrize("value", ["1", "true", "YES", " on ", 1, True])
+def test_auto_set_to_an_on_value_applies_at_startup(tmp_path, create_table_migration, value):
+    create_table_migration("20260301_one", "one")
+    app = sqlite_app(tmp_path, HEROGOLD_MIGRATE_AUTO=value)
+
+    HerogoldMigrate(app)
+
+    assert tables_of(app) == {"one", "migrations"}
+
+
+@pytest.mark.parametrize("value", ["maybe", "ture", "2", 2, 0.5, []])
+def test_auto_neither_on_nor_off_is_refused_by_init_app(tmp_path, create_table_migration, value):
+    create_table_migration("20260301_one", "one")
+    app = sqlite_app(tmp_path, HEROGOLD_MIGRATE_AUTO=value)
+
+    with pytest.raises(ConfigurationError) as raised:
+        HerogoldMigrate(app)
+
+    assert str(raised.value) == f"HEROGOLD_MIGRATE_AUTO={value!r} {NEITHER_TRUE_NOR_FALSE}"
+    assert tables_of(app) == set()
+
+
+@pytest.mark.parametrize(
+    ("value", "last_line"),
+    [
+        ("false", "Applied 1 migration."),
+        ("0", "Applied 1 migration."),
+        ("off", "Applied 1 migration."),
+        ("true", "Applied 1 migration in one transaction."),
+        ("On", "Applied 1 migration in one transaction."),
+    ],
+)
+def test_single_transaction_string_values_mean_what_they_say(
+    tmp_path, create_table_migration, value, last_line
+):
+    create_table_migration("20260301_one", "one")
+    app = sqlite_app(tmp_path, HEROGOLD_MIGRATE_SINGLE_TRANSACTION=value)
+    HerogoldMigrate(app)
+
+    result = app.test_cli_runner().invoke(args=["migrate"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == last_line
+    assert tables_of(app) == {"one", "migrations"}
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        ("HEROGOLD_MIGRATE_SINGLE_TRANSACTION", "ture", NEITHER_TRUE_NOR_FALSE),
+        ("HEROGOLD_MIGRATE_SINGLE_TRANSACTION", "2", NEITHER_TRUE_NOR_FALSE),
+        ("HEROGOLD_MIGRATE_LOCK_TIMEOUT", "abc", NOT_SECONDS),
+        ("HEROGOLD_MIGRATE_LOCK_TIMEOUT", "inf", NOT_SECONDS),
+        ("HEROGOLD_MIGRATE_LOCK_TIMEOUT", -1, NOT_SECONDS),
+        ("HEROGOLD_MIGRATE_LOCK_TIMEOUT", None, NOT_SECONDS),
+    ],
+)
+def test_a_bad_setting_is_one_error_line_naming_key_and_value(
+    tmp_path, create_table_migration, key, value, problem
+):
+    create_table_migration("20260301_one", "one")
+    app = sqlite_app(tmp_path, **{key: value})
+    HerogoldMigrate(app)
+
+    result = app.test_cli_runner().invoke(args=["migrate"])
+
+    assert result.exit_code == 1
+    assert result.output == f"Error: {key}={value!r} {problem}\n"
+    assert tables_of(app) == set()
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("2.5", 2.5), (" 30 ", 30.0), (0, 0.0), (7, 7.0)])
+def test_lock_timeout_takes_numbers_and_numeric_strings(tmp_path, value, seconds):
+    app = sqlite_app(tmp_path, HEROGOLD_MIGRATE_LOCK_TIMEOUT=value)
+    migrate = HerogoldMigrate(app)
+
+    with app.app_context():
+        assert migrate.manager().lock_timeout == seconds

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def run(args: list[str], database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HEROGOLD_")}
@@ -50,3 +52,27 @@ def test_help_lists_every_command(tmp_path):
         "migrate:repair",
     ):
         assert command in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "shown"),
+    [
+        (["--lock-timeout", "inf"], {}, "'inf'"),
+        (["--lock-timeout", "-1"], {}, "'-1'"),
+        (["--lock-timeout", "abc"], {}, "'abc'"),
+        ([], {"HEROGOLD_MIGRATE_LOCK_TIMEOUT": "nan"}, "'nan'"),
+    ],
+)
+def test_a_lock_timeout_that_is_no_number_of_seconds_is_a_usage_error(
+    cli, database, create_table_migration, args, env, shown
+):
+    create_table_migration("20260301_one", "one")
+
+    result = cli("migrate", *args, env=env)
+
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        f"Error: Invalid value for '--lock-timeout': {shown} is not a number of seconds: "
+        "use a number of seconds, 0 or more, such as 60 or 2.5."
+    )
+    assert "one" not in database.table_names()

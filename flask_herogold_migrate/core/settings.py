@@ -1,0 +1,67 @@
+"""Reading settings that arrive as text (environment variables, config files) or as values.
+
+The Flask config and the standalone command's environment share these rules, so a setting
+means the same wherever it is given, and a value that means nothing is an error that names
+the setting instead of a silent default: ``"false"`` must not be true because it is a
+non-empty string.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .errors import ConfigurationError
+
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+#: How to give a number of seconds, for the messages of every place that takes one.
+SECONDS_HINT = "use a number of seconds, 0 or more, such as 60 or 2.5"
+
+
+def parse_flag(name: str, value: object) -> bool:
+    """``value`` of the setting ``name`` as a bool, or a :class:`ConfigurationError`.
+
+    True and False, 1 and 0, and the words 1, true, yes, on / 0, false, no, off (any case,
+    surrounding spaces ignored) are understood. None and the empty string, an unset setting
+    (an empty environment variable, say), mean false.
+    """
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in ("", *FALSE_WORDS):
+            return False
+        if word in TRUE_WORDS:
+            return True
+    # A typo must not silently give the other behaviour.
+    raise ConfigurationError(
+        f"{name}={value!r} is neither true nor false: use 1, true, yes or on, "
+        "or 0, false, no or off."
+    )
+
+
+def as_seconds(value: object) -> float | None:
+    """``value`` as a number of seconds (a number or a numeric string), None if it is none."""
+    if isinstance(value, bool):  # True is an int, but not a duration
+        return None
+    if not isinstance(value, (int, float, str)):
+        return None
+    try:
+        seconds = float(value.strip() if isinstance(value, str) else value)
+    except (ValueError, OverflowError):
+        return None
+    # inf and nan would reach the databases' own lock timeouts, which take integers.
+    if not math.isfinite(seconds) or seconds < 0:
+        return None
+    return seconds
+
+
+def parse_seconds(name: str, value: object) -> float:
+    """``value`` of the setting ``name`` as seconds, or a :class:`ConfigurationError`."""
+    seconds = as_seconds(value)
+    if seconds is None:
+        raise ConfigurationError(f"{name}={value!r} is not a number of seconds: {SECONDS_HINT}.")
+    return seconds
