@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ast
+import errno
+import os
 import re
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
 from flask_herogold_migrate import create_migration
+from flask_herogold_migrate.core import MigrationFileNotCreated
 
 
 def test_make_writes_a_dated_file_with_a_pascal_case_class(app, migrations_dir):
@@ -62,3 +66,103 @@ def test_generated_file_applies_and_rolls_back_cleanly(app, database):
     rolled_back = runner.invoke(args=["migrate:rollback"])
     assert rolled_back.exit_code == 0, rolled_back.output
     assert database.migration_rows() == {}
+
+
+def test_make_when_the_migrations_path_is_a_file_is_one_error_line(app, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not migrations")
+    app.config["HEROGOLD_MIGRATE_DIR"] = "notes.txt"
+
+    result = app.test_cli_runner().invoke(args=["migrate:make", "first"])
+
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: Cannot create the migration: {notes} exists and is not a directory.\n"
+    )
+    assert notes.read_text() == "not migrations"
+
+
+def test_make_below_a_file_names_the_directory_and_the_reason(tmp_path):
+    (tmp_path / "notes.txt").write_text("not migrations")
+    directory = tmp_path / "notes.txt" / "migrations"
+
+    with pytest.raises(MigrationFileNotCreated) as raised:
+        create_migration("first", directory)
+
+    assert str(raised.value) == (
+        f"Cannot create the migration: the migrations directory {directory} cannot be "
+        "created: Not a directory."
+    )
+
+
+def test_make_never_overwrites_a_file_written_at_the_same_moment(migrations_dir, monkeypatch):
+    now = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+    theirs = migrations_dir / "20260301_first.py"
+
+    # The other process writes its file after this one looked at the directory.
+    def stem_then_the_other_process_writes_it(*args):
+        theirs.write_text("# theirs\n")
+        return theirs.stem
+
+    monkeypatch.setattr(
+        "flask_herogold_migrate.core.create.next_stem", stem_then_the_other_process_writes_it
+    )
+
+    with pytest.raises(MigrationFileNotCreated) as raised:
+        create_migration("first", migrations_dir, now=now)
+
+    assert str(raised.value) == (
+        f"Cannot create the migration: {theirs} appeared meanwhile (another migrate:make at "
+        "the same moment?) and was left untouched. Run the command again."
+    )
+    assert theirs.read_text() == "# theirs\n"
+    assert [p.name for p in migrations_dir.iterdir()] == ["20260301_first.py"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes anywhere")
+def test_make_in_a_directory_it_may_not_write_names_the_file(migrations_dir):
+    migrations_dir.chmod(0o500)
+    try:
+        with pytest.raises(MigrationFileNotCreated, match=r"cannot be written: Permission denied"):
+            create_migration("first", migrations_dir)
+    finally:
+        migrations_dir.chmod(0o700)
+    assert list(migrations_dir.iterdir()) == []
+
+
+def test_make_that_cannot_write_the_file_leaves_none_behind(migrations_dir, monkeypatch):
+    # Simulated, so it runs as root too: a full disk, or a directory it may not write to.
+    real_open = Path.open
+
+    class FullDisk:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, text):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Path, "open", lambda self, *a, **k: FullDisk(real_open(self, *a, **k)))
+    with pytest.raises(MigrationFileNotCreated) as full:
+        create_migration("first", migrations_dir, now=datetime(2026, 3, 1, tzinfo=timezone.utc))
+
+    def refused(self, *args, **kwargs):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+
+    monkeypatch.setattr(Path, "open", refused)
+    with pytest.raises(MigrationFileNotCreated) as denied:
+        create_migration("first", migrations_dir, now=datetime(2026, 3, 1, tzinfo=timezone.utc))
+
+    path = migrations_dir / "20260301_first.py"
+    assert str(full.value) == (
+        f"Cannot create the migration: {path} cannot be written: No space left on device."
+    )
+    assert str(denied.value) == (
+        f"Cannot create the migration: {path} cannot be written: Permission denied."
+    )
+    assert list(migrations_dir.iterdir()) == []

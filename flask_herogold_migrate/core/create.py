@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .errors import MigrationFileNotCreated
 from .naming import class_name, next_stem, normalize_new_name, parse_stem
 
 _TEMPLATE = '''"""{title}
@@ -44,7 +46,17 @@ def create_migration(
     """
     description = normalize_new_name(name)
     directory = Path(migrations_dir)
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise MigrationFileNotCreated(
+            f"Cannot create the migration: {directory} exists and is not a directory."
+        ) from None
+    except OSError as error:
+        raise MigrationFileNotCreated(
+            f"Cannot create the migration: the migrations directory {directory} cannot be "
+            f"created: {_reason(error)}."
+        ) from None
     created = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     existing = [p.stem for p in directory.glob("*.py") if parse_stem(p.stem)]
     stem = next_stem(description, created.date(), existing)
@@ -55,6 +67,28 @@ def create_migration(
         created=created.strftime("%Y-%m-%d %H:%M:%S"),
         cls=class_name(description),
     )
-    with path.open("x", encoding="utf-8") as handle:  # never overwrite a file
-        handle.write(source)
+    try:
+        handle = path.open("x", encoding="utf-8")  # never overwrite a file
+    except FileExistsError:
+        raise MigrationFileNotCreated(
+            f"Cannot create the migration: {path} appeared meanwhile (another migrate:make "
+            "at the same moment?) and was left untouched. Run the command again."
+        ) from None
+    except OSError as error:
+        raise MigrationFileNotCreated(
+            f"Cannot create the migration: {path} cannot be written: {_reason(error)}."
+        ) from None
+    try:
+        with handle:
+            handle.write(source)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            path.unlink()  # the half-written file is ours: leave nothing behind
+        raise MigrationFileNotCreated(
+            f"Cannot create the migration: {path} cannot be written: {_reason(error)}."
+        ) from None
     return path
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)

@@ -116,3 +116,7 @@ class DatabaseUnavailable(MigrationError):
 
 class ConfigurationError(MigrationError):
     """The manager was not given what it needs (an engine, a valid setting)."""
+
+
+class MigrationFileNotCreated(MigrationError):
+    """``migrate:make`` could not write the new file; no existing file was changed."""
