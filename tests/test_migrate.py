@@ -6,6 +6,7 @@ the database fixture makes each run three times.
 
 from __future__ import annotations
 
+import errno
 import gc
 import json
 import os
@@ -605,6 +606,72 @@ def test_another_table_name_keeps_separate_history(
     assert manager.run_migrations() == ["20260301_one"]
     assert "schema_history" in database.table_names()
     assert "migrations" not in database.table_names()
+
+
+def test_a_table_name_with_a_slash_is_refused_where_it_would_name_the_lock_file(
+    cli, database, create_table_migration, tmp_path
+):
+    create_table_migration("20260301_one", "one")
+
+    result = cli("migrate", "--table", "a/b")
+
+    if database.dialect != "sqlite":  # a quoted name like any other
+        assert result.exit_code == 0, result.output
+        assert {"a/b", "one"} <= database.table_names()
+        return
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: The tracking table name 'a/b' cannot be used with SQLite: the migration lock "
+        "is a file named after it beside the database, and a file name cannot contain '/'. "
+        "Choose another name (HEROGOLD_MIGRATE_TABLE, --table).\n"
+    )
+    assert database.table_names() == set()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["migrations", "test.db"]
+
+
+def sqlite_cli(tmp_path: Path, *args: str):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    return CliRunner().invoke(
+        main, ["migrate", "--dir", str(tmp_path / "migrations"), "--database-url", url, *args]
+    )
+
+
+def test_a_lock_file_name_too_long_is_one_error_line(tmp_path, create_table_migration):
+    create_table_migration("20260301_one", "one")
+    table = "t" * 300
+
+    result = sqlite_cli(tmp_path, "--table", table)
+
+    lock_file = tmp_path / f"app.db.herogold-migrate-{table}.lock"
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: Cannot open the migration lock file {lock_file}: File name too long; choose "
+        "a shorter tracking table name (HEROGOLD_MIGRATE_TABLE, --table).\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db", "migrations"]
+
+
+def test_a_lock_file_it_may_not_create_is_one_error_line(
+    tmp_path, create_table_migration, monkeypatch
+):
+    # Simulated, so it runs as root too: the database's directory is not writable.
+    from flask_herogold_migrate.core.dialects import sqlite
+
+    def refused(path, mode):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
+
+    monkeypatch.setattr(sqlite, "open", refused, raising=False)
+    create_table_migration("20260301_one", "one")
+
+    result = sqlite_cli(tmp_path)
+
+    lock_file = tmp_path / "app.db.herogold-migrate-migrations.lock"
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: Cannot open the migration lock file {lock_file}: Permission denied; the lock "
+        "is held on this file beside the database, so its directory must exist and be "
+        "writable by this process.\n"
+    )
 
 
 def test_names_differing_only_in_case_are_two_migrations(cli, database, create_table_migration):

@@ -120,3 +120,7 @@ class ConfigurationError(MigrationError):
 
 class MigrationFileNotCreated(MigrationError):
     """``migrate:make`` could not write the new file; no existing file was changed."""
+
+
+class LockFileUnavailable(MigrationError):
+    """The SQLite migration lock file beside the database cannot be opened."""

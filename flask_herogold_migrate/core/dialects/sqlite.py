@@ -16,6 +16,7 @@ database file. An in-memory database only exists inside one process, so a thread
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import threading
@@ -27,6 +28,7 @@ from typing import IO
 from sqlalchemy.engine import Connection, RootTransaction
 from sqlalchemy.engine.url import URL
 
+from ..errors import ConfigurationError, LockFileUnavailable
 from ..lock import lock_timeout_error
 from .base import DialectImpl, driver_connection
 
@@ -43,8 +45,35 @@ def is_memory_database(url: URL) -> bool:
     )
 
 
+#: Characters a table name may hold but a file name may not: the lock file is named after it.
+_NOT_IN_A_FILE_NAME = tuple(dict.fromkeys(c for c in ("/", os.sep, os.altsep, "\0") if c))
+
+
 def lock_file_path(url: URL, table: str) -> str:
+    for char in _NOT_IN_A_FILE_NAME:
+        if char in table:
+            raise ConfigurationError(
+                f"The tracking table name {table!r} cannot be used with SQLite: the migration "
+                f"lock is a file named after it beside the database, and a file name cannot "
+                f"contain {char!r}. Choose another name (HEROGOLD_MIGRATE_TABLE, --table)."
+            )
     return f"{os.path.abspath(url.database or '')}.herogold-migrate-{table}.lock"
+
+
+def _open_lock_file(path: str) -> IO[bytes]:
+    try:
+        return open(path, "a+b")
+    except OSError as error:
+        if error.errno == errno.ENAMETOOLONG:
+            advice = "choose a shorter tracking table name (HEROGOLD_MIGRATE_TABLE, --table)"
+        else:
+            advice = (
+                "the lock is held on this file beside the database, so its directory must "
+                "exist and be writable by this process"
+            )
+        raise LockFileUnavailable(
+            f"Cannot open the migration lock file {path}: {error.strerror or error}; {advice}."
+        ) from None
 
 
 class SQLiteImpl(DialectImpl):
@@ -86,7 +115,7 @@ class SQLiteImpl(DialectImpl):
                 _memory_lock.release()
             return
         path = lock_file_path(url, table)
-        with open(path, "a+b") as handle:
+        with _open_lock_file(path) as handle:
             _wait_for_file_lock(handle, timeout, path)
             try:
                 yield
