@@ -329,6 +329,38 @@ def test_broken_file_is_reported_and_nothing_is_applied(
     assert "fine" not in database.table_names()
 
 
+@pytest.mark.parametrize(
+    ("call", "what"),
+    [
+        ("sys.exit(3)", "SystemExit: 3"),
+        ("sys.exit()", "SystemExit"),  # exit status 0: the run looked successful
+        ("raise SystemExit('not in production')", "SystemExit: not in production"),
+    ],
+)
+def test_a_file_that_exits_while_imported_is_a_broken_file(
+    cli, database, create_table_migration, write_migration, call, what
+):
+    create_table_migration("20260301_fine", "fine")
+    broken = write_migration(
+        "20260302_exits",
+        body=f"import sys\nfrom flask_herogold_migrate import Migration\n\n{call}\n",
+    )
+
+    result = cli("migrate")
+
+    assert result.exit_code == 1
+    assert result.output == f"Error: {broken}, line 4: importing it failed: {what}.\n"
+    assert "fine" not in database.table_names()
+    assert database.migration_rows() == {}
+
+
+def test_an_interrupt_while_a_file_is_imported_still_interrupts(manager, write_migration):
+    write_migration("20260301_interrupted", body="raise KeyboardInterrupt\n")
+
+    with pytest.raises(KeyboardInterrupt):
+        manager.run_migrations()
+
+
 def test_files_load_under_a_private_module_name(manager, write_migration, monkeypatch):
     write_migration(
         "20260301_json",

@@ -63,13 +63,14 @@ def _import(file: MigrationFile) -> types.ModuleType:
     sys.modules[module_name] = module
     try:
         exec(code, module.__dict__)
-    except Exception as error:
+    except (Exception, SystemExit) as error:
+        # SystemExit too: a sys.exit() at import time would otherwise end the command silently,
+        # with the file's own exit status. KeyboardInterrupt still stops everything.
         del sys.modules[module_name]
         line = _line_in(path, error)
         where = f"{path}, line {line}" if line else str(path)
-        raise BrokenMigrationFile(
-            f"{where}: importing it failed: {type(error).__name__}: {error}."
-        ) from None
+        detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        raise BrokenMigrationFile(f"{where}: importing it failed: {detail}.") from None
     return module
 
 
