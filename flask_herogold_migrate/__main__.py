@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.engine import Engine
 
 from .cli import build_commands
-from .core import DEFAULT_LOCK_TIMEOUT, MigrationManager
+from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager
 from .core.settings import SECONDS_HINT, as_seconds, parse_flag
 
 
@@ -49,12 +50,28 @@ _OPTIONS = [
 ]
 
 
+class _WithoutDatabase(MigrationManager):
+    """The manager of a command given no database URL.
+
+    ``migrate:make`` needs no database; a command that does says how to give one here, in
+    the command line's terms rather than the API's.
+    """
+
+    @property
+    def engine(self) -> Engine:
+        raise ConfigurationError(
+            "No database to migrate: pass --database-url URL or set DATABASE_URL."
+        )
+
+
 def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationManager:
-    return MigrationManager(
+    database_url = extra["database_url"] or None  # an empty DATABASE_URL= gives none either
+    manager_class = MigrationManager if database_url else _WithoutDatabase
+    return manager_class(
         directory
         if directory is not None
         else os.environ.get("HEROGOLD_MIGRATE_DIR", "migrations"),
-        engine=extra["database_url"],
+        engine=database_url,
         table=extra["table"],
         lock_timeout=extra["lock_timeout"],
         single_transaction=_flag("HEROGOLD_MIGRATE_SINGLE_TRANSACTION"),

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import create_engine, make_url
+from sqlalchemy import make_url
 from sqlalchemy.engine import Engine
 
 from .cli import build_commands, summary
 from .core import DEFAULT_LOCK_TIMEOUT, MigrationManager, Progress
-from .core.connection import register_engine_resolver
+from .core.connection import engine_from_url, register_engine_resolver
 from .core.settings import parse_flag, parse_seconds
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ class HerogoldMigrate:
             with app.app_context():
                 return db.engine
         if state.own_engine is None:
-            state.own_engine = create_engine(_database_url(app))
+            state.own_engine = engine_from_url(_database_url(app))
         return state.own_engine
 
 

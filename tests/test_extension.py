@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -404,3 +405,20 @@ def test_lock_timeout_takes_numbers_and_numeric_strings(tmp_path, value, seconds
 
     with app.app_context():
         assert migrate.manager().lock_timeout == seconds
+
+
+def test_a_config_uri_whose_driver_is_missing_is_one_error_line(tmp_path):
+    if importlib.util.find_spec("MySQLdb") is not None:
+        pytest.skip("MySQLdb is installed here")
+    app = make_app(tmp_path, "mysql://shop:s3cret@127.0.0.1/shop")  # no Flask-SQLAlchemy
+    HerogoldMigrate(app)
+
+    result = app.test_cli_runner().invoke(args=["migrate:status"])
+
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: Cannot use the database URL mysql://shop:***@127.0.0.1/shop: its driver needs "
+        "the Python module MySQLdb, which is not installed. Use "
+        "mysql+pymysql://shop:***@127.0.0.1/shop instead (the pymysql driver, which pip "
+        'install "flask-herogold-migrate[mysql]" installs), or install that module.\n'
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -9,6 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from flask_herogold_migrate.__main__ import main
 
 
 def run(args: list[str], database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -76,3 +80,93 @@ def test_a_lock_timeout_that_is_no_number_of_seconds_is_a_usage_error(
         "use a number of seconds, 0 or more, such as 60 or 2.5."
     )
     assert "one" not in database.table_names()
+
+
+NO_DATABASE = "Error: No database to migrate: pass --database-url URL or set DATABASE_URL.\n"
+
+
+@pytest.mark.parametrize("database_url", [None, ""], ids=["unset", "empty"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["migrate"],
+        ["migrate:status"],
+        ["migrate:rollback"],
+        ["migrate:reset", "--force"],
+        ["migrate:repair", "--force"],
+    ],
+)
+def test_without_a_database_url_a_command_says_how_to_give_one(
+    migrations_dir, create_table_migration, command, database_url
+):
+    create_table_migration("20260301_one", "one")
+
+    result = CliRunner().invoke(
+        main, [*command, "--dir", str(migrations_dir)], env={"DATABASE_URL": database_url}
+    )
+
+    assert result.exit_code == 1
+    assert result.output == NO_DATABASE
+
+
+def test_make_needs_no_database_url(migrations_dir):
+    result = CliRunner().invoke(
+        main, ["migrate:make", "first", "--dir", str(migrations_dir)], env={"DATABASE_URL": None}
+    )
+
+    assert result.exit_code == 0, result.output
+    assert [p.name[9:] for p in migrations_dir.iterdir()] == ["first.py"]
+
+
+MISSING_MODULES = {"pymysql": "MySQLdb", "psycopg": "psycopg2"}
+
+
+def missing_driver_message(url: str, suggested: str, driver: str, extra: str) -> str:
+    return (
+        f"Error: Cannot use the database URL {url}: its driver needs the Python module "
+        f"{MISSING_MODULES[driver]}, which is not installed. Use {suggested} instead (the "
+        f'{driver} driver, which pip install "flask-herogold-migrate[{extra}]" installs), or '
+        "install that module.\n"
+    )
+
+
+MISSING_DRIVER_CASES = [
+    (
+        "mysql://shop:s3cret@127.0.0.1:3306/shop",
+        "mysql+pymysql://shop:***@127.0.0.1:3306/shop",
+        "pymysql",
+        "mysql",
+    ),
+    (
+        "mariadb://shop@127.0.0.1/shop",
+        "mariadb+pymysql://shop@127.0.0.1/shop",
+        "pymysql",
+        "mysql",
+    ),
+    (
+        "postgresql+psycopg2://shop:s3cret@db.example/shop",
+        "postgresql+psycopg://shop:***@db.example/shop",
+        "psycopg",
+        "postgresql",
+    ),
+]
+
+
+def skip_if_installed(driver: str) -> None:
+    if importlib.util.find_spec(MISSING_MODULES[driver]) is not None:
+        pytest.skip(f"{MISSING_MODULES[driver]} is installed here")
+
+
+@pytest.mark.parametrize(("url", "suggested", "driver", "extra"), MISSING_DRIVER_CASES)
+def test_a_url_whose_driver_is_missing_suggests_the_driver_of_the_extra(
+    migrations_dir, url, suggested, driver, extra
+):
+    skip_if_installed(driver)
+
+    result = CliRunner().invoke(
+        main, ["migrate:status", "--dir", str(migrations_dir), "--database-url", url]
+    )
+
+    assert result.exit_code == 1
+    shown = url.replace(":s3cret@", ":***@")
+    assert result.output == missing_driver_message(shown, suggested, driver, extra)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, make_url
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from .dialects.sqlite import is_memory_database
@@ -26,17 +27,52 @@ def resolve_engine(engine: Engine | str | None) -> Engine:
     if isinstance(engine, Engine):
         return engine
     if isinstance(engine, str):
-        try:
-            return create_engine(engine)
-        except (ArgumentError, ImportError, ValueError) as error:
-            raise ConfigurationError(f"Invalid database URL: {error}") from None
+        return engine_from_url(engine)
     for resolver in _resolvers:
         found = resolver()
         if found is not None:
             return found
+    # The standalone command says --database-url itself; this is for callers of the API.
     raise ConfigurationError(
-        "No database to migrate: pass engine= (an Engine or a URL), give --database-url or set "
-        "DATABASE_URL, or use the manager inside a Flask app that has HerogoldMigrate."
+        "No database to migrate: pass engine= (an Engine or a URL) to MigrationManager, or "
+        "use it inside a Flask app that has HerogoldMigrate."
+    )
+
+
+#: The driver each database's extra installs (pyproject.toml): backend -> (driver, extra).
+_EXTRA_DRIVERS = {
+    "postgresql": ("psycopg", "postgresql"),
+    "mysql": ("pymysql", "mysql"),
+    "mariadb": ("pymysql", "mysql"),
+}
+
+
+def engine_from_url(url: str | URL) -> Engine:
+    """``create_engine(url)``; a bad URL or a missing driver is a :class:`ConfigurationError`."""
+    try:
+        return create_engine(url)
+    except ModuleNotFoundError as error:
+        raise ConfigurationError(_missing_driver(make_url(url), error)) from None
+    except (ArgumentError, ImportError, ValueError) as error:
+        raise ConfigurationError(f"Invalid database URL: {error}") from None
+
+
+def _missing_driver(url: URL, error: ModuleNotFoundError) -> str:
+    problem = (
+        f"Cannot use the database URL {url.render_as_string(hide_password=True)}: its driver "
+        f"needs the Python module {error.name or error}, which is not installed"
+    )
+    backend = url.get_backend_name()
+    if backend not in _EXTRA_DRIVERS:
+        return f"{problem}."
+    driver, extra = _EXTRA_DRIVERS[backend]
+    install = f'pip install "flask-herogold-migrate[{extra}]"'
+    if url.get_driver_name() == driver:
+        return f"{problem}: {install} installs it."
+    suggested = url.set(drivername=f"{backend}+{driver}").render_as_string(hide_password=True)
+    return (
+        f"{problem}. Use {suggested} instead (the {driver} driver, which {install} "
+        "installs), or install that module."
     )
 
 
