@@ -354,6 +354,45 @@ def test_a_file_that_exits_while_imported_is_a_broken_file(
     assert database.migration_rows() == {}
 
 
+def test_a_step_that_exits_fails_its_migration_instead_of_ending_the_run(
+    cli, database, create_table_migration, write_migration
+):
+    create_table_migration("20260301_fine", "fine")
+    write_migration(
+        "20260302_exits",
+        body="""
+        import sys
+        from flask_herogold_migrate import Migration
+
+        class Exits(Migration):
+            def up(self, session):
+                sys.exit(3)
+        """,
+    )
+
+    result = cli("migrate")
+
+    assert result.exit_code == 1
+    assert "Error: Migration 20260302_exits failed in up(): SystemExit: 3." in result.output
+    assert set(database.migration_rows()) == {"20260301_fine"}
+
+
+def test_a_relative_import_in_a_file_says_how_to_share_code(cli, write_migration):
+    broken = write_migration(
+        "20260301_shares",
+        body="from ._helpers import TABLE\nfrom flask_herogold_migrate import Migration\n",
+    )
+
+    result = cli("migrate")
+
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        f"Error: {broken}, line 1: importing it failed: ImportError: attempted relative import "
+        "with no known parent package. A migration file is loaded on its own"
+    )
+    assert "_loaded_migrations" not in result.output
+
+
 def test_an_interrupt_while_a_file_is_imported_still_interrupts(manager, write_migration):
     write_migration("20260301_interrupted", body="raise KeyboardInterrupt\n")
 

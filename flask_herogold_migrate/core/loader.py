@@ -50,6 +50,7 @@ def _import(file: MigrationFile) -> types.ModuleType:
     module_name = f"{_PACKAGE}.m{digest}_{file.name}"
     module = types.ModuleType(module_name)
     module.__file__ = str(path)
+    module.__package__ = ""  # loaded on its own: a relative import says so, not our internals
     try:
         source = path.read_bytes()
         code = _compiled(path, source)
@@ -70,6 +71,12 @@ def _import(file: MigrationFile) -> types.ModuleType:
         line = _line_in(path, error)
         where = f"{path}, line {line}" if line else str(path)
         detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        if isinstance(error, ImportError) and "relative import" in str(error):
+            detail += (
+                ". A migration file is loaded on its own, not as part of a package: import "
+                "shared code from your application's package instead (from myapp.schema import "
+                "...)"
+            )
         raise BrokenMigrationFile(f"{where}: importing it failed: {detail}.") from None
     return module
 

@@ -387,7 +387,7 @@ class MigrationManager:
             raise MigrationFailed(
                 name, direction, half_done.error, recorded_failed=True, because=half_done.because
             ) from half_done.error
-        except Exception as error:
+        except (Exception, SystemExit) as error:  # sys.exit() in a step must not end us silently
             raise MigrationFailed(
                 name, direction, error, recorded_failed=False, whole_run=joined
             ) from error
@@ -419,7 +419,7 @@ class MigrationManager:
             with statements_commit, watch, conn.begin():
                 run_step(conn, mode, getattr(migration, direction))
                 finish()
-        except Exception as error:
+        except (Exception, SystemExit) as error:
             with conn.begin():
                 if watch.committed:
                     failed = FAILED if direction == "up" else FAILED_DOWN
