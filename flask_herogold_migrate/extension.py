@@ -16,7 +16,7 @@ from sqlalchemy import make_url
 from sqlalchemy.engine import Engine
 
 from .cli import build_commands, summary
-from .core import DEFAULT_LOCK_TIMEOUT, MigrationManager, Progress
+from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager, Progress
 from .core.connection import engine_from_url, register_engine_resolver
 from .core.settings import parse_flag, parse_seconds
 
@@ -123,7 +123,7 @@ class HerogoldMigrate:
 def _database_url(app: Flask) -> Any:
     uri = app.config.get("SQLALCHEMY_DATABASE_URI")
     if not uri:
-        raise RuntimeError(
+        raise ConfigurationError(
             "HerogoldMigrate needs a database: pass the Flask-SQLAlchemy db to init_app(), or "
             "set SQLALCHEMY_DATABASE_URI."
         )

@@ -114,6 +114,20 @@ def test_engine_from_the_uri_when_no_flask_sqlalchemy(tmp_path, database, create
     assert "one" in database.table_names()
 
 
+def test_no_database_at_all_is_one_error_line(tmp_path, create_table_migration):
+    create_table_migration("20260301_one", "one")
+    app = Flask("factory_app", root_path=str(tmp_path))
+    HerogoldMigrate(app)
+
+    result = app.test_cli_runner().invoke(args=["migrate"])
+
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: HerogoldMigrate needs a database: pass the Flask-SQLAlchemy db to init_app(), "
+        "or set SQLALCHEMY_DATABASE_URI.\n"
+    )
+
+
 def test_relative_sqlite_uri_means_the_instance_folder_as_in_flask_sqlalchemy(
     tmp_path, create_table_migration
 ):

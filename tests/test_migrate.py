@@ -577,6 +577,19 @@ def test_api_returns_names(manager, database, create_table_migration):
         manager.rollback(0)
 
 
+def test_a_tracking_table_name_with_a_schema_is_refused(cli, database, create_table_migration):
+    create_table_migration("20260301_one", "one")
+
+    result = cli("migrate", "--table", "public.hg_migrations")
+
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "Error: The tracking table name 'public.hg_migrations' names a schema: give the "
+        "table's name alone."
+    )
+    assert not {"one", "public.hg_migrations", "hg_migrations"} & database.table_names()
+
+
 def test_missing_directory_is_one_clear_message(database, tmp_path):
     result = CliRunner().invoke(
         main, ["migrate", "--dir", str(tmp_path / "nowhere"), "--database-url", database.url]

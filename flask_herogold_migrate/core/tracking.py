@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateColumn
 
-from .errors import TrackingTableError
+from .errors import ConfigurationError, TrackingTableError
 
 APPLIED = "applied"
 #: A step in progress on a database without transactional DDL (written before it starts), or
@@ -82,6 +82,13 @@ class TrackingTable:
     """
 
     def __init__(self, name: str = "migrations") -> None:
+        if "." in name:
+            # It would be taken as one name, quoted: a table literally called "public.x".
+            raise ConfigurationError(
+                f"The tracking table name {name!r} names a schema: give the table's name "
+                "alone. The table is made in the connection's default schema (on PostgreSQL "
+                "the first of search_path; on MySQL and MariaDB the URL's database)."
+            )
         self.name = name
         self._light = table(
             name,
