@@ -171,6 +171,10 @@ def test_waiting_past_the_lock_timeout_fails_with_a_clear_message(database, migr
             waited = time.monotonic() - started
 
     assert waiter.returncode == 1
+    # Told at once that it waits, and for whom, rather than silent for the whole timeout.
+    assert waiter.stdout.startswith(
+        "Waiting up to 1 s for the migration lock: another process holds it ("
+    ), waiter.stdout
     assert "Another process holds the migration lock" in waiter.stderr
     assert "gave up waiting after 1 s" in waiter.stderr
     assert "Traceback" not in waiter.stderr

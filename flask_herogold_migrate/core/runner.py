@@ -50,11 +50,11 @@ MISSING = "missing"
 class Progress:
     """What the runner is doing, for whoever shows it (the CLI prints these)."""
 
-    event: Literal["start", "done", "misnamed"]
+    event: Literal["start", "done", "misnamed", "waiting"]
     name: str
     direction: Literal["up", "down"]
     seconds: float | None = None
-    #: For ``misnamed``: what is wrong with the name.
+    #: For ``misnamed``: what is wrong with the name; for ``waiting``: who holds the lock.
     reason: str | None = None
 
     @property
@@ -63,6 +63,12 @@ class Progress:
 
     def describe(self) -> str:
         """One line for a person: ``Migrating: NAME``, ``Migrated: NAME (1.2 ms)``, ..."""
+        if self.event == "waiting":
+            holder = f" ({self.reason})" if self.reason else ""
+            return (
+                f"Waiting up to {self.seconds or 0:g} s for the migration lock: another "
+                f"process holds it{holder}."
+            )
         if self.event == "misnamed":
             return (
                 f"Warning: {self.name}.py is not run, its name is not a migration's: "
@@ -238,7 +244,7 @@ class MigrationManager:
         with run_connection(self.engine) as conn:
             if not self.tracking.read_states(conn):
                 return []
-            with self._locked(conn) as impl, _objects_so_far_frozen():
+            with self._locked(conn, "down") as impl, _objects_so_far_frozen():
                 self._check_single_transaction_possible(impl)
                 records = self._records_ready_to_change(conn)
                 chosen = set(choose_batches(sorted({r.batch for r in records}, reverse=True)))
@@ -256,9 +262,18 @@ class MigrationManager:
                 return [r.name for r in victims]
 
     @contextmanager
-    def _locked(self, conn: Connection) -> Iterator[DialectImpl]:
+    def _locked(
+        self, conn: Connection, direction: Literal["up", "down"] = "up"
+    ) -> Iterator[DialectImpl]:
         impl = dialect_for(conn)
-        with impl.prepared(conn), impl.locked(conn, self.tracking.name, self.lock_timeout):
+
+        def say_who_holds_it(holder: str | None) -> None:
+            self._emit(Progress("waiting", "", direction, self.lock_timeout, reason=holder))
+
+        with (
+            impl.prepared(conn),
+            impl.locked(conn, self.tracking.name, self.lock_timeout, say_who_holds_it),
+        ):
             yield impl
 
     def _check_single_transaction_possible(self, impl: DialectImpl) -> None:

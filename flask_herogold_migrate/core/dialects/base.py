@@ -11,6 +11,9 @@ from sqlalchemy.engine import Connection, RootTransaction
 
 JoinMode = Literal["create_savepoint", "rollback_only"]
 
+#: Told who holds the migration lock (None if the database cannot say) when a run must wait.
+WaitCallback = Callable[[str | None], None]
+
 
 class DialectImpl:
     """Transactions and locking for one kind of database."""
@@ -50,8 +53,13 @@ class DialectImpl:
                 conn.dialect.reset_isolation_level(dbapi_connection)
 
     @contextmanager
-    def locked(self, conn: Connection, table: str, timeout: float) -> Iterator[None]:
-        """Hold the migration lock for ``table`` on this database, waiting up to ``timeout``."""
+    def locked(
+        self, conn: Connection, table: str, timeout: float, on_wait: WaitCallback | None = None
+    ) -> Iterator[None]:
+        """Hold the migration lock for ``table`` on this database, waiting up to ``timeout``.
+
+        When another process holds it, ``on_wait`` hears who before the wait begins.
+        """
         # An unknown database gets no cross-process lock; say so rather than pretend.
         yield
 

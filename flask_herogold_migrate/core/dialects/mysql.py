@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from ..errors import MigrationError
 from ..lock import lock_name, lock_timeout_error
-from .base import DialectImpl
+from .base import DialectImpl, WaitCallback
 
 # Statements that neither commit implicitly nor end the transaction. Anything else (CREATE,
 # ALTER, DROP, RENAME, TRUNCATE, LOCK, ...) may commit what came before it.
@@ -48,16 +48,18 @@ class MySQLImpl(DialectImpl):
     join_transaction_mode = "rollback_only"
 
     @contextmanager
-    def locked(self, conn: Connection, table: str, timeout: float) -> Iterator[None]:
+    def locked(
+        self, conn: Connection, table: str, timeout: float, on_wait: WaitCallback | None = None
+    ) -> Iterator[None]:
         with conn.begin():
             database = conn.execute(text("SELECT DATABASE()")).scalar() or ""
         # Lock names are server-wide, so the database is part of the name.
         name = lock_name(database, table)
-        with conn.begin():
-            got = conn.execute(
-                text("SELECT GET_LOCK(:name, :timeout)"),
-                {"name": name, "timeout": max(0, math.ceil(timeout))},
-            ).scalar()
+        got = self._get_lock(conn, name, 0)
+        if got == 0 and timeout > 0:
+            if on_wait is not None:
+                on_wait(self._holder(conn, name))
+            got = self._get_lock(conn, name, timeout)
         if got is None:
             raise MigrationError(f"The server refused the migration lock {name!r}.")
         if got == 0:
@@ -72,6 +74,14 @@ class MySQLImpl(DialectImpl):
     def commits_on_its_own(self, statement: str) -> bool:
         words = statement.lstrip(" \t\r\n(").split(None, 1)
         return bool(words) and words[0].upper() not in _TRANSACTIONAL
+
+    def _get_lock(self, conn: Connection, name: str, timeout: float) -> int | None:
+        with conn.begin():
+            got: int | None = conn.execute(
+                text("SELECT GET_LOCK(:name, :timeout)"),
+                {"name": name, "timeout": max(0, math.ceil(timeout))},
+            ).scalar()
+        return got
 
     def _holder(self, conn: Connection, name: str) -> str | None:
         with conn.begin():

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from ..lock import lock_key64, lock_timeout_error
-from .base import DialectImpl
+from .base import DialectImpl, WaitCallback
 
 _LOCK_NOT_AVAILABLE = "55P03"
 _MAX_LOCK_TIMEOUT_MS = 2**31 - 1  # lock_timeout is a 32-bit integer of milliseconds
@@ -21,36 +21,41 @@ class PostgreSQLImpl(DialectImpl):
     display_name = "PostgreSQL"
 
     @contextmanager
-    def locked(self, conn: Connection, table: str, timeout: float) -> Iterator[None]:
+    def locked(
+        self, conn: Connection, table: str, timeout: float, on_wait: WaitCallback | None = None
+    ) -> Iterator[None]:
         with conn.begin():
             database, schema = conn.execute(
                 text("SELECT current_database(), current_schema()")
             ).one()
         key = lock_key64(database, schema or "", table)
-        self._acquire(conn, key, timeout)
+        self._acquire(conn, key, timeout, on_wait)
         try:
             yield
         finally:
             self._release(conn, key)
 
-    def _acquire(self, conn: Connection, key: int, timeout: float) -> None:
-        try:
-            # Session-level lock taken inside a transaction: it survives the COMMIT, while
-            # SET LOCAL makes the server-side wait bounded without leaking lock_timeout into
-            # the migrations that follow.
-            with conn.begin():
-                if timeout <= 0:
-                    got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key})
-                    if got.scalar():
-                        return
-                else:
+    def _acquire(
+        self, conn: Connection, key: int, timeout: float, on_wait: WaitCallback | None
+    ) -> None:
+        # Session-level lock taken inside a transaction: it survives the COMMIT.
+        with conn.begin():
+            if conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+                return
+        if timeout > 0:
+            if on_wait is not None:
+                on_wait(self._holder(conn, key))
+            try:
+                # SET LOCAL bounds the server-side wait without leaking lock_timeout into the
+                # migrations that follow.
+                with conn.begin():
                     milliseconds = min(int(timeout * 1000), _MAX_LOCK_TIMEOUT_MS)
                     conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{milliseconds}ms'")
                     conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
                     return
-        except DBAPIError as error:
-            if _sqlstate(error) != _LOCK_NOT_AVAILABLE:
-                raise
+            except DBAPIError as error:
+                if _sqlstate(error) != _LOCK_NOT_AVAILABLE:
+                    raise
         raise lock_timeout_error(timeout, self._holder(conn, key))
 
     def _release(self, conn: Connection, key: int) -> None:

@@ -30,7 +30,7 @@ from sqlalchemy.engine.url import URL
 
 from ..errors import ConfigurationError, LockFileUnavailable
 from ..lock import lock_timeout_error
-from .base import DialectImpl, driver_connection
+from .base import DialectImpl, WaitCallback, driver_connection
 
 _POLL_SECONDS = 0.05
 _memory_lock = threading.Lock()
@@ -104,11 +104,19 @@ class SQLiteImpl(DialectImpl):
         yield
 
     @contextmanager
-    def locked(self, conn: Connection, table: str, timeout: float) -> Iterator[None]:
+    def locked(
+        self, conn: Connection, table: str, timeout: float, on_wait: WaitCallback | None = None
+    ) -> Iterator[None]:
         url = conn.engine.url
         if is_memory_database(url):
-            if not _memory_lock.acquire(timeout=max(timeout, 0)):
-                raise lock_timeout_error(timeout, "another thread of this process")
+            holder = "another thread of this process"
+            if not _memory_lock.acquire(blocking=False):
+                if timeout <= 0:
+                    raise lock_timeout_error(timeout, holder)
+                if on_wait is not None:
+                    on_wait(holder)
+                if not _memory_lock.acquire(timeout=timeout):
+                    raise lock_timeout_error(timeout, holder)
             try:
                 yield
             finally:
@@ -116,18 +124,25 @@ class SQLiteImpl(DialectImpl):
             return
         path = lock_file_path(url, table)
         with _open_lock_file(path) as handle:
-            _wait_for_file_lock(handle, timeout, path)
+            _wait_for_file_lock(handle, timeout, path, on_wait)
             try:
                 yield
             finally:
                 _unlock(handle)
 
 
-def _wait_for_file_lock(handle: IO[bytes], timeout: float, path: str) -> None:
+def _wait_for_file_lock(
+    handle: IO[bytes], timeout: float, path: str, on_wait: WaitCallback | None
+) -> None:
+    if _try_lock(handle):
+        return
+    holder = f"lock file {path}"
+    if timeout > 0 and on_wait is not None:
+        on_wait(holder)
     deadline = time.monotonic() + timeout
     while not _try_lock(handle):
         if time.monotonic() >= deadline:
-            raise lock_timeout_error(timeout, f"lock file {path}")
+            raise lock_timeout_error(timeout, holder)
         time.sleep(_POLL_SECONDS)
 
 
