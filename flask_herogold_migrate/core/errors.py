@@ -30,6 +30,10 @@ class MigrationFileMissing(MigrationError):
     """A rollback reached an applied migration whose file is gone; nothing was run."""
 
 
+class RollbackUnavailable(MigrationError):
+    """A migration called ``session.rollback()`` where nothing can be rolled back to."""
+
+
 class MigrationFailed(MigrationError):
     """A migration's ``up()`` or ``down()`` raised; what it did was rolled back where possible."""
 

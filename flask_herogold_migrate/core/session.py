@@ -17,14 +17,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Connection
 
 from .dialects.base import JoinMode
-from .errors import MigrationError
+from .errors import RollbackUnavailable
 
 if TYPE_CHECKING:
     from sqlmodel import Session
-
-
-class RollbackUnavailable(MigrationError):
-    """A migration called ``session.rollback()`` where nothing can be rolled back to."""
 
 
 def run_step(conn: Connection, join_mode: JoinMode, step: Callable[[Any], None]) -> None:
