@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from flask_herogold_migrate import MigrationManager
 from flask_herogold_migrate.__main__ import main
-from flask_herogold_migrate.core.errors import MigrationFailed, UnknownTarget
+from flask_herogold_migrate.core.errors import BrokenMigrationFile, MigrationFailed, UnknownTarget
 
 
 @pytest.fixture
@@ -391,6 +391,63 @@ def test_a_relative_import_in_a_file_says_how_to_share_code(cli, write_migration
         "with no known parent package. A migration file is loaded on its own"
     )
     assert "_loaded_migrations" not in result.output
+
+
+def test_a_migration_declaring_a_sqlmodel_table_runs_down_and_up_again_in_one_process(
+    database, write_migration, manager
+):
+    table = f"notes_{database.dialect}"  # SQLModel's metadata is one per process, tests share it
+    write_migration(
+        "20260301_notes",
+        f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, body VARCHAR(50))",
+        f"DROP TABLE {table}",
+    )
+    write_migration(
+        "20260302_first_note",
+        body=f"""
+        from sqlmodel import Field, SQLModel, delete, select
+        from flask_herogold_migrate import Migration
+
+
+        class Note(SQLModel, table=True):
+            __tablename__ = "{table}"
+            id: int = Field(primary_key=True)
+            body: str
+
+
+        class FirstNote(Migration):
+            def up(self, session):
+                session.add(Note(id=1, body="hello"))
+
+            def down(self, session):
+                session.exec(delete(Note))
+        """,
+    )
+
+    assert manager.run_migrations() == ["20260301_notes", "20260302_first_note"]
+    assert manager.rollback() == ["20260302_first_note", "20260301_notes"]
+    # The same files again, in the same process: loaded once, never declared twice.
+    assert manager.run_migrations() == ["20260301_notes", "20260302_first_note"]
+    assert database.rows(table) == [{"id": 1, "body": "hello"}]
+
+
+def test_an_import_error_names_its_line_however_the_directory_is_named(
+    tmp_path, database, write_migration, monkeypatch
+):
+    broken = write_migration(
+        "20260301_broken", body="from flask_herogold_migrate import Migration\n\n\n\n1 / 0\n"
+    )
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)  # as in a deployed app
+    monkeypatch.chdir(tmp_path)
+    relative = MigrationManager(broken.parent.relative_to(tmp_path), engine=database.engine)
+    absolute = MigrationManager(broken.parent, engine=database.engine)
+
+    for manager in (relative, absolute):  # the second one loads the bytecode the first cached
+        with pytest.raises(BrokenMigrationFile) as raised:
+            manager.run_migrations()
+        assert ", line 5: importing it failed: ZeroDivisionError: division by zero." in str(
+            raised.value
+        )
 
 
 def test_an_interrupt_while_a_file_is_imported_still_interrupts(manager, write_migration):

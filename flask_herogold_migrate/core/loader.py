@@ -21,6 +21,9 @@ from .migration import Migration
 # like a real module (``20260101_json``) cannot shadow it or be shadowed.
 _PACKAGE = "flask_herogold_migrate._loaded_migrations"
 
+# Set on a module once its file ran, to the checksum of the source that ran.
+_RAN_SOURCE = "__herogold_migrate_checksum__"
+
 
 def load_migration(file: MigrationFile) -> Migration:
     """Import ``file`` and return an instance of the one :class:`Migration` subclass it defines."""
@@ -48,19 +51,26 @@ def _import(file: MigrationFile) -> types.ModuleType:
     path = file.path
     digest = _directory_digest(os.path.abspath(file.directory))
     module_name = f"{_PACKAGE}.m{digest}_{file.name}"
-    module = types.ModuleType(module_name)
-    module.__file__ = str(path)
-    module.__package__ = ""  # loaded on its own: a relative import says so, not our internals
     try:
         source = path.read_bytes()
+    except OSError as error:
+        raise BrokenMigrationFile(f"{path}: cannot be read: {error.strerror}.") from None
+    file.remember_source(source)
+    ran = sys.modules.get(module_name)
+    if ran is not None and getattr(ran, _RAN_SOURCE, None) == file.checksum():
+        # Already run in this process (migrate, then rollback; an app factory called per
+        # test): running it again would declare its classes twice, and a SQLModel table
+        # class declared twice is an error.
+        return ran
+    try:
         code = _compiled(path, source)
     except SyntaxError as error:
         raise BrokenMigrationFile(
             f"{path}, line {error.lineno}: syntax error: {error.msg}."
         ) from None
-    except OSError as error:
-        raise BrokenMigrationFile(f"{path}: cannot be read: {error.strerror}.") from None
-    file.remember_source(source)
+    module = types.ModuleType(module_name)
+    module.__file__ = str(path)
+    module.__package__ = ""  # loaded on its own: a relative import says so, not our internals
     sys.modules[module_name] = module
     try:
         exec(code, module.__dict__)
@@ -70,7 +80,8 @@ def _import(file: MigrationFile) -> types.ModuleType:
         del sys.modules[module_name]
         line = _line_in(path, error)
         where = f"{path}, line {line}" if line else str(path)
-        detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        message = str(error).strip().rstrip(".")
+        detail = f"{type(error).__name__}: {message}" if message else type(error).__name__
         if isinstance(error, ImportError) and "relative import" in str(error):
             detail += (
                 ". A migration file is loaded on its own, not as part of a package: import "
@@ -78,6 +89,7 @@ def _import(file: MigrationFile) -> types.ModuleType:
                 "...)"
             )
         raise BrokenMigrationFile(f"{where}: importing it failed: {detail}.") from None
+    setattr(module, _RAN_SOURCE, file.checksum())
     return module
 
 
@@ -103,13 +115,24 @@ def _compiled(path: Path, source: bytes) -> types.CodeType:
         if data.startswith(header):
             code = marshal.loads(data[len(header) :])
             if isinstance(code, types.CodeType):
-                return code
+                return _reporting(code, str(path))
     except (OSError, ValueError, EOFError, TypeError):
         pass  # no cache, or an unreadable one: compile
     code = compile(source, str(path), "exec", dont_inherit=True)
     if not sys.dont_write_bytecode:
         _write_cache(cache, header + marshal.dumps(code))
     return code
+
+
+def _reporting(code: types.CodeType, filename: str) -> types.CodeType:
+    """Cached code, naming the file as it is reached now (relative or absolute, moved)."""
+    if code.co_filename == filename:
+        return code
+    consts = tuple(
+        _reporting(const, filename) if isinstance(const, types.CodeType) else const
+        for const in code.co_consts
+    )
+    return code.replace(co_filename=filename, co_consts=consts)
 
 
 def _write_cache(cache: str, data: bytes) -> None:
