@@ -93,19 +93,27 @@ def build_commands(
         click.echo(f"Created migration {path}")
 
     @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+    @click.option(
+        "--check",
+        is_flag=True,
+        help="Exit with status 1 unless every migration is applied (for CI and deploy scripts).",
+    )
     @command("migrate:status", "Show every migration: applied, pending, missing or failed.")
-    def status(directory: Path | None, as_json: bool, **extra: Any) -> None:
+    def status(directory: Path | None, as_json: bool, check: bool, **extra: Any) -> None:
         with user_errors():
             result = open_manager(directory, extra).status()
         if as_json:
             shown = {key: result[key] for key in ("migrations", "misnamed")}
             click.echo(json.dumps(shown, indent=2))
-            return
-        click.echo(_status_table(result["migrations"]))
-        for file in result["misnamed"]:
-            click.echo(
-                Progress("misnamed", file["name"], "up", reason=file["reason"]).describe(), err=True
-            )
+        else:
+            click.echo(_status_table(result["migrations"]))
+            for file in result["misnamed"]:
+                warning = Progress("misnamed", file["name"], "up", reason=file["reason"])
+                click.echo(warning.describe(), err=True)
+        out_of_date = [state for state in _NOT_UP_TO_DATE if result[state]]
+        if check and out_of_date:
+            counts = ", ".join(f"{len(result[state])} {state}" for state in out_of_date)
+            raise click.ClickException(f"The database is not up to date: {counts}.")
 
     @click.option(
         "--steps",
@@ -216,6 +224,9 @@ def summary(verb: str, names: list[str], manager: MigrationManager) -> str:
     # Say so: a single-transaction run printed its "Migrated:" lines before its one commit.
     return f"{verb} {count}{' in one transaction' if manager.single_transaction else ''}."
 
+
+# What migrate:status --check fails on: anything but every file applied.
+_NOT_UP_TO_DATE = ("pending", "failed", "running", "missing")
 
 # What repair does to each record, by the step it failed in (or a changed checksum).
 _REPAIRS = {

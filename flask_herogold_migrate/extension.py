@@ -66,12 +66,13 @@ class HerogoldMigrate:
         app.config.setdefault("HEROGOLD_MIGRATE_AUTO", False)
         app.config.setdefault("HEROGOLD_MIGRATE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
         app.config.setdefault("HEROGOLD_MIGRATE_SINGLE_TRANSACTION", False)
-        # Parsed, not tested for truth: "0" or "false" read from the environment mean off.
-        auto = parse_flag("HEROGOLD_MIGRATE_AUTO", app.config["HEROGOLD_MIGRATE_AUTO"])
         app.extensions[EXTENSION_KEY] = _AppState(self, db if db is not None else self.db)
         for command in _FLASK_COMMANDS:
             app.cli.add_command(command)
-        if auto and not _loading_for_a_migrate_command():
+        if _loading_for_a_migrate_command():
+            return  # whatever HEROGOLD_MIGRATE_AUTO says, even a bad value, it plays no part
+        # Parsed, not tested for truth: "0" or "false" read from the environment mean off.
+        if parse_flag("HEROGOLD_MIGRATE_AUTO", app.config["HEROGOLD_MIGRATE_AUTO"]):
             with app.app_context():
                 self._auto_run()
 

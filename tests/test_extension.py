@@ -277,7 +277,7 @@ db = SQLAlchemy()
 def create_app():
     app = Flask(__name__)
     app.config.update(SQLALCHEMY_DATABASE_URI=os.environ["DATABASE_URL"],
-                      HEROGOLD_MIGRATE_AUTO=True)
+                      HEROGOLD_MIGRATE_AUTO=os.environ.get("AUTO", True))
     db.init_app(app)
     HerogoldMigrate(app, db)
     return app
@@ -305,6 +305,12 @@ def test_auto_run_leaves_the_migrate_commands_alone(tmp_path, database, create_t
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["migrations"][0]["state"] == "pending"
     assert "one" not in database.table_names()
+
+    env["AUTO"] = "maybe"  # a bad value stops the app, but not the commands that fix things
+    assert run("migrate:status").returncode == 0
+    refused = run("routes")
+    assert refused.returncode != 0 and "HEROGOLD_MIGRATE_AUTO='maybe'" in refused.stderr
+    del env["AUTO"]
 
     other = run("routes")  # any other command builds the app, and auto-run applies
     assert other.returncode == 0, other.stderr

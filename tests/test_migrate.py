@@ -150,7 +150,8 @@ def test_target_applies_up_to_and_including_it(cli, database, create_table_migra
 
     assert by_description.exit_code == 0, by_description.output
     assert set(database.migration_rows()) == {"20260301_one", "20260302_two"}
-    assert cli("migrate", "--target", "20260303_three").exit_code == 0
+    as_completed = cli("migrate", "--target", "migrations/20260303_three.py")  # tab completion
+    assert as_completed.exit_code == 0, as_completed.output
     assert set(database.migration_rows()) == {"20260301_one", "20260302_two", "20260303_three"}
 
 
@@ -614,6 +615,25 @@ def test_rollback_reaching_a_missing_file_runs_nothing_until_it_is_forgotten(
     assert "one" not in database.table_names()
 
 
+def test_status_check_fails_until_every_migration_is_applied(
+    cli, database, create_table_migration
+):
+    create_table_migration("20260301_one", "one")
+    create_table_migration("20260302_two", "two")
+    assert cli("migrate", "--target", "one").exit_code == 0
+
+    behind = cli("migrate:status", "--check")
+
+    assert behind.exit_code == 1
+    assert behind.stdout.splitlines()[3].split()[:2] == ["20260302_two", "pending"]
+    assert behind.stderr == "Error: The database is not up to date: 1 pending.\n"
+    assert cli("migrate:status", "--check", "--json").exit_code == 1
+    assert cli("migrate").exit_code == 0
+    up_to_date = cli("migrate:status", "--check")
+    assert up_to_date.exit_code == 0, up_to_date.output
+    assert cli("migrate:status").exit_code == 0  # without --check it only reports
+
+
 def test_status_before_anything_ran_lists_everything_pending(manager, create_table_migration):
     create_table_migration("20260301_one", "one")
 
@@ -645,6 +665,21 @@ def test_a_tracking_table_name_with_a_schema_is_refused(cli, database, create_ta
         "table's name alone."
     )
     assert not {"one", "public.hg_migrations", "hg_migrations"} & database.table_names()
+
+
+@pytest.mark.parametrize("scheme", ["mysql+pymysql", "mariadb+pymysql"])
+def test_a_mysql_url_without_a_database_is_one_error_line(migrations_dir, scheme):
+    url = f"{scheme}://root@127.0.0.1:3306/"  # refused before connecting: no server needed
+
+    result = CliRunner().invoke(
+        main, ["migrate:status", "--dir", str(migrations_dir), "--database-url", url]
+    )
+
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: The database URL {url} names no database: add it after the host, as in "
+        "mysql+pymysql://user@host/mydb.\n"
+    )
 
 
 def test_missing_directory_is_one_clear_message(database, tmp_path):

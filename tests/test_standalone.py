@@ -118,6 +118,20 @@ def test_make_needs_no_database_url(migrations_dir):
     assert [p.name[9:] for p in migrations_dir.iterdir()] == ["first.py"]
 
 
+def test_a_heroku_style_postgres_url_says_which_scheme_to_write(migrations_dir):
+    result = CliRunner().invoke(
+        main,
+        ["migrate:status", "--dir", str(migrations_dir)],
+        env={"DATABASE_URL": "postgres://app:secret@db.example.com:5432/app"},
+    )
+
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: Invalid database URL: SQLAlchemy does not know the scheme postgres://; write "
+        "postgresql+psycopg:// instead (the rest of the URL stays).\n"
+    )
+
+
 MISSING_MODULES = {"pymysql": "MySQLdb", "psycopg": "psycopg2"}
 
 

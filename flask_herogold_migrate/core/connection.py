@@ -54,6 +54,13 @@ def engine_from_url(url: str | URL) -> Engine:
     except ModuleNotFoundError as error:
         raise ConfigurationError(_missing_driver(make_url(url), error)) from None
     except (ArgumentError, ImportError, ValueError) as error:
+        scheme = str(url).partition(":")[0]
+        if scheme.partition("+")[0] == "postgres":
+            # Heroku, Render and others hand out postgres://, which SQLAlchemy does not know.
+            raise ConfigurationError(
+                f"Invalid database URL: SQLAlchemy does not know the scheme {scheme}://; "
+                "write postgresql+psycopg:// instead (the rest of the URL stays)."
+            ) from None
         raise ConfigurationError(f"Invalid database URL: {error}") from None
 
 
@@ -84,6 +91,12 @@ def run_connection(engine: Engine) -> Iterator[Connection]:
     settings) reaches the app, and no connection is left for a forked worker to inherit.
     An in-memory SQLite database lives in its one connection, so that one is shared instead.
     """
+    if engine.dialect.name in ("mysql", "mariadb") and not engine.url.database:
+        # MySQL would connect and then fail on the first table with "No database selected".
+        raise ConfigurationError(
+            f"The database URL {engine.url.render_as_string(hide_password=True)} names no "
+            "database: add it after the host, as in mysql+pymysql://user@host/mydb."
+        )
     try:
         conn = engine.connect()
     except DBAPIError as error:

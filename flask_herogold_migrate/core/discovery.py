@@ -80,7 +80,12 @@ def source_checksum(source: bytes) -> str:
 
 
 def find_target(files: list[MigrationFile], target: str) -> MigrationFile:
-    """The file ``target`` names: a full stem, or a description that only one file has."""
+    """The file ``target`` names: a full stem, or a description that only one file has.
+
+    A file name or path (``migrations/20260301_x.py``, as a shell completes it) names its stem.
+    """
+    if target.endswith(".py"):
+        target = Path(target).stem
     for file in files:
         if file.name == target:
             return file
