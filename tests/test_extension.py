@@ -442,3 +442,26 @@ def test_a_config_uri_whose_driver_is_missing_is_one_error_line(tmp_path):
         "mysql+pymysql://shop:***@127.0.0.1/shop instead (the pymysql driver, which pip "
         'install "flask-herogold-migrate[mysql]" installs), or install that module.\n'
     )
+
+
+def test_a_relative_sqlite_filename_uri_means_the_instance_folder_and_locks_there(
+    tmp_path, create_table_migration
+):
+    create_table_migration("20260301_one", "one")
+    app = make_app(tmp_path, "sqlite:///file:app.db?uri=true")
+    db = SQLAlchemy(app)
+    HerogoldMigrate(app, db)
+
+    result = app.test_cli_runner().invoke(args=["migrate"])
+
+    assert result.exit_code == 0, result.output
+    assert "Migrated: 20260301_one" in result.output
+    instance = tmp_path / "instance"
+    assert sorted(p.name for p in instance.iterdir()) == [
+        "app.db",
+        "app.db.herogold-migrate-migrations.lock",
+    ]
+    with app.app_context():
+        assert "one" in inspect(db.engine).get_table_names()
+        assert str(db.engine.url.database) == f"file:{instance / 'app.db'}"
+        db.engine.dispose()

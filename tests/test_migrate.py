@@ -1004,3 +1004,68 @@ def test_non_transactional_failure_before_anything_committed_is_not_recorded(
     assert database.migration_rows() == {}
     assert "big" not in database.table_names()
     assert manager.status()["pending"] == ["20260301_index"]
+
+
+@pytest.mark.parametrize(
+    "database_part",
+    ["file:{dir}/app.db", "file://localhost{dir}/app.db?mode=rwc", "file:app.db"],
+    ids=["absolute", "authority_and_parameter", "relative"],
+)
+def test_a_sqlite_filename_uri_is_migrated_with_its_lock_beside_the_file(
+    tmp_path, create_table_migration, monkeypatch, database_part
+):
+    # sqlite:///file:...?uri=true hands SQLite a URI (SQLAlchemy's pysqlite "URI Connections"):
+    # its lock file is the one a plain path to the same file uses, not "./file:/...".
+    from sqlalchemy import create_engine
+
+    from flask_herogold_migrate.core.dialects import dialect_for
+
+    monkeypatch.chdir(tmp_path)
+    create_table_migration("20260301_one", "one")
+    separator = "&" if "?" in database_part else "?"
+    url = f"sqlite:///{database_part.format(dir=tmp_path)}{separator}uri=true"
+    migrate = ["migrate", "--dir", "migrations", "--lock-timeout", "0"]
+    plain = create_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    with plain.connect() as holder:
+        impl = dialect_for(holder)
+        with impl.prepared(holder), impl.locked(holder, "migrations", 0):
+            waiter = CliRunner().invoke(main, [*migrate, "--database-url", url])
+    result = CliRunner().invoke(main, [*migrate, "--database-url", url])
+
+    # The plain path's lock holder excludes the URI's run: the same lock file.
+    assert waiter.exit_code == 1
+    assert "Another process holds the migration lock" in waiter.output
+    assert result.exit_code == 0, result.output
+    assert "Migrated: 20260301_one" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "app.db",
+        "app.db.herogold-migrate-migrations.lock",
+        "migrations",
+    ]
+    with plain.connect() as conn:
+        applied = conn.execute(text("SELECT name FROM migrations")).scalars().all()
+    plain.dispose()
+    assert applied == ["20260301_one"]
+
+
+@pytest.mark.parametrize(
+    "database_part",
+    ["file::memory:?cache=shared", "file:memdb_one?mode=memory&cache=shared"],
+    ids=["memory_path", "mode_memory"],
+)
+def test_a_sqlite_memory_uri_is_migrated_without_a_lock_file(
+    tmp_path, create_table_migration, monkeypatch, database_part
+):
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.pool import QueuePool
+
+    monkeypatch.chdir(tmp_path)
+    create_table_migration("20260301_one", "one")
+    engine = create_engine(f"sqlite:///{database_part}&uri=true", poolclass=QueuePool)
+    with engine.connect() as keep_alive:  # a shared-cache memory database lives while in use
+        applied = MigrationManager(tmp_path / "migrations", engine=engine).run_migrations()
+
+        assert applied == ["20260301_one"]
+        assert {"migrations", "one"} <= set(inspect(keep_alive).get_table_names())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["migrations"]
+    engine.dispose()
