@@ -356,3 +356,93 @@ def test_lock_is_per_database_not_server_wide(database, migrations_dir, tmp_path
 
     assert other.returncode == 0, other.stderr
     assert "other_pending" in database.table_names()
+
+
+def _with_search_path(url: str, search_path: str) -> str:
+    from sqlalchemy import make_url
+
+    options = {"options": f"-csearch_path={search_path}"}
+    return make_url(url).update_query_dict(options).render_as_string(hide_password=False)
+
+
+def _invoke(url: str, migrations_dir: Path, *args: str):
+    return CliRunner().invoke(main, [*args, "--dir", str(migrations_dir), "--database-url", url])
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_a_search_path_run_takes_the_lock_of_the_tracking_table_it_writes(
+    database, migrations_dir, write_migration
+):
+    """search_path "other, public" with the table in public: the plain URL's lock, not other's."""
+    write_migration("20260301_base", "CREATE TABLE public.base (id INTEGER PRIMARY KEY)")
+    assert _invoke(database.url, migrations_dir, "migrate").exit_code == 0  # public.migrations
+    with database.engine.begin() as conn:
+        conn.execute(text("CREATE SCHEMA other"))
+    write_migration("20260302_next", "CREATE TABLE public.next (id INTEGER PRIMARY KEY)")
+    other_first = _with_search_path(database.url, "other,public")
+
+    with database.engine.connect() as holder:  # a run on the plain URL holds the lock
+        impl = dialect_for(holder)
+        with impl.prepared(holder), impl.locked(holder, "migrations", 0):
+            waiter = _invoke(other_first, migrations_dir, "migrate", "--lock-timeout", "0")
+    result = _invoke(other_first, migrations_dir, "migrate")
+
+    assert waiter.exit_code == 1
+    assert "Another process holds the migration lock" in waiter.output
+    assert result.exit_code == 0, result.output
+    assert "Migrated: 20260302_next" in result.output
+    assert set(database.migration_rows()) == {"20260301_base", "20260302_next"}  # public's
+    assert database.scalar("SELECT to_regclass('other.migrations')") is None
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_a_search_path_run_without_a_tracking_table_locks_where_it_creates_one(
+    database, migrations_dir, write_migration
+):
+    """Nothing to find: the lock is that of current_schema(), where CREATE TABLE puts it."""
+    write_migration("20260301_base", "CREATE TABLE base (id INTEGER PRIMARY KEY)")
+    with database.engine.begin() as conn:
+        conn.execute(text("CREATE SCHEMA other"))
+    other_first = _with_search_path(database.url, "other,public")
+
+    with database.engine.connect() as holder:  # public's lock: another schema, another table
+        impl = dialect_for(holder)
+        with impl.prepared(holder), impl.locked(holder, "migrations", 0):
+            result = _invoke(other_first, migrations_dir, "migrate", "--lock-timeout", "0")
+
+    assert result.exit_code == 0, result.output
+    assert database.scalar("SELECT to_regclass('other.migrations')::text") == "other.migrations"
+    assert database.scalar("SELECT to_regclass('public.migrations')") is None
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("table_exists", [False, True], ids=["new_database", "tracking_table"])
+def test_the_default_lock_key_is_the_one_earlier_versions_take(
+    database, migrations_dir, write_migration, table_exists
+):
+    """Everything in public: an older version running at the same time is still excluded."""
+    from flask_herogold_migrate.core.lock import lock_key64
+
+    write_migration("20260301_base", "CREATE TABLE base (id INTEGER PRIMARY KEY)")
+    if table_exists:
+        write_migration("20260228_first", "CREATE TABLE first (id INTEGER PRIMARY KEY)")
+        first = _invoke(database.url, migrations_dir, "migrate", "--target", "20260228_first")
+        assert first.exit_code == 0, first.output
+        assert set(database.migration_rows()) == {"20260228_first"}
+
+    with database.engine.connect() as older:  # the key as versions up to 0783cdf made it
+        database_name, schema = older.execute(
+            text("SELECT current_database(), current_schema()")
+        ).one()
+        key = lock_key64(database_name, schema or "", "migrations")
+        older.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+        older.commit()
+        waiter = _invoke(database.url, migrations_dir, "migrate", "--lock-timeout", "0")
+        older.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        older.commit()
+
+    assert waiter.exit_code == 1
+    assert "Another process holds the migration lock" in waiter.output
+    assert "base" not in database.table_names()
+    assert _invoke(database.url, migrations_dir, "migrate").exit_code == 0
+    assert "base" in database.table_names()

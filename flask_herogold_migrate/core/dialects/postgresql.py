@@ -13,6 +13,20 @@ from ..lock import lock_key64, lock_timeout_error
 from .base import DialectImpl, WaitCallback
 
 _LOCK_NOT_AVAILABLE = "55P03"
+
+# The lock is scoped by the schema of the table the unqualified tracking table name means:
+# the first schema of search_path holding it (as to_regclass() resolves the name, like every
+# query of the run), else current_schema(), where the run's CREATE TABLE puts it. Keyed on
+# current_schema() alone, a run with search_path "other, public" and one with "public" wrote
+# the same public table under two keys. Where everything is in one schema, both are the same,
+# so versions keyed on current_schema() still exclude this one.
+_DATABASE_AND_SCHEMA = text(
+    "SELECT pg_catalog.current_database(), COALESCE("
+    "(SELECT n.nspname FROM pg_catalog.pg_class c "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.oid = pg_catalog.to_regclass(pg_catalog.quote_ident(:table))), "
+    "pg_catalog.current_schema())"
+)
 _MAX_LOCK_TIMEOUT_MS = 2**31 - 1  # lock_timeout is a 32-bit integer of milliseconds
 
 
@@ -25,9 +39,7 @@ class PostgreSQLImpl(DialectImpl):
         self, conn: Connection, table: str, timeout: float, on_wait: WaitCallback | None = None
     ) -> Iterator[None]:
         with conn.begin():
-            database, schema = conn.execute(
-                text("SELECT current_database(), current_schema()")
-            ).one()
+            database, schema = conn.execute(_DATABASE_AND_SCHEMA, {"table": table}).one()
         key = lock_key64(database, schema or "", table)
         self._acquire(conn, key, timeout, on_wait)
         try:
