@@ -1069,3 +1069,121 @@ def test_a_sqlite_memory_uri_is_migrated_without_a_lock_file(
         assert {"migrations", "one"} <= set(inspect(keep_alive).get_table_names())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["migrations"]
     engine.dispose()
+
+
+def applied_table_t(cli, write_migration) -> None:
+    """Table t with one row (id 1, v 1), made by an applied migration."""
+    write_migration(
+        "20260301_t",
+        [
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)",
+            "INSERT INTO t (id, v) VALUES (1, 1)",
+        ],
+    )
+    assert cli("migrate").exit_code == 0
+
+
+def test_a_ddl_typo_after_an_update_is_rolled_back_with_it_and_runs_once_fixed(
+    cli, database, write_migration
+):
+    # MySQL and MariaDB reject a statement they cannot parse before its implicit commit, so
+    # the UPDATE is rolled back there too: no failed record, no repair needed.
+    applied_table_t(cli, write_migration)
+    write_migration("20260302_set_v", ["UPDATE t SET v = 99", "ALTER TABL t ADD w INTEGER"])
+
+    result = cli("migrate")
+
+    assert result.exit_code == 1
+    assert "Migration 20260302_set_v failed in up()" in result.output
+    assert "(SQL: ALTER TABL t ADD w INTEGER)" in result.output
+    assert "Its changes were rolled back." in result.output
+    assert "recorded as failed" not in result.output
+    assert set(database.migration_rows()) == {"20260301_t"}
+    assert database.rows("t") == [{"id": 1, "v": 1}]
+
+    write_migration("20260302_set_v", ["UPDATE t SET v = 99", "ALTER TABLE t ADD w INTEGER"])
+    fixed = cli("migrate")
+
+    assert fixed.exit_code == 0, fixed.output
+    assert "Migrated: 20260302_set_v" in fixed.output
+    assert database.migration_rows()["20260302_set_v"]["state"] == "applied"
+    assert database.rows("t") == [{"id": 1, "v": 99, "w": None}]
+
+
+@pytest.mark.parametrize(
+    "statements",
+    [
+        ["UPDATE t SET v = 99", "ALTER TABLE no_such ADD w INTEGER"],
+        ["UPDATE t SET v = 99", "CREATE TABLE u (id INTEGER)", "ALTER TABL t ADD w INTEGER"],
+    ],
+    ids=["ddl_failing_while_it_runs", "typo_after_ddl_that_ran"],
+)
+def test_a_failed_ddl_after_something_committed_still_leaves_a_failed_record(
+    cli, database, write_migration, statements
+):
+    applied_table_t(cli, write_migration)
+    write_migration("20260302_set_v", statements)
+
+    result = cli("migrate")
+
+    assert result.exit_code == 1
+    if database.dialect != "mariadb":
+        assert "Its changes were rolled back." in result.output
+        assert set(database.migration_rows()) == {"20260301_t"}
+        assert database.rows("t") == [{"id": 1, "v": 1}]
+        return
+    # The DDL committed the UPDATE before it failed (or one had run): a repair is needed.
+    assert "Its changes were rolled back." not in result.output
+    assert "recorded as failed" in result.output and "migrate:repair" in result.output
+    assert database.migration_rows()["20260302_set_v"]["state"] == "failed"
+    assert database.rows("t") == [{"id": 1, "v": 99}]
+
+
+DDL_TYPO = """
+from sqlalchemy import text
+from flask_herogold_migrate import Migration
+
+
+class AddW(Migration):
+    transactional = TRANSACTIONAL
+
+    def up(self, session):
+        UP
+"""
+
+
+def test_a_ddl_typo_first_in_a_non_transactional_migration_is_not_recorded(
+    cli, database, write_migration
+):
+    applied_table_t(cli, write_migration)
+    up = 'session.exec(text("ALTER TABL t ADD w INTEGER"))'
+    write_migration(
+        "20260302_add_w", body=DDL_TYPO.replace("TRANSACTIONAL", "False").replace("UP", up)
+    )
+
+    result = cli("migrate")
+
+    assert result.exit_code == 1
+    assert "Its changes were rolled back." in result.output
+    assert set(database.migration_rows()) == {"20260301_t"}
+
+
+def test_a_ddl_typo_raised_again_as_another_error_is_still_rolled_back(
+    cli, database, write_migration
+):
+    applied_table_t(cli, write_migration)
+    up = """session.exec(text("UPDATE t SET v = 99"))
+        try:
+            session.exec(text("ALTER TABL t ADD w INTEGER"))
+        except Exception as error:
+            raise RuntimeError("could not add w") from error"""
+    write_migration(
+        "20260302_add_w", body=DDL_TYPO.replace("TRANSACTIONAL", "True").replace("UP", up)
+    )
+
+    result = cli("migrate")
+
+    assert result.exit_code == 1
+    assert "RuntimeError: could not add w. Its changes were rolled back." in result.output
+    assert set(database.migration_rows()) == {"20260301_t"}
+    assert database.rows("t") == [{"id": 1, "v": 1}]

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, RootTransaction
+from sqlalchemy.exc import DBAPIError
 
 JoinMode = Literal["create_savepoint", "rollback_only"]
 
@@ -67,6 +68,13 @@ class DialectImpl:
         """Whether ``statement`` commits whatever the transaction around it does."""
         return False
 
+    def refused_unrun(self, error: DBAPIError) -> bool:
+        """Whether ``error`` means the database refused its statement before running any of it.
+
+        Such a statement committed nothing, even one that ``commits_on_its_own``.
+        """
+        return False
+
 
 def driver_connection(conn: Connection) -> Any:
     """The DB-API connection under ``conn`` (the run's connection always has one)."""
@@ -79,8 +87,10 @@ class StatementWatch:
     """Notes whether something committed while the watch was entered.
 
     A statement that ``commits_on_its_own`` counts as soon as it starts: it commits what came
-    before it even if it fails itself. With ``commits_once_done`` (no transaction around the
-    statements), every statement that succeeded counts too.
+    before it even if it fails itself, unless it fails with an error the dialect says it
+    ``refused_unrun`` (MySQL's parse error: the statement never reached its implicit commit).
+    With ``commits_once_done`` (no transaction around the statements), every statement that
+    succeeded counts too.
     """
 
     def __init__(
@@ -90,25 +100,46 @@ class StatementWatch:
         *,
         commits_once_done: bool = False,
     ) -> None:
+        from . import dialect_for  # not at the top: the package imports this module
+
         self._conn = conn
         self._commits_on_its_own = commits_on_its_own
+        self._refused_unrun = dialect_for(conn).refused_unrun
         self._commits_once_done = commits_once_done
         self.committed = False
+        #: The statement that made ``committed`` true as it started, until it succeeds.
+        self._unfinished: str | None = None
 
     def _before_execute(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        # A statement before this one that never finished failed, and the migration went on:
+        # its error is not known, so it stays counted.
+        self._unfinished = None
         if not self.committed and self._commits_on_its_own(statement):
             self.committed = True
+            self._unfinished = statement
 
     def _after_execute(self, *args: Any) -> None:
-        self.committed = True
+        self._unfinished = None
+        if self._commits_once_done:
+            self.committed = True
+
+    def _refused(self, error: BaseException | None) -> bool:
+        """Whether ``error``, or one it was raised from, is the unfinished statement's refusal."""
+        seen: set[int] = set()
+        while error is not None and id(error) not in seen:
+            seen.add(id(error))
+            if isinstance(error, DBAPIError) and error.statement == self._unfinished:
+                return self._refused_unrun(error)
+            error = error.__cause__ or error.__context__
+        return False
 
     def __enter__(self) -> StatementWatch:
         event.listen(self._conn, "before_cursor_execute", self._before_execute)
-        if self._commits_once_done:
-            event.listen(self._conn, "after_cursor_execute", self._after_execute)
+        event.listen(self._conn, "after_cursor_execute", self._after_execute)
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: object, error: BaseException | None, traceback: object) -> None:
         event.remove(self._conn, "before_cursor_execute", self._before_execute)
-        if self._commits_once_done:
-            event.remove(self._conn, "after_cursor_execute", self._after_execute)
+        event.remove(self._conn, "after_cursor_execute", self._after_execute)
+        if self._unfinished is not None and self._refused(error):
+            self.committed = False  # it was the first to count, and it committed nothing

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from ..errors import MigrationError
 from ..lock import lock_name, lock_timeout_error
@@ -37,6 +38,13 @@ _TRANSACTIONAL = frozenset(
         "TABLE",
     }
 )
+
+#: ER_PARSE_ERROR: the server could not parse the statement, so it never began to run it, nor
+#: reached its implicit commit [verified on MariaDB 10.11: an UPDATE before "ALTER TABL ..."
+#: rolls back]. Not ER_SYNTAX_ERROR (1149), raised while a BINLOG statement runs, nor 1059
+#: or 1103 (a name too long or invalid): the parser raises them, but so can DDL that already
+#: committed (MySQL 8 raises 1059 for a generated foreign key name, "<table>_ibfk_1").
+_ER_PARSE_ERROR = 1064
 
 
 class MySQLImpl(DialectImpl):
@@ -75,6 +83,13 @@ class MySQLImpl(DialectImpl):
         words = statement.lstrip(" \t\r\n(").split(None, 1)
         return bool(words) and words[0].upper() not in _TRANSACTIONAL
 
+    def refused_unrun(self, error: DBAPIError) -> bool:
+        if _error_code(error.orig) != _ER_PARSE_ERROR:
+            return False
+        # With multiple statements on (mysqlclient's default), those before the one that
+        # failed to parse ran: only a single statement ran none of itself.
+        return ";" not in str(error.statement or "").strip().rstrip(";")
+
     def _get_lock(self, conn: Connection, name: str, timeout: float) -> int | None:
         with conn.begin():
             got: int | None = conn.execute(
@@ -87,3 +102,12 @@ class MySQLImpl(DialectImpl):
         with conn.begin():
             holder = conn.execute(text("SELECT IS_USED_LOCK(:name)"), {"name": name}).scalar()
         return f"MySQL connection id {holder}" if holder else None
+
+
+def _error_code(orig: BaseException | None) -> int | None:
+    """The server's error number: ``errno`` (mysql-connector), else ``args[0]`` (PyMySQL,
+    mysqlclient)."""
+    code = getattr(orig, "errno", None)
+    if code is None and orig is not None and orig.args:
+        code = orig.args[0]
+    return code if isinstance(code, int) else None
