@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from .cli import build_commands, summary
 from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager, Progress
 from .core.connection import engine_from_url, register_engine_resolver
+from .core.dialects.sqlite import is_memory_database
 from .core.settings import parse_flag, parse_seconds
 
 if TYPE_CHECKING:
@@ -129,16 +130,18 @@ def _database_url(app: Flask) -> Any:
             "set SQLALCHEMY_DATABASE_URI."
         )
     url = make_url(uri)
+    if url.get_backend_name() != "sqlite" or is_memory_database(url):
+        return url
+    # Same rule as Flask-SQLAlchemy: a relative SQLite path, or the path of a relative
+    # filename URI (sqlite:///file:app.db?uri=true), lives in the instance folder.
     database = url.database or ""
-    # Same rule as Flask-SQLAlchemy: a relative SQLite path lives in the instance folder.
-    if (
-        url.get_backend_name() == "sqlite"
-        and database not in ("", ":memory:")
-        and not (os.path.isabs(database) or database.startswith("file:"))
-    ):
-        os.makedirs(app.instance_path, exist_ok=True)
-        url = url.set(database=os.path.join(app.instance_path, database))
-    return url
+    is_uri = bool(url.query.get("uri")) and database.startswith("file:")
+    path = database[len("file:") :] if is_uri else database
+    if os.path.isabs(path):
+        return url
+    os.makedirs(app.instance_path, exist_ok=True)
+    path = os.path.join(app.instance_path, path)
+    return url.set(database=f"file:{path}" if is_uri else path)
 
 
 def _loading_for_a_migrate_command() -> bool:

@@ -444,13 +444,14 @@ def test_a_config_uri_whose_driver_is_missing_is_one_error_line(tmp_path):
     )
 
 
+@pytest.mark.parametrize("flask_sqlalchemy", [True, False], ids=["flask_sqlalchemy", "uri_only"])
 def test_a_relative_sqlite_filename_uri_means_the_instance_folder_and_locks_there(
-    tmp_path, create_table_migration
+    tmp_path, create_table_migration, flask_sqlalchemy
 ):
     create_table_migration("20260301_one", "one")
     app = make_app(tmp_path, "sqlite:///file:app.db?uri=true")
-    db = SQLAlchemy(app)
-    HerogoldMigrate(app, db)
+    db = SQLAlchemy(app) if flask_sqlalchemy else SQLAlchemy()  # the second never sees the app
+    HerogoldMigrate(app, db if flask_sqlalchemy else None)
 
     result = app.test_cli_runner().invoke(args=["migrate"])
 
@@ -462,6 +463,7 @@ def test_a_relative_sqlite_filename_uri_means_the_instance_folder_and_locks_ther
         "app.db.herogold-migrate-migrations.lock",
     ]
     with app.app_context():
-        assert "one" in inspect(db.engine).get_table_names()
-        assert str(db.engine.url.database) == f"file:{instance / 'app.db'}"
-        db.engine.dispose()
+        engine = HerogoldMigrate.engine(app)
+        assert "one" in inspect(engine).get_table_names()
+        assert str(engine.url.database) == f"file:{instance / 'app.db'}"
+        engine.dispose()

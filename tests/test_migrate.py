@@ -615,9 +615,7 @@ def test_rollback_reaching_a_missing_file_runs_nothing_until_it_is_forgotten(
     assert "one" not in database.table_names()
 
 
-def test_status_check_fails_until_every_migration_is_applied(
-    cli, database, create_table_migration
-):
+def test_status_check_fails_until_every_migration_is_applied(cli, database, create_table_migration):
     create_table_migration("20260301_one", "one")
     create_table_migration("20260302_two", "two")
     assert cli("migrate", "--target", "one").exit_code == 0

@@ -427,9 +427,7 @@ class MigrationManager:
         # Without a transaction, a statement has committed once it succeeded; a failed one
         # changed nothing. DDL that commits on its own commits what came before it, even when
         # it fails itself.
-        watch = StatementWatch(
-            conn, impl.commits_on_its_own, commits_once_done=not migration.transactional
-        )
+        watch = StatementWatch(conn, impl, commits_once_done=not migration.transactional)
         try:
             with statements_commit, watch, conn.begin():
                 run_step(conn, mode, getattr(migration, direction))

@@ -94,17 +94,11 @@ class StatementWatch:
     """
 
     def __init__(
-        self,
-        conn: Connection,
-        commits_on_its_own: Callable[[str], bool],
-        *,
-        commits_once_done: bool = False,
+        self, conn: Connection, impl: DialectImpl, *, commits_once_done: bool = False
     ) -> None:
-        from . import dialect_for  # not at the top: the package imports this module
-
         self._conn = conn
-        self._commits_on_its_own = commits_on_its_own
-        self._refused_unrun = dialect_for(conn).refused_unrun
+        self._commits_on_its_own = impl.commits_on_its_own
+        self._refused_unrun = impl.refused_unrun
         self._commits_once_done = commits_once_done
         self.committed = False
         #: The statement that made ``committed`` true as it started, until it succeeds.
