@@ -23,7 +23,8 @@ from .errors import (
 )
 from .lock import DEFAULT_LOCK_TIMEOUT
 from .migration import Migration
-from .runner import MigrationManager, Progress
+from .progress import Progress
+from .runner import MigrationManager
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from .errors import MigrationsDirectoryNotFound, UnknownTarget
-from .naming import MigrationName, parse_stem
+from .naming import MigrationName, parse_stem, why_not_a_migration
 
 
 class MigrationFile:
@@ -98,3 +98,10 @@ def find_target(files: list[MigrationFile], target: str) -> MigrationFile:
             f"Target {target!r} is ambiguous: it matches {names}. Give the full name."
         )
     raise UnknownTarget(f"Unknown target {target!r}: no migration file has that name.")
+
+
+def misnamed(stems: list[str]) -> list[tuple[str, str]]:
+    """Files meant as migrations, by the digit they start with, whose names are not valid,
+    with the reason for each."""
+    found = [(stem, why_not_a_migration(stem)) for stem in stems if stem[:1].isdigit()]
+    return sorted((stem, reason) for stem, reason in found if reason)

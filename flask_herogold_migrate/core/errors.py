@@ -29,6 +29,18 @@ class BrokenMigrationFile(MigrationError):
 class MigrationFileMissing(MigrationError):
     """A rollback reached an applied migration whose file is gone; nothing was run."""
 
+    @classmethod
+    def for_names(cls, names: list[str]) -> MigrationFileMissing:
+        files, steps = (
+            ("their files are", "their down()") if names[1:] else ("its file is", "its down()")
+        )
+        return cls(
+            f"Cannot roll back {', '.join(names)}: {files} missing (deleted, renamed, or not on "
+            f"this branch), so {steps} cannot run. Nothing was run. Bring the file back and run "
+            "the rollback again; or, once the schema no longer has what it made (undo that by "
+            "hand), forget the record with migrate:repair --forget-missing."
+        )
+
 
 class RollbackUnavailable(MigrationError):
     """A migration called ``session.rollback()`` where nothing can be rolled back to."""
@@ -58,15 +70,9 @@ class MigrationFailed(MigrationError):
                 "included, is as it was before the run."
             )
         elif recorded_failed:
-            after = (
-                "the migration is recorded as applied again"
-                if direction == "down"
-                else "its record is removed and it runs again with the next migrate"
-            )
             outcome = (
                 f"Part of it had already committed ({because}), so it is recorded as failed. "
-                f"Put the schema back by hand as it was before {direction}() ran, then run "
-                f"migrate:repair: {after}."
+                + _repair_advice(direction)
             )
         else:
             outcome = "Its changes were rolled back."
@@ -104,6 +110,35 @@ class RunNotCommitted(MigrationError):
 
 class FailedMigrationRecorded(MigrationError):
     """A failed migration is recorded; nothing runs until it is repaired."""
+
+    @classmethod
+    def for_steps(cls, stuck: list[tuple[str, str]]) -> FailedMigrationRecorded:
+        """For the ``(name, "up" or "down")`` of each step recorded as failed."""
+        return cls(
+            " ".join(_how_to_repair(name, direction) for name, direction in stuck)
+            + " Nothing was run: the schema may be half-changed, as the statements that had "
+            "committed stay (DDL on MySQL/MariaDB commits on its own, as does every statement "
+            "of a migration with transactional = False)."
+        )
+
+
+def _how_to_repair(name: str, direction: str) -> str:
+    return (
+        f"Migration {name} stopped part-way through {direction}() and is recorded as failed. "
+        + _repair_advice(direction)
+    )
+
+
+def _repair_advice(direction: str) -> str:
+    after = (
+        "the migration is recorded as applied again"
+        if direction == "down"
+        else "its record is removed and it runs again with the next migrate"
+    )
+    return (
+        f"Put the schema back by hand as it was before {direction}() ran, then run "
+        f"migrate:repair: {after}."
+    )
 
 
 class TrackingTableError(MigrationError):

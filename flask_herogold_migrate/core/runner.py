@@ -7,7 +7,6 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +18,7 @@ from .connection import resolve_engine, run_connection
 from .create import create_migration
 from .dialects import DialectImpl, dialect_for
 from .dialects.base import JoinMode, StatementWatch
-from .discovery import MigrationFile, discover, find_target, list_stems
+from .discovery import MigrationFile, discover, find_target, list_stems, misnamed
 from .errors import (
     ConfigurationError,
     FailedMigrationRecorded,
@@ -30,8 +29,10 @@ from .errors import (
 from .loader import load_migration
 from .lock import DEFAULT_LOCK_TIMEOUT
 from .migration import Migration
-from .naming import parse_stem, sort_key, why_not_a_migration
+from .naming import parse_stem, sort_key
+from .progress import Progress, ProgressCallback
 from .session import run_step
+from .status import build_status
 from .tracking import (
     APPLIED,
     FAILED,
@@ -41,49 +42,6 @@ from .tracking import (
     Record,
     TrackingTable,
 )
-
-PENDING = "pending"
-MISSING = "missing"
-
-
-@dataclass(frozen=True)
-class Progress:
-    """What the runner is doing, for whoever shows it (the CLI prints these)."""
-
-    event: Literal["start", "done", "misnamed", "waiting"]
-    name: str
-    direction: Literal["up", "down"]
-    seconds: float | None = None
-    #: For ``misnamed``: what is wrong with the name; for ``waiting``: who holds the lock.
-    reason: str | None = None
-
-    @property
-    def is_warning(self) -> bool:
-        return self.event == "misnamed"
-
-    def describe(self) -> str:
-        """One line for a person: ``Migrating: NAME``, ``Migrated: NAME (1.2 ms)``, ..."""
-        if self.event == "waiting":
-            holder = f" ({self.reason})" if self.reason else ""
-            return (
-                f"Waiting up to {self.seconds or 0:g} s for the migration lock: another "
-                f"process holds it{holder}."
-            )
-        if self.event == "misnamed":
-            return (
-                f"Warning: {self.name}.py is not run, its name is not a migration's: "
-                f"{self.reason}. Name it like YYYYMMDD_name.py (or YYYYMMDD_02_name.py)."
-            )
-        starting, finished = _VERBS[self.direction]
-        if self.event == "start":
-            return f"{starting}: {self.name}"
-        return f"{finished}: {self.name} ({(self.seconds or 0) * 1000:.1f} ms)"
-
-
-_VERBS = {"up": ("Migrating", "Migrated"), "down": ("Rolling back", "Rolled back")}
-
-
-ProgressCallback = Callable[[Progress], None]
 
 
 class MigrationManager:
@@ -137,7 +95,7 @@ class MigrationManager:
         with run_connection(self.engine) as conn:
             states = self.tracking.read_states(conn)
             unknown = [stem for stem in stems if stem not in states]
-            for stem, reason in _misnamed(unknown):
+            for stem, reason in misnamed(unknown):
                 self._emit(Progress("misnamed", stem, "up", reason=reason))
             if not _work_left(states, unknown, last):
                 return []
@@ -178,20 +136,8 @@ class MigrationManager:
         stems = list_stems(self.migrations_dir)
         files = discover(self.migrations_dir, stems)
         with run_connection(self.engine) as conn:
-            records = {r.name: r for r in self.tracking.read(conn)}
-        entries = []
-        for file in files:
-            record = records.pop(file.name, None)
-            modified = bool(record and record.checksum and record.checksum != file.checksum())
-            entries.append(_entry(file.name, record, modified))
-        entries += [_entry(r.name, r, False, has_file=False) for r in records.values()]
-        entries.sort(key=lambda e: sort_key(e["name"]))
-        result: dict[str, Any] = {"migrations": entries}
-        for state in (APPLIED, PENDING, MISSING, FAILED, RUNNING):
-            result[state] = [e["name"] for e in entries if e["state"] == state]
-        result["modified"] = [e["name"] for e in entries if e["modified"]]
-        result["misnamed"] = [{"name": n, "reason": r} for n, r in _misnamed(stems)]
-        return result
+            records = self.tracking.read(conn)
+        return build_status(files, records, misnamed(stems))
 
     def repair(
         self, realign_checksums: bool = False, forget_missing: bool = False
@@ -254,7 +200,11 @@ class MigrationManager:
                     reverse=True,
                 )
                 files = {f.name: f for f in discover(self.migrations_dir)}
-                _refuse_missing_files([r.name for r in victims if r.name not in files])
+                # Dropping a record without its down() would leave the schema behind, and a
+                # restored file would run up() over its own tables: refuse, as Alembic does.
+                missing = [r.name for r in victims if r.name not in files]
+                if missing:
+                    raise MigrationFileMissing.for_names(missing)
                 loaded = [(r, load_migration(files[r.name])) for r in victims]
                 with self._run_transaction(conn, impl, [m for _, m in loaded]) as joined:
                     for record, migration in loaded:
@@ -322,12 +272,7 @@ class MigrationManager:
             for record in stuck:
                 if record.state in _FAILED_AFTER_RUNNING:
                     self.tracking.set_state(conn, record.name, _FAILED_AFTER_RUNNING[record.state])
-        raise FailedMigrationRecorded(
-            " ".join(map(_how_to_repair, stuck)) + " Nothing was run: the schema may be "
-            "half-changed, as the statements that had committed stay (DDL on MySQL/MariaDB "
-            "commits on its own, as does every statement of a migration with "
-            "transactional = False)."
-        )
+        raise FailedMigrationRecorded.for_steps([(r.name, r.direction or "up") for r in stuck])
 
     def _apply(
         self,
@@ -459,40 +404,6 @@ class _HalfDone(Exception):
 _FAILED_AFTER_RUNNING = {RUNNING: FAILED, RUNNING_DOWN: FAILED_DOWN}
 
 
-def _refuse_missing_files(names: list[str]) -> None:
-    """Stop a rollback that reaches a migration whose file is gone, before anything runs.
-
-    Dropping the record without its down() would leave the schema behind while the table says
-    otherwise, so a restored file would run up() again over its own tables (Alembic and Django
-    refuse too).
-    """
-    if not names:
-        return
-    files, steps = (
-        ("their files are", "their down()") if len(names) > 1 else ("its file is", "its down()")
-    )
-    raise MigrationFileMissing(
-        f"Cannot roll back {', '.join(names)}: {files} missing (deleted, renamed, or not on "
-        f"this branch), so {steps} cannot run. Nothing was run. Bring the file back and run the "
-        "rollback again; or, once the schema no longer has what it made (undo that by hand), "
-        "forget the record with migrate:repair --forget-missing."
-    )
-
-
-def _how_to_repair(record: Record) -> str:
-    step = f"{record.direction}()"
-    after = (
-        "the migration is recorded as applied again"
-        if record.direction == "down"
-        else "its record is removed and it runs again with the next migrate"
-    )
-    return (
-        f"Migration {record.name} stopped part-way through {step} and is recorded as failed. "
-        f"Put the schema back by hand as it was before {step} ran, then run migrate:repair: "
-        f"{after}."
-    )
-
-
 @contextmanager
 def _objects_so_far_frozen() -> Iterator[None]:
     """Keep the objects that exist before a run out of the garbage collector's full passes.
@@ -523,12 +434,6 @@ def _work_left(states: dict[str, str], unknown: list[str], last: MigrationFile |
     return False
 
 
-def _misnamed(stems: list[str]) -> list[tuple[str, str]]:
-    """Files meant as migrations, by the digit they start with, whose names are not valid."""
-    found = [(stem, why_not_a_migration(stem)) for stem in stems if stem[:1].isdigit()]
-    return sorted((stem, reason) for stem, reason in found if reason)
-
-
 def _pending(
     files: list[MigrationFile], records: list[Record], last: MigrationFile | None
 ) -> list[MigrationFile]:
@@ -538,26 +443,3 @@ def _pending(
         for f in files
         if f.name not in done and (last is None or f.parsed.sort_key <= last.parsed.sort_key)
     ]
-
-
-def _entry(
-    name: str, record: Record | None, modified: bool, has_file: bool = True
-) -> dict[str, Any]:
-    if record is None:
-        return {
-            "name": name,
-            "state": PENDING,
-            "batch": None,
-            "applied_at": None,
-            "modified": False,
-            "step": None,
-        }
-    state = MISSING if not has_file and record.state == APPLIED else record.shown_state
-    return {
-        "name": name,
-        "state": state,
-        "batch": record.batch,
-        "applied_at": record.applied_at.isoformat(),
-        "modified": modified,
-        "step": record.direction,
-    }

@@ -1,0 +1,50 @@
+"""What a run reports as it goes: a migration started or done, a file skipped, a lock awaited.
+
+The runner emits these to a callback; the CLI prints them and auto-run logs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the runner is doing, for whoever shows it (the CLI prints these)."""
+
+    event: Literal["start", "done", "misnamed", "waiting"]
+    name: str
+    direction: Literal["up", "down"]
+    seconds: float | None = None
+    #: For ``misnamed``: what is wrong with the name; for ``waiting``: who holds the lock.
+    reason: str | None = None
+
+    @property
+    def is_warning(self) -> bool:
+        return self.event == "misnamed"
+
+    def describe(self) -> str:
+        """One line for a person: ``Migrating: NAME``, ``Migrated: NAME (1.2 ms)``, ..."""
+        if self.event == "waiting":
+            holder = f" ({self.reason})" if self.reason else ""
+            return (
+                f"Waiting up to {self.seconds or 0:g} s for the migration lock: another "
+                f"process holds it{holder}."
+            )
+        if self.event == "misnamed":
+            return (
+                f"Warning: {self.name}.py is not run, its name is not a migration's: "
+                f"{self.reason}. Name it like YYYYMMDD_name.py (or YYYYMMDD_02_name.py)."
+            )
+        starting, finished = _VERBS[self.direction]
+        if self.event == "start":
+            return f"{starting}: {self.name}"
+        return f"{finished}: {self.name} ({(self.seconds or 0) * 1000:.1f} ms)"
+
+
+_VERBS = {"up": ("Migrating", "Migrated"), "down": ("Rolling back", "Rolled back")}
+
+
+ProgressCallback = Callable[[Progress], None]
