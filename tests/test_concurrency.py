@@ -185,6 +185,22 @@ def test_waiting_past_the_lock_timeout_fails_with_a_clear_message(database, migr
     assert "pending_table" in database.table_names()
 
 
+def test_a_lock_timeout_under_a_millisecond_still_gives_up(database, migrations_dir):
+    slow_migration(migrations_dir, "20260301_pending", "pending_table", 0)
+    env = cli_env(database, RUN_LOG=os.devnull)
+
+    with database.engine.connect() as holder:
+        impl = dialect_for(holder)
+        with impl.prepared(holder), impl.locked(holder, "migrations", 5):
+            waiter = standalone(  # PostgreSQL's lock_timeout = 0 would mean for ever
+                "migrate", "--dir", str(migrations_dir), "--lock-timeout", "0.0004", env=env,
+                timeout=30,
+            )  # fmt: skip
+
+    assert waiter.returncode == 1
+    assert "gave up waiting after 0.0004 s" in waiter.stderr
+
+
 def test_failed_state_refusal_and_repair_end_to_end(database, migrations_dir, write_migration):
     def cli(*args: str, input: str | None = None):
         return CliRunner().invoke(

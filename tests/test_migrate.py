@@ -19,7 +19,12 @@ from sqlalchemy import text
 
 from flask_herogold_migrate import MigrationManager
 from flask_herogold_migrate.__main__ import main
-from flask_herogold_migrate.core.errors import BrokenMigrationFile, MigrationFailed, UnknownTarget
+from flask_herogold_migrate.core.errors import (
+    BrokenMigrationFile,
+    FailedMigrationRecorded,
+    MigrationFailed,
+    UnknownTarget,
+)
 
 
 @pytest.fixture
@@ -749,6 +754,46 @@ def test_tracking_table_from_an_older_version_gains_columns_and_keeps_rows(
     assert rows["20260101_old"]["checksum"] is None
 
 
+@pytest.mark.parametrize("transactional", [True, False], ids=["transactional", "not_transactional"])
+def test_rollback_and_repair_upgrade_a_tracking_table_from_an_older_version(
+    database, manager, write_migration, transactional
+):
+    """With nothing pending, the first command after an upgrade may be a rollback."""
+    write_migration(
+        "20260101_old",
+        body=f"""
+        from sqlalchemy import text
+        from flask_herogold_migrate import Migration
+
+        class Old(Migration):
+            transactional = {transactional}
+
+            def down(self, session):
+                session.exec(text("DROP TABLE old_table"))
+        """,
+    )
+    with database.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE old_table (id INTEGER PRIMARY KEY)"))
+        conn.execute(
+            text(
+                "CREATE TABLE migrations (name VARCHAR(255) PRIMARY KEY, "
+                "batch INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO migrations (name, batch, applied_at) "
+                "VALUES ('20260101_old', 1, '2026-01-01 00:00:00')"
+            )
+        )
+
+    assert manager.repair(realign_checksums=True)["realigned"] == ["20260101_old"]
+    assert manager.rollback() == ["20260101_old"]
+
+    assert database.migration_rows() == {}
+    assert "old_table" not in database.table_names()
+
+
 def test_a_tracking_table_of_another_tool_is_never_touched(cli, database, create_table_migration):
     from sqlalchemy import text
 
@@ -974,6 +1019,67 @@ def test_non_transactional_failure_half_way_is_recorded_as_failed(
     )
 
 
+def test_a_unique_index_failing_outside_a_transaction_is_recorded_where_it_left_something(
+    database, write_migration, manager
+):
+    """PostgreSQL's CONCURRENTLY commits in steps: failing, it leaves an invalid index."""
+    write_migration(
+        "20260301_dups",
+        ["CREATE TABLE dups (x INTEGER)", "INSERT INTO dups (x) VALUES (1)",
+         "INSERT INTO dups (x) VALUES (1)"],
+    )  # fmt: skip
+    concurrently = "CONCURRENTLY " if database.dialect == "postgresql" else ""
+    write_migration(
+        "20260302_unique",
+        body=f"""
+        from sqlalchemy import text
+        from flask_herogold_migrate import Migration
+
+        class Unique(Migration):
+            transactional = False
+
+            def up(self, session):
+                session.exec(text("CREATE UNIQUE INDEX {concurrently}ix_dups ON dups (x)"))
+        """,
+    )
+
+    with pytest.raises(MigrationFailed) as failure:
+        manager.run_migrations()
+
+    state = database.migration_rows().get("20260302_unique", {}).get("state")
+    if database.dialect == "sqlite":  # one atomic statement: nothing is left
+        assert state is None and "Its changes were rolled back." in str(failure.value)
+    else:  # an invalid index on PostgreSQL; DDL that may have committed on MariaDB
+        assert state == "failed" and "migrate:repair" in str(failure.value)
+
+
+def test_a_failure_to_record_a_failure_still_reports_the_migration_s_own_error(
+    database, write_migration, manager, monkeypatch
+):
+    write_migration(
+        "20260301_index", body=NON_TRANSACTIONAL.replace("FAIL", "raise RuntimeError('boom')")
+    )
+
+    def tracking_write_fails(*args, **kwargs):
+        raise OSError("the tracking table cannot be written")
+
+    monkeypatch.setattr(manager.tracking, "set_state", tracking_write_fails)
+
+    with pytest.raises(MigrationFailed) as failure:
+        manager.run_migrations()
+
+    message = str(failure.value)
+    assert message.startswith("Migration 20260301_index failed in up(): RuntimeError: boom.")
+    assert "Its record could not be updated afterwards (OSError: the tracking table cannot" in (
+        message
+    )
+    assert database.migration_rows()["20260301_index"]["state"] == "running"
+    monkeypatch.undo()
+    with pytest.raises(FailedMigrationRecorded):  # the next run, under the lock, says so
+        manager.run_migrations()
+    assert database.migration_rows()["20260301_index"]["state"] == "failed"
+
+
 def test_non_transactional_failure_before_anything_committed_is_not_recorded(
     database, write_migration, manager
 ):
@@ -1185,3 +1291,13 @@ def test_a_ddl_typo_raised_again_as_another_error_is_still_rolled_back(
     assert "RuntimeError: could not add w. Its changes were rolled back." in result.output
     assert set(database.migration_rows()) == {"20260301_t"}
     assert database.rows("t") == [{"id": 1, "v": 1}]
+
+
+def test_mysql_counts_a_procedure_call_as_possibly_committing():
+    """A procedure may run DDL, which commits on MySQL and MariaDB: assume it does."""
+    from flask_herogold_migrate.core.dialects.mysql import MySQLImpl
+
+    impl = MySQLImpl()
+    assert impl.commits_on_its_own("CALL archive_orders()")
+    assert impl.commits_on_its_own("ALTER TABLE t ADD c INT")
+    assert not impl.commits_on_its_own("  UPDATE t SET v = 1")

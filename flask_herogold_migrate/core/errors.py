@@ -57,7 +57,8 @@ class MigrationFailed(MigrationError):
         *,
         recorded_failed: bool,
         whole_run: bool = False,
-        because: str = "",
+        because: str | None = None,
+        unrecorded: BaseException | None = None,
     ):
         self.name = name
         self.direction = direction
@@ -68,6 +69,13 @@ class MigrationFailed(MigrationError):
             outcome = (
                 "The run's single transaction was rolled back: the database, tracking table "
                 "included, is as it was before the run."
+            )
+        elif unrecorded is not None:
+            committed = f"Part of it had already committed ({because}). " if because else ""
+            outcome = (
+                f"{committed}Its record could not be updated afterwards "
+                f"({describe_error(unrecorded)}), so it is left as running, which the next run "
+                "reports as failed. " + _repair_advice(direction)
             )
         elif recorded_failed:
             outcome = (

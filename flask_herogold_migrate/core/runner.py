@@ -153,6 +153,8 @@ class MigrationManager:
         """
         with run_connection(self.engine) as conn, self._locked(conn):
             records = self.tracking.read(conn)
+            if records:
+                self.tracking.ensure(conn)  # a table from an older version gets its columns
             removed = [r.name for r in records if r.direction == "up"]
             restored = [r.name for r in records if r.direction == "down"]
             realigned: dict[str, str] = {}
@@ -192,6 +194,7 @@ class MigrationManager:
                 return []
             with self._locked(conn, "down") as impl, _objects_so_far_frozen():
                 self._check_single_transaction_possible(impl)
+                self.tracking.ensure(conn)  # a table from an older version gets its columns
                 records = self._records_ready_to_change(conn)
                 chosen = set(choose_batches(sorted({r.batch for r in records}, reverse=True)))
                 victims = sorted(
@@ -345,7 +348,12 @@ class MigrationManager:
                 self._run_marked(conn, impl, migration, direction, finish, unmark)
         except _HalfDone as half_done:
             raise MigrationFailed(
-                name, direction, half_done.error, recorded_failed=True, because=half_done.because
+                name,
+                direction,
+                half_done.error,
+                recorded_failed=True,
+                because=half_done.because,
+                unrecorded=half_done.unrecorded,
             ) from half_done.error
         except (Exception, SystemExit) as error:  # sys.exit() in a step must not end us silently
             raise MigrationFailed(
@@ -369,21 +377,26 @@ class MigrationManager:
         else:
             mode, statements_commit = "rollback_only", impl.autocommit(conn)
             because = "it has transactional = False, so each statement commits on its own"
-        # Without a transaction, a statement has committed once it succeeded; a failed one
-        # changed nothing. DDL that commits on its own commits what came before it, even when
-        # it fails itself.
-        watch = StatementWatch(conn, impl, commits_once_done=not migration.transactional)
+        # Whether anything committed decides between undoing the record and leaving it failed.
+        watch = StatementWatch(conn, impl, autocommit=not migration.transactional)
         try:
             with statements_commit, watch, conn.begin():
                 run_step(conn, mode, getattr(migration, direction))
                 finish()
         except (Exception, SystemExit) as error:
-            with conn.begin():
-                if watch.committed:
-                    failed = FAILED if direction == "up" else FAILED_DOWN
-                    self.tracking.set_state(conn, migration.name, failed)
-                else:
-                    unmark()
+            try:
+                with conn.begin():
+                    if watch.committed:
+                        failed = FAILED if direction == "up" else FAILED_DOWN
+                        self.tracking.set_state(conn, migration.name, failed)
+                    else:
+                        unmark()
+            except Exception as recording_error:
+                # The step's own error is the one to report. The row stays 'running', which
+                # the next run, under the lock, turns into 'failed'.
+                raise _HalfDone(
+                    error, because if watch.committed else None, recording_error
+                ) from error
             if watch.committed:
                 raise _HalfDone(error, because) from error
             raise
@@ -396,9 +409,12 @@ class MigrationManager:
 class _HalfDone(Exception):
     """A step failed after part of it committed; its record was left as failed."""
 
-    def __init__(self, error: BaseException, because: str) -> None:
+    def __init__(
+        self, error: BaseException, because: str | None, unrecorded: Exception | None = None
+    ) -> None:
         self.error = error
-        self.because = because
+        self.because = because  # None: nothing had committed
+        self.unrecorded = unrecorded  # the error that kept the record from being updated
 
 
 _FAILED_AFTER_RUNNING = {RUNNING: FAILED, RUNNING_DOWN: FAILED_DOWN}

@@ -69,9 +69,11 @@ class DialectImpl:
         return False
 
     def refused_unrun(self, error: DBAPIError) -> bool:
-        """Whether ``error`` means the database refused its statement before running any of it.
+        """Whether the statement that failed with ``error`` changed nothing at all.
 
-        Such a statement committed nothing, even one that ``commits_on_its_own``.
+        Asked of a statement that counted as committing when it started (one that
+        ``commits_on_its_own``, or any statement run without a transaction). An unknown
+        database gets no benefit of the doubt.
         """
         return False
 
@@ -86,20 +88,18 @@ def driver_connection(conn: Connection) -> Any:
 class StatementWatch:
     """Notes whether something committed while the watch was entered.
 
-    A statement that ``commits_on_its_own`` counts as soon as it starts: it commits what came
-    before it even if it fails itself, unless it fails with an error the dialect says it
-    ``refused_unrun`` (MySQL's parse error: the statement never reached its implicit commit).
-    With ``commits_once_done`` (no transaction around the statements), every statement that
-    succeeded counts too.
+    A statement that ``commits_on_its_own``, and with ``autocommit`` (no transaction around
+    the statements) every statement, counts as soon as it starts: it may commit what came
+    before it, or part of itself (a failed ``CREATE INDEX CONCURRENTLY`` leaves an invalid
+    index), even if it fails. It is taken back only when it fails with an error the dialect
+    says it ``refused_unrun``.
     """
 
-    def __init__(
-        self, conn: Connection, impl: DialectImpl, *, commits_once_done: bool = False
-    ) -> None:
+    def __init__(self, conn: Connection, impl: DialectImpl, *, autocommit: bool = False) -> None:
         self._conn = conn
         self._commits_on_its_own = impl.commits_on_its_own
         self._refused_unrun = impl.refused_unrun
-        self._commits_once_done = commits_once_done
+        self._autocommit = autocommit
         self.committed = False
         #: The statement that made ``committed`` true as it started, until it succeeds.
         self._unfinished: str | None = None
@@ -108,14 +108,12 @@ class StatementWatch:
         # A statement before this one that never finished failed, and the migration went on:
         # its error is not known, so it stays counted.
         self._unfinished = None
-        if not self.committed and self._commits_on_its_own(statement):
+        if not self.committed and (self._autocommit or self._commits_on_its_own(statement)):
             self.committed = True
             self._unfinished = statement
 
     def _after_execute(self, *args: Any) -> None:
         self._unfinished = None
-        if self._commits_once_done:
-            self.committed = True
 
     def _refused(self, error: BaseException | None) -> bool:
         """Whether ``error``, or one it was raised from, is the unfinished statement's refusal."""

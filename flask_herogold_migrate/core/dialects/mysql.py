@@ -33,7 +33,7 @@ _TRANSACTIONAL = frozenset(
         "EXPLAIN",
         "SET",
         "DO",
-        "CALL",
+        # Not CALL: a procedure may run DDL, which commits.
         "VALUES",
         "TABLE",
     }
@@ -84,11 +84,15 @@ class MySQLImpl(DialectImpl):
         return bool(words) and words[0].upper() not in _TRANSACTIONAL
 
     def refused_unrun(self, error: DBAPIError) -> bool:
-        if _error_code(error.orig) != _ER_PARSE_ERROR:
-            return False
+        statement = str(error.statement or "").strip().rstrip(";")
         # With multiple statements on (mysqlclient's default), those before the one that
-        # failed to parse ran: only a single statement ran none of itself.
-        return ";" not in str(error.statement or "").strip().rstrip(";")
+        # failed ran: only a single statement can have run none of itself.
+        if ";" in statement:
+            return False
+        if _error_code(error.orig) == _ER_PARSE_ERROR:
+            return True
+        # A statement that does not commit on its own is undone whole by InnoDB when it fails.
+        return not self.commits_on_its_own(statement)
 
     def _get_lock(self, conn: Connection, name: str, timeout: float) -> int | None:
         with conn.begin():

@@ -61,7 +61,8 @@ class PostgreSQLImpl(DialectImpl):
                 # SET LOCAL bounds the server-side wait without leaking lock_timeout into the
                 # migrations that follow.
                 with conn.begin():
-                    milliseconds = min(int(timeout * 1000), _MAX_LOCK_TIMEOUT_MS)
+                    # At least 1 ms: lock_timeout = 0 would mean waiting for ever.
+                    milliseconds = max(1, min(int(timeout * 1000), _MAX_LOCK_TIMEOUT_MS))
                     conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{milliseconds}ms'")
                     conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
                     return
@@ -75,6 +76,15 @@ class PostgreSQLImpl(DialectImpl):
             return  # the server dropped the lock with the session
         with conn.begin():
             conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+
+    def refused_unrun(self, error: DBAPIError) -> bool:
+        # Every statement is atomic, but for the CONCURRENTLY ones (CREATE, DROP and REINDEX
+        # INDEX), which commit in steps: one that fails midway leaves an invalid index behind.
+        # Several statements sent as one string commit one by one.
+        statement = str(error.statement or "").strip().rstrip(";")
+        if ";" not in statement and "CONCURRENTLY" not in statement.upper():
+            return True
+        return (_sqlstate(error) or "").startswith(_REFUSED_BEFORE_RUNNING)
 
     def _holder(self, conn: Connection, key: int) -> str | None:
         classid, objid = (key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF
@@ -94,6 +104,11 @@ class PostgreSQLImpl(DialectImpl):
         since = row.backend_start.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
         source = row.client_addr or "local"
         return f"PostgreSQL backend pid {row.pid}{app} from {source}, since {since}"
+
+
+#: Class 42, "syntax error or access rule violation": found while the statement is parsed and
+#: analysed, before it does anything.
+_REFUSED_BEFORE_RUNNING = "42"
 
 
 def _sqlstate(error: DBAPIError) -> str | None:

@@ -29,6 +29,7 @@ from urllib.parse import unquote_to_bytes
 
 from sqlalchemy.engine import Connection, RootTransaction
 from sqlalchemy.engine.url import URL
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.util import asbool
 
 from ..errors import ConfigurationError, LockFileUnavailable
@@ -136,6 +137,9 @@ def _open_lock_file(path: str) -> IO[bytes]:
 class SQLiteImpl(DialectImpl):
     name = "sqlite"
     display_name = "SQLite"
+
+    def refused_unrun(self, error: DBAPIError) -> bool:
+        return True  # one statement at a time (sqlite3 refuses more), and each is atomic
 
     @contextmanager
     def prepared(self, conn: Connection) -> Iterator[None]:
