@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import text
+from sqlalchemy import create_engine, inspect, text
 
 from flask_herogold_migrate import MigrationManager
 from flask_herogold_migrate.__main__ import main
@@ -1301,3 +1301,34 @@ def test_mysql_counts_a_procedure_call_as_possibly_committing():
     assert impl.commits_on_its_own("CALL archive_orders()")
     assert impl.commits_on_its_own("ALTER TABLE t ADD c INT")
     assert not impl.commits_on_its_own("  UPDATE t SET v = 1")
+
+
+def test_sqlite_with_sqlalchemy_s_transaction_recipe_migrates_and_rolls_back(
+    tmp_path, migrations_dir, write_migration
+):
+    """The pysqlite recipe of SQLAlchemy's docs: the driver's own BEGIN off, one from an event."""
+    from sqlalchemy import event
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'recipe.db'}")
+
+    @event.listens_for(engine, "connect")
+    def no_driver_begin(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def own_begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+    write_migration("20260301_one", "CREATE TABLE one (id INTEGER PRIMARY KEY)", "DROP TABLE one")
+    write_migration(
+        "20260302_broken", ["CREATE TABLE broken (id INTEGER PRIMARY KEY)", "SELECT * FROM nope"]
+    )
+    manager = MigrationManager(migrations_dir, engine=engine)
+
+    with pytest.raises(MigrationFailed, match="20260302_broken failed in up"):
+        manager.run_migrations()
+
+    assert set(inspect(engine).get_table_names()) == {"migrations", "one"}
+    assert manager.rollback() == ["20260301_one"]
+    assert set(inspect(engine).get_table_names()) == {"migrations"}
+    engine.dispose()

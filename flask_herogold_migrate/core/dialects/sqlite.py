@@ -156,7 +156,10 @@ class SQLiteImpl(DialectImpl):
 
     def begin(self, conn: Connection) -> RootTransaction:
         transaction = conn.begin()
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # An engine set up with SQLAlchemy's recipe for real pysqlite transactions sends its
+        # own BEGIN from a "begin" event: a second one would fail.
+        if not driver_connection(conn).in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         return transaction
 
     @contextmanager
