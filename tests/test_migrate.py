@@ -685,6 +685,27 @@ def test_a_mysql_url_without_a_database_is_one_error_line(migrations_dir, scheme
     )
 
 
+def test_an_autocommit_app_engine_still_runs_each_migration_in_a_transaction(
+    database, migrations_dir, write_migration, create_table_migration
+):
+    autocommit = create_engine(database.url, isolation_level="AUTOCOMMIT")
+    manager = MigrationManager(migrations_dir, engine=autocommit)
+    create_table_migration("20260301_x", "x")
+    write_migration("20260302_fails", ["INSERT INTO x (id) VALUES (1)", "SELECT * FROM nope"])
+
+    for _ in range(2):  # a failure that left its INSERT would add a row each time
+        with pytest.raises(MigrationFailed, match="Its changes were rolled back"):
+            manager.run_migrations()
+
+    assert set(database.migration_rows()) == {"20260301_x"}
+    assert database.rows("x") == []
+    if database.dialect != "sqlite":  # the app's own connections stay as the app set them
+        with autocommit.connect() as conn:
+            dbapi_connection = conn.connection.dbapi_connection
+            assert autocommit.dialect.detect_autocommit_setting(dbapi_connection)
+    autocommit.dispose()
+
+
 def test_missing_directory_is_one_clear_message(database, tmp_path):
     result = CliRunner().invoke(
         main, ["migrate", "--dir", str(tmp_path / "nowhere"), "--database-url", database.url]

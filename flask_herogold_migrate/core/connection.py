@@ -106,6 +106,24 @@ def run_connection(engine: Engine) -> Iterator[Connection]:
     try:
         if not (engine.dialect.name == "sqlite" and is_memory_database(engine.url)):
             conn.detach()
+            _leave_autocommit(conn)
         yield conn
     finally:
         conn.close()
+
+
+def _leave_autocommit(conn: Connection) -> None:
+    """Give the run's own connection transactions back if the app's engine is AUTOCOMMIT.
+
+    With an engine made with ``isolation_level="AUTOCOMMIT"`` (in SQLALCHEMY_ENGINE_OPTIONS,
+    say), ``conn.begin()`` opens no transaction, so a failed migration could not be undone.
+    The connection is detached and closed after the run, so the app never sees the change.
+    SQLite is left to its dialect, which runs the driver in autocommit and sends BEGIN itself.
+    """
+    detect = getattr(conn.dialect, "detect_autocommit_setting", None)
+    if conn.dialect.name == "sqlite" or detect is None:
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    level = conn.default_isolation_level
+    if dbapi_connection is not None and level is not None and detect(dbapi_connection):
+        conn.dialect.set_isolation_level(dbapi_connection, level)
