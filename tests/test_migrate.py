@@ -1314,14 +1314,16 @@ def test_a_ddl_typo_raised_again_as_another_error_is_still_rolled_back(
     assert database.rows("t") == [{"id": 1, "v": 1}]
 
 
-def test_mysql_counts_a_procedure_call_as_possibly_committing():
-    """A procedure may run DDL, which commits on MySQL and MariaDB: assume it does."""
+def test_mysql_counts_calls_and_strings_of_statements_as_possibly_committing():
+    """A procedure, or one of several statements, may run DDL, which commits: assume it does."""
     from flask_herogold_migrate.core.dialects.mysql import MySQLImpl
 
     impl = MySQLImpl()
     assert impl.commits_on_its_own("CALL archive_orders()")
     assert impl.commits_on_its_own("ALTER TABLE t ADD c INT")
     assert not impl.commits_on_its_own("  UPDATE t SET v = 1")
+    assert impl.commits_on_its_own("INSERT INTO t VALUES (1); CREATE TABLE u (id INT)")
+    assert not impl.commits_on_its_own("UPDATE t SET v = 1;")
 
 
 def test_sqlite_with_sqlalchemy_s_transaction_recipe_migrates_and_rolls_back(

@@ -80,8 +80,9 @@ class MySQLImpl(DialectImpl):
                     conn.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": name})
 
     def commits_on_its_own(self, statement: str) -> bool:
-        words = statement.lstrip(" \t\r\n(").split(None, 1)
-        return bool(words) and words[0].upper() not in _TRANSACTIONAL
+        # Several statements in one string (mysqlclient allows them): any one may commit. A
+        # semicolon inside a literal only makes this more cautious.
+        return any(_first_word_commits(part) for part in statement.split(";"))
 
     def refused_unrun(self, error: DBAPIError) -> bool:
         statement = str(error.statement or "").strip().rstrip(";")
@@ -106,6 +107,11 @@ class MySQLImpl(DialectImpl):
         with conn.begin():
             holder = conn.execute(text("SELECT IS_USED_LOCK(:name)"), {"name": name}).scalar()
         return f"MySQL connection id {holder}" if holder else None
+
+
+def _first_word_commits(statement: str) -> bool:
+    words = statement.lstrip(" \t\r\n(").split(None, 1)
+    return bool(words) and words[0].upper() not in _TRANSACTIONAL
 
 
 def _error_code(orig: BaseException | None) -> int | None:
