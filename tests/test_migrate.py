@@ -746,11 +746,8 @@ def test_unreachable_database_is_one_clear_message(migrations_dir, create_table_
     assert "Traceback" not in result.output
 
 
-def test_tracking_table_from_an_older_version_gains_columns_and_keeps_rows(
-    database, manager, create_table_migration
-):
-    from sqlalchemy import text
-
+def tracking_table_of_the_first_version(database, applied: str) -> None:
+    """The tracking table as the first version made it (no checksum, no state), one row."""
     with database.engine.begin() as conn:
         conn.execute(
             text(
@@ -761,9 +758,16 @@ def test_tracking_table_from_an_older_version_gains_columns_and_keeps_rows(
         conn.execute(
             text(
                 "INSERT INTO migrations (name, batch, applied_at) "
-                "VALUES ('20260101_old', 1, '2026-01-01 00:00:00')"
-            )
+                "VALUES (:name, 1, '2026-01-01 00:00:00')"
+            ),
+            {"name": applied},
         )
+
+
+def test_tracking_table_from_an_older_version_gains_columns_and_keeps_rows(
+    database, manager, create_table_migration
+):
+    tracking_table_of_the_first_version(database, applied="20260101_old")
     create_table_migration("20260301_one", "one")
 
     assert manager.status()["missing"] == ["20260101_old"]
@@ -795,18 +799,7 @@ def test_rollback_and_repair_upgrade_a_tracking_table_from_an_older_version(
     )
     with database.engine.begin() as conn:
         conn.execute(text("CREATE TABLE old_table (id INTEGER PRIMARY KEY)"))
-        conn.execute(
-            text(
-                "CREATE TABLE migrations (name VARCHAR(255) PRIMARY KEY, "
-                "batch INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO migrations (name, batch, applied_at) "
-                "VALUES ('20260101_old', 1, '2026-01-01 00:00:00')"
-            )
-        )
+    tracking_table_of_the_first_version(database, applied="20260101_old")
 
     assert manager.repair(realign_checksums=True)["realigned"] == ["20260101_old"]
     assert manager.rollback() == ["20260101_old"]
