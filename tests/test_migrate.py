@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, make_url, text
 
 from flask_herogold_migrate import MigrationManager
 from flask_herogold_migrate.__main__ import main
+from flask_herogold_migrate.core import runner
 from flask_herogold_migrate.core.errors import (
     BrokenMigrationFile,
     FailedMigrationRecorded,
@@ -191,7 +192,7 @@ def test_files_meant_as_migrations_with_invalid_names_are_reported_not_run(
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [
         "Warning: 20260302_2_one_digit.py is not run, its name is not a migration's: after the "
-        "date comes _name or _NN_name (a two-digit number), the name starting with a letter "
+        "date comes _name or _NN_name (NN: two to four digits), the name starting with a letter "
         "and made of letters, digits and underscores. Name it like YYYYMMDD_name.py (or "
         "YYYYMMDD_02_name.py).",
         "Warning: 20261131_bad_date.py is not run, its name is not a migration's: 20261131 is "
@@ -669,24 +670,46 @@ def test_a_tracking_table_name_with_a_schema_is_refused(cli, database, create_ta
     )
     assert not {"one", "public.hg_migrations", "hg_migrations"} & database.table_names()
 
+    # A table an older version made under such a name is still used: refusing it would make
+    # every migration pending again.
+    quoted = database.engine.dialect.identifier_preparer.quote("app.migrations")
+    with database.engine.begin() as conn:
+        conn.execute(
+            text(
+                f"CREATE TABLE {quoted} (name VARCHAR(255) PRIMARY KEY, batch INTEGER NOT NULL, "
+                "applied_at TIMESTAMP NOT NULL)"
+            )
+        )
+    assert cli("migrate", "--table", "app.migrations").exit_code == 0
+    assert "one" in database.table_names()
 
-@pytest.mark.parametrize("scheme", ["mysql+pymysql", "mariadb+pymysql"])
-def test_a_mysql_url_without_a_database_is_one_error_line(migrations_dir, scheme):
-    url = f"{scheme}://root@127.0.0.1:3306/"  # refused before connecting: no server needed
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_a_mysql_connection_without_a_database_is_one_error_line(
+    database, migrations_dir, create_table_migration
+):
+    create_table_migration("20260301_one", "one")
+    url = make_url(database.url)
+    without = url.set(database="").render_as_string(hide_password=False)
 
     result = CliRunner().invoke(
-        main, ["migrate:status", "--dir", str(migrations_dir), "--database-url", url]
+        main, ["migrate:status", "--dir", str(migrations_dir), "--database-url", without]
     )
 
     assert result.exit_code == 1
     assert result.output == (
-        f"Error: The database URL {url} names no database: add it after the host, as in "
-        "mysql+pymysql://user@host/mydb.\n"
+        "Error: The connection has no database selected: name it in the URL, after the host, "
+        "as in mysql+pymysql://user@host/mydb.\n"
     )
+    # A database given another way than in the URL is the connection's database all the same.
+    engine = create_engine(without, connect_args={"database": url.database})
+    assert MigrationManager(migrations_dir, engine=engine).run_migrations() == ["20260301_one"]
+    engine.dispose()
+    assert "one" in database.table_names()
 
 
 def test_an_autocommit_app_engine_still_runs_each_migration_in_a_transaction(
-    database, migrations_dir, write_migration, create_table_migration
+    database, migrations_dir, write_migration, create_table_migration, monkeypatch
 ):
     autocommit = create_engine(database.url, isolation_level="AUTOCOMMIT")
     manager = MigrationManager(migrations_dir, engine=autocommit)
@@ -699,11 +722,85 @@ def test_an_autocommit_app_engine_still_runs_each_migration_in_a_transaction(
 
     assert set(database.migration_rows()) == {"20260301_x"}
     assert database.rows("x") == []
+    # Only a run that takes the lock changes the connection: the startup check stays one query.
+    (migrations_dir / "20260302_fails.py").unlink()
+    changed: list[object] = []
+    monkeypatch.setattr(runner, "leave_autocommit", changed.append)
+    assert manager.run_migrations() == []
+    assert changed == []
     if database.dialect != "sqlite":  # the app's own connections stay as the app set them
         with autocommit.connect() as conn:
             dbapi_connection = conn.connection.dbapi_connection
             assert autocommit.dialect.detect_autocommit_setting(dbapi_connection)
     autocommit.dispose()
+
+
+def test_a_semicolon_inside_a_string_does_not_make_a_data_step_look_committed(
+    database, write_migration, manager
+):
+    write_migration(
+        "20260301_notes", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body VARCHAR(50))"
+    )
+    write_migration(
+        "20260302_fill",
+        body="""
+        from sqlalchemy import text
+        from flask_herogold_migrate import Migration
+
+        class Fill(Migration):
+            def up(self, session):
+                session.exec(text("INSERT INTO notes VALUES (1, 'color: red; margin: 0')"))
+                raise RuntimeError("bug in the data step")
+        """,
+    )
+
+    with pytest.raises(MigrationFailed, match="Its changes were rolled back"):
+        manager.run_migrations()
+
+    assert set(database.migration_rows()) == {"20260301_notes"}
+    assert database.rows("notes") == []
+
+
+PROCEDURES = {
+    # A procedure that commits part of its work, then fails.
+    "postgresql": (
+        "CREATE PROCEDURE fill() LANGUAGE plpgsql AS $$ BEGIN "
+        "INSERT INTO log VALUES (1); COMMIT; RAISE EXCEPTION 'half way'; END $$"
+    ),
+    # DDL (which commits), then an error the server reports as a parse error (1064).
+    "mariadb": (
+        "CREATE PROCEDURE fill() BEGIN CREATE TABLE made_by_fill (id INT); "
+        "PREPARE broken FROM 'SELEC 1'; END"
+    ),
+}
+
+
+@pytest.mark.parametrize("database", ["postgresql", "mariadb"], indirect=True)
+def test_a_procedure_that_committed_part_of_its_work_leaves_a_failed_record(
+    database, write_migration, manager
+):
+    with database.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE log (id INTEGER)"))
+        conn.exec_driver_sql(PROCEDURES[database.dialect])
+    write_migration(
+        "20260301_fill",
+        body="""
+        from sqlalchemy import text
+        from flask_herogold_migrate import Migration
+
+        class Fill(Migration):
+            transactional = False
+
+            def up(self, session):
+                session.exec(text("CALL fill()"))
+        """,
+    )
+
+    with pytest.raises(MigrationFailed) as failure:
+        manager.run_migrations()
+
+    assert database.migration_rows()["20260301_fill"]["state"] == "failed"
+    assert "migrate:repair" in str(failure.value)
 
 
 def test_missing_directory_is_one_clear_message(database, tmp_path):
@@ -1347,4 +1444,22 @@ def test_sqlite_with_sqlalchemy_s_transaction_recipe_migrates_and_rolls_back(
     assert set(inspect(engine).get_table_names()) == {"migrations", "one"}
     assert manager.rollback() == ["20260301_one"]
     assert set(inspect(engine).get_table_names()) == {"migrations"}
+    # Outside a transaction too: the event's BEGIN is not a statement that changed something.
+    (migrations_dir / "20260302_broken.py").unlink()
+    write_migration(
+        "20260303_outside",
+        body="""
+        from sqlalchemy import text
+        from flask_herogold_migrate import Migration
+
+        class Outside(Migration):
+            transactional = False
+
+            def up(self, session):
+                session.exec(text("SELECT * FROM nope"))
+        """,
+    )
+    with pytest.raises(MigrationFailed, match="Its changes were rolled back"):
+        manager.run_migrations()
+    assert manager.status()["failed"] == []
     engine.dispose()

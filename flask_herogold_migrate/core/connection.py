@@ -91,12 +91,6 @@ def run_connection(engine: Engine) -> Iterator[Connection]:
     settings) reaches the app, and no connection is left for a forked worker to inherit.
     An in-memory SQLite database lives in its one connection, so that one is shared instead.
     """
-    if engine.dialect.name in ("mysql", "mariadb") and not engine.url.database:
-        # MySQL would connect and then fail on the first table with "No database selected".
-        raise ConfigurationError(
-            f"The database URL {engine.url.render_as_string(hide_password=True)} names no "
-            "database: add it after the host, as in mysql+pymysql://user@host/mydb."
-        )
     try:
         conn = engine.connect()
     except DBAPIError as error:
@@ -106,19 +100,19 @@ def run_connection(engine: Engine) -> Iterator[Connection]:
     try:
         if not (engine.dialect.name == "sqlite" and is_memory_database(engine.url)):
             conn.detach()
-            _leave_autocommit(conn)
         yield conn
     finally:
         conn.close()
 
 
-def _leave_autocommit(conn: Connection) -> None:
+def leave_autocommit(conn: Connection) -> None:
     """Give the run's own connection transactions back if the app's engine is AUTOCOMMIT.
 
     With an engine made with ``isolation_level="AUTOCOMMIT"`` (in SQLALCHEMY_ENGINE_OPTIONS,
     say), ``conn.begin()`` opens no transaction, so a failed migration could not be undone.
-    The connection is detached and closed after the run, so the app never sees the change.
-    SQLite is left to its dialect, which runs the driver in autocommit and sends BEGIN itself.
+    Called once a run has work and takes the lock (the startup check's one query needs no
+    transaction); the connection is detached and closed after the run, so the app never sees
+    the change. SQLite is left to its dialect, which sends BEGIN itself.
     """
     detect = getattr(conn.dialect, "detect_autocommit_setting", None)
     if conn.dialect.name == "sqlite" or detect is None:

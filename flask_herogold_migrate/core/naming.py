@@ -56,7 +56,7 @@ def why_not_a_migration(stem: str) -> str | None:
     if not _is_real_date(stem[:8]):
         return f"{stem[:8]} is not a date"
     return (
-        "after the date comes _name or _NN_name (a two-digit number), the name starting with "
+        "after the date comes _name or _NN_name (NN: two to four digits), the name starting with "
         "a letter and made of letters, digits and underscores"
     )
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from .connection import resolve_engine, run_connection
+from .connection import leave_autocommit, resolve_engine, run_connection
 from .create import create_migration
 from .dialects import DialectImpl, dialect_for
 from .dialects.base import JoinMode, StatementWatch
@@ -219,6 +219,7 @@ class MigrationManager:
         self, conn: Connection, direction: Literal["up", "down"] = "up"
     ) -> Iterator[DialectImpl]:
         impl = dialect_for(conn)
+        leave_autocommit(conn)
 
         def say_who_holds_it(holder: str | None) -> None:
             self._emit(Progress("waiting", "", direction, self.lock_timeout, reason=holder))

@@ -28,6 +28,7 @@ from sqlalchemy import (
     null,
     select,
     table,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection
@@ -82,13 +83,6 @@ class TrackingTable:
     """
 
     def __init__(self, name: str = "migrations") -> None:
-        if "." in name:
-            # It would be taken as one name, quoted: a table literally called "public.x".
-            raise ConfigurationError(
-                f"The tracking table name {name!r} names a schema: give the table's name "
-                "alone. The table is made in the connection's default schema (on PostgreSQL "
-                "the first of search_path; on MySQL and MariaDB the URL's database)."
-            )
         self.name = name
         self._light = table(
             name,
@@ -136,6 +130,15 @@ class TrackingTable:
         with conn.begin():
             existing = self._columns(conn)
             if existing is None:
+                if "." in self.name:
+                    # It would be one quoted name: a table literally called "public.x". One
+                    # that already exists (made by an older version) is still used.
+                    raise ConfigurationError(
+                        f"The tracking table name {self.name!r} names a schema: give the "
+                        "table's name alone. The table is made in the connection's default "
+                        "schema (on PostgreSQL the first of search_path; on MySQL and MariaDB "
+                        "the URL's database)."
+                    )
                 full.create(conn)
                 return
             for col in full.columns:
@@ -196,6 +199,15 @@ class TrackingTable:
 
     def _columns(self, conn: Connection) -> set[str] | None:
         """Column names of the existing table, None if it does not exist; refuse a stranger's."""
+        if (
+            conn.dialect.name in ("mysql", "mariadb")
+            and conn.scalar(text("SELECT DATABASE()")) is None
+        ):
+            # Only on this slow path: SQLAlchemy's inspector would fail on an assertion.
+            raise ConfigurationError(
+                "The connection has no database selected: name it in the URL, after the host, "
+                "as in mysql+pymysql://user@host/mydb."
+            )
         inspector = inspect(conn)
         if not inspector.has_table(self.name):
             return None

@@ -78,6 +78,41 @@ class DialectImpl:
         return False
 
 
+def split_statements(sql: str) -> list[str]:
+    """The statements of ``sql``, split at semicolons outside quotes.
+
+    Comments and dollar quoting are not understood (a semicolon in them splits, which only
+    makes a caller that treats several statements with care more careful), nor strings where
+    a backslash is no escape (PostgreSQL's standard ones, ending in a backslash: rare).
+    """
+    parts, start, quote, i = [], 0, "", 0
+    while i < len(sql):
+        char = sql[i]
+        if quote:
+            if char == "\\" and quote != "`":
+                i += 1  # an escaped character, the quote included
+            elif char == quote:
+                quote = ""
+        elif char in "'\"`":
+            quote = char
+        elif char == ";":
+            parts.append(sql[start:i])
+            start = i + 1
+        i += 1
+    parts.append(sql[start:])
+    return [part for part in parts if part.strip()]
+
+
+def first_word(statement: str) -> str:
+    words = statement.lstrip(" \t\r\n(").split(None, 1)
+    return words[0].upper() if words else ""
+
+
+#: Statements that open or end no more than a transaction: without one around the statements
+#: (a recipe's BEGIN from an event, say), they change nothing.
+_TRANSACTION_CONTROL = frozenset({"BEGIN", "START", "SAVEPOINT", "RELEASE", "ROLLBACK"})
+
+
 def driver_connection(conn: Connection) -> Any:
     """The DB-API connection under ``conn`` (the run's connection always has one)."""
     dbapi_connection = conn.connection.dbapi_connection
@@ -108,7 +143,8 @@ class StatementWatch:
         # A statement before this one that never finished failed, and the migration went on:
         # its error is not known, so it stays counted.
         self._unfinished = None
-        if not self.committed and (self._autocommit or self._commits_on_its_own(statement)):
+        counts = self._autocommit and first_word(statement) not in _TRANSACTION_CONTROL
+        if not self.committed and (counts or self._commits_on_its_own(statement)):
             self.committed = True
             self._unfinished = statement
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..errors import MigrationError
 from ..lock import lock_name, lock_timeout_error
-from .base import DialectImpl, WaitCallback
+from .base import DialectImpl, WaitCallback, first_word, split_statements
 
 # Statements that neither commit implicitly nor end the transaction. Anything else (CREATE,
 # ALTER, DROP, RENAME, TRUNCATE, LOCK, ...) may commit what came before it.
@@ -80,20 +80,19 @@ class MySQLImpl(DialectImpl):
                     conn.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": name})
 
     def commits_on_its_own(self, statement: str) -> bool:
-        # Several statements in one string (mysqlclient allows them): any one may commit. A
-        # semicolon inside a literal only makes this more cautious.
-        return any(_first_word_commits(part) for part in statement.split(";"))
+        # Several statements in one string (mysqlclient allows them): any one may commit.
+        return any(first_word(part) not in _TRANSACTIONAL for part in split_statements(statement))
 
     def refused_unrun(self, error: DBAPIError) -> bool:
-        statement = str(error.statement or "").strip().rstrip(";")
+        statements = split_statements(str(error.statement or ""))
         # With multiple statements on (mysqlclient's default), those before the one that
-        # failed ran: only a single statement can have run none of itself.
-        if ";" in statement:
+        # failed ran; a procedure may have run DDL before its own error, a parse error too.
+        if len(statements) != 1 or first_word(statements[0]) == "CALL":
             return False
         if _error_code(error.orig) == _ER_PARSE_ERROR:
             return True
         # A statement that does not commit on its own is undone whole by InnoDB when it fails.
-        return not self.commits_on_its_own(statement)
+        return not self.commits_on_its_own(statements[0])
 
     def _get_lock(self, conn: Connection, name: str, timeout: float) -> int | None:
         with conn.begin():
@@ -107,11 +106,6 @@ class MySQLImpl(DialectImpl):
         with conn.begin():
             holder = conn.execute(text("SELECT IS_USED_LOCK(:name)"), {"name": name}).scalar()
         return f"MySQL connection id {holder}" if holder else None
-
-
-def _first_word_commits(statement: str) -> bool:
-    words = statement.lstrip(" \t\r\n(").split(None, 1)
-    return bool(words) and words[0].upper() not in _TRANSACTIONAL
 
 
 def _error_code(orig: BaseException | None) -> int | None:

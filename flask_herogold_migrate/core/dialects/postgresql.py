@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from ..lock import lock_key64, lock_timeout_error
-from .base import DialectImpl, WaitCallback
+from .base import DialectImpl, WaitCallback, first_word, split_statements
 
 _LOCK_NOT_AVAILABLE = "55P03"
 
@@ -79,10 +79,15 @@ class PostgreSQLImpl(DialectImpl):
 
     def refused_unrun(self, error: DBAPIError) -> bool:
         # Every statement is atomic, but for the CONCURRENTLY ones (CREATE, DROP and REINDEX
-        # INDEX), which commit in steps: one that fails midway leaves an invalid index behind.
-        # Several statements sent as one string commit one by one.
-        statement = str(error.statement or "").strip().rstrip(";")
-        if ";" not in statement and "CONCURRENTLY" not in statement.upper():
+        # INDEX), which commit in steps, leaving an invalid index when they fail midway, and
+        # procedures (CALL, DO), which may COMMIT. Several statements in one string commit
+        # one by one.
+        statements = split_statements(str(error.statement or ""))
+        if (
+            len(statements) == 1
+            and first_word(statements[0]) not in ("CALL", "DO")
+            and "CONCURRENTLY" not in statements[0].upper()
+        ):
             return True
         return (_sqlstate(error) or "").startswith(_REFUSED_BEFORE_RUNNING)
 
