@@ -178,7 +178,10 @@ def build_commands(
                 click.echo(f"{change:<{_REPAIR_WIDTH}} {name}")
             if not force:
                 click.confirm("Go on?", abort=True)
-            result = manager.repair(realign_checksums=True, forget_missing=forget_missing)
+            shown = {name for _, name in changes}  # what was confirmed, not what is there now
+            result = manager.repair(
+                realign_checksums=True, forget_missing=forget_missing, only=shown
+            )
         forgot = f", forgot {len(result['forgotten'])} of missing files" if forget_missing else ""
         click.echo(
             f"Removed {len(result['removed'])} failed record(s), restored "

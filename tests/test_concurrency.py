@@ -318,6 +318,47 @@ def test_failed_down_is_repaired_back_to_applied(database, migrations_dir, write
     assert database.migration_rows() == {}
 
 
+def test_repair_changes_only_what_it_listed_for_confirmation(
+    database, migrations_dir, create_table_migration, monkeypatch
+):
+    """A record that fails between the listing and the confirmation waits for the next one."""
+    from flask_herogold_migrate import MigrationManager
+
+    def cli(*args: str):
+        return CliRunner().invoke(
+            main, [*args, "--dir", str(migrations_dir), "--database-url", database.url]
+        )
+
+    def mark_failed(name: str) -> None:
+        with database.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE migrations SET state = 'failed' WHERE name = :name"), {"name": name}
+            )
+
+    create_table_migration("20260301_a", "a")
+    create_table_migration("20260302_b", "b")
+    assert cli("migrate").exit_code == 0
+    mark_failed("20260301_a")
+    listed = MigrationManager.status
+
+    def listing_then_another_failure(self):
+        result = listed(self)
+        mark_failed("20260302_b")  # as another process's run might, before the person confirms
+        return result
+
+    monkeypatch.setattr(MigrationManager, "status", listing_then_another_failure)
+    repaired = cli("migrate:repair", "--force")
+    monkeypatch.undo()
+
+    assert repaired.exit_code == 0, repaired.output
+    assert "20260302_b" not in repaired.output
+    assert "Removed 1 failed record(s)" in repaired.output
+    rows = database.migration_rows()
+    assert "20260301_a" not in rows and rows["20260302_b"]["state"] == "failed"
+    assert "20260302_b" in squeezed(cli("migrate:repair", "--force").output)
+    assert "20260302_b" not in database.migration_rows()
+
+
 def test_repair_realigns_checksums_of_modified_files_after_confirming(
     database, migrations_dir, write_migration
 ):

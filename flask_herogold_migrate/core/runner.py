@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import partial
 from pathlib import Path
@@ -140,7 +140,10 @@ class MigrationManager:
         return build_status(files, records, misnamed(stems))
 
     def repair(
-        self, realign_checksums: bool = False, forget_missing: bool = False
+        self,
+        realign_checksums: bool = False,
+        forget_missing: bool = False,
+        only: Collection[str] | None = None,
     ) -> dict[str, list[str]]:
         """Clear failed records and, if asked, store new checksums or forget missing files.
 
@@ -148,13 +151,16 @@ class MigrationManager:
         that failed in ``up()`` is forgotten (it runs again with the next migrate), one that
         failed in ``down()`` is recorded as applied again. ``realign_checksums`` stores the
         checksum of applied files that changed since; ``forget_missing`` removes the records of
-        applied migrations whose file is gone, without running anything. Returns
-        ``{"removed": [...], "restored": [...], "realigned": [...], "forgotten": [...]}``.
+        applied migrations whose file is gone, without running anything. ``only`` limits it to
+        those migrations, as listed to the person who confirmed: one that failed since is left
+        for the next repair. Returns ``{"removed": [...], "restored": [...], "realigned":
+        [...], "forgotten": [...]}``.
         """
         with run_connection(self.engine) as conn, self._locked(conn):
             records = self.tracking.read(conn)
             if records:
                 self.tracking.ensure(conn)  # a table from an older version gets its columns
+            records = [r for r in records if only is None or r.name in only]
             removed = [r.name for r in records if r.direction == "up"]
             restored = [r.name for r in records if r.direction == "down"]
             realigned: dict[str, str] = {}
