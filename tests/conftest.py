@@ -153,6 +153,7 @@ def write_migration(migrations_dir: Path) -> MigrationWriter:
         *,
         body: str | None = None,
         directory: Path | None = None,
+        transactional: bool = True,
     ) -> Path:
         ups = [up] if isinstance(up, str) else list(up)
         downs = [down] if isinstance(down, str) else list(down)
@@ -167,7 +168,10 @@ def write_migration(migrations_dir: Path) -> MigrationWriter:
                 "from sqlalchemy import text\n"
                 "from flask_herogold_migrate import Migration\n\n\n"
                 "class Step(Migration):\n"
-                "    def up(self, session):\n" + up_lines + "\n"
+                + ("" if transactional else "    transactional = False\n\n")
+                + "    def up(self, session):\n"
+                + up_lines
+                + "\n"
                 "    def down(self, session):\n" + down_lines
             )
         path = (directory or migrations_dir) / f"{stem}.py"

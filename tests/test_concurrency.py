@@ -253,23 +253,10 @@ def test_failed_state_refusal_and_repair_end_to_end(database, migrations_dir, wr
     assert bad.exists()
 
 
-TWO_TABLES = """
-from sqlalchemy import text
-from flask_herogold_migrate import Migration
-
-
-class TwoTables(Migration):
-    transactional = False  # every statement commits: a failing down() stops half-way anywhere
-
-    def up(self, session):
-        session.exec(text("CREATE TABLE ta (id INTEGER PRIMARY KEY)"))
-        session.exec(text("CREATE TABLE tb (id INTEGER PRIMARY KEY)"))
-
-    def down(self, session):
-        session.exec(text("DROP TABLE tb"))
-        session.exec(text("DROP TABLE MISTAKE"))
-        session.exec(text("DROP TABLE ta"))
-"""
+CREATE_TWO_TABLES = [
+    "CREATE TABLE ta (id INTEGER PRIMARY KEY)",
+    "CREATE TABLE tb (id INTEGER PRIMARY KEY)",
+]
 
 
 def test_failed_down_is_repaired_back_to_applied(database, migrations_dir, write_migration):
@@ -280,7 +267,13 @@ def test_failed_down_is_repaired_back_to_applied(database, migrations_dir, write
             main, [*args, "--dir", str(migrations_dir), "--database-url", database.url]
         )
 
-    write_migration("20260301_two_tables", body=TWO_TABLES.replace("MISTAKE", "ta_typo"))
+    # Without a transaction every statement commits: a failing down() stops half-way anywhere.
+    write_migration(
+        "20260301_two_tables",
+        CREATE_TWO_TABLES,
+        ["DROP TABLE tb", "DROP TABLE ta_typo", "DROP TABLE ta"],
+        transactional=False,
+    )
     assert cli("migrate").exit_code == 0
 
     failed = cli("migrate:rollback")
@@ -300,8 +293,12 @@ def test_failed_down_is_repaired_back_to_applied(database, migrations_dir, write
     # The human puts the schema back as it was before down() ran, and fixes the file.
     with database.engine.begin() as conn:
         conn.execute(text("CREATE TABLE tb (id INTEGER PRIMARY KEY)"))
-    fixed = TWO_TABLES.replace('        session.exec(text("DROP TABLE MISTAKE"))\n', "")
-    write_migration("20260301_two_tables", body=fixed)
+    write_migration(
+        "20260301_two_tables",
+        CREATE_TWO_TABLES,
+        ["DROP TABLE tb", "DROP TABLE ta"],
+        transactional=False,
+    )
     repaired = cli("migrate:repair", "--force")
 
     assert repaired.exit_code == 0, repaired.output

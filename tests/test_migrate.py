@@ -782,19 +782,7 @@ def test_a_procedure_that_committed_part_of_its_work_leaves_a_failed_record(
     with database.engine.begin() as conn:
         conn.execute(text("CREATE TABLE log (id INTEGER)"))
         conn.exec_driver_sql(PROCEDURES[database.dialect])
-    write_migration(
-        "20260301_fill",
-        body="""
-        from sqlalchemy import text
-        from flask_herogold_migrate import Migration
-
-        class Fill(Migration):
-            transactional = False
-
-            def up(self, session):
-                session.exec(text("CALL fill()"))
-        """,
-    )
+    write_migration("20260301_fill", "CALL fill()", transactional=False)
 
     with pytest.raises(MigrationFailed) as failure:
         manager.run_migrations()
@@ -881,19 +869,7 @@ def test_rollback_and_repair_upgrade_a_tracking_table_from_an_older_version(
     database, manager, write_migration, transactional
 ):
     """With nothing pending, the first command after an upgrade may be a rollback."""
-    write_migration(
-        "20260101_old",
-        body=f"""
-        from sqlalchemy import text
-        from flask_herogold_migrate import Migration
-
-        class Old(Migration):
-            transactional = {transactional}
-
-            def down(self, session):
-                session.exec(text("DROP TABLE old_table"))
-        """,
-    )
+    write_migration("20260101_old", down="DROP TABLE old_table", transactional=transactional)
     with database.engine.begin() as conn:
         conn.execute(text("CREATE TABLE old_table (id INTEGER PRIMARY KEY)"))
     tracking_table_of_the_first_version(database, applied="20260101_old")
@@ -1142,16 +1118,8 @@ def test_a_unique_index_failing_outside_a_transaction_is_recorded_where_it_left_
     concurrently = "CONCURRENTLY " if database.dialect == "postgresql" else ""
     write_migration(
         "20260302_unique",
-        body=f"""
-        from sqlalchemy import text
-        from flask_herogold_migrate import Migration
-
-        class Unique(Migration):
-            transactional = False
-
-            def up(self, session):
-                session.exec(text("CREATE UNIQUE INDEX {concurrently}ix_dups ON dups (x)"))
-        """,
+        f"CREATE UNIQUE INDEX {concurrently}ix_dups ON dups (x)",
+        transactional=False,
     )
 
     with pytest.raises(MigrationFailed) as failure:
@@ -1197,18 +1165,8 @@ def test_non_transactional_failure_before_anything_committed_is_not_recorded(
     """A statement that fails without a transaction around it changed nothing: no repair."""
     write_migration(
         "20260301_index",
-        body="""
-        from sqlalchemy import text
-        from flask_herogold_migrate import Migration
-
-
-        class FailsFirst(Migration):
-            transactional = False
-
-            def up(self, session):
-                session.exec(text("SELECT * FROM no_such_table"))
-                session.exec(text("CREATE TABLE big (id INTEGER PRIMARY KEY)"))
-        """,
+        ["SELECT * FROM no_such_table", "CREATE TABLE big (id INTEGER PRIMARY KEY)"],
+        transactional=False,
     )
 
     with pytest.raises(MigrationFailed) as failure:
@@ -1446,19 +1404,7 @@ def test_sqlite_with_sqlalchemy_s_transaction_recipe_migrates_and_rolls_back(
     assert set(inspect(engine).get_table_names()) == {"migrations"}
     # Outside a transaction too: the event's BEGIN is not a statement that changed something.
     (migrations_dir / "20260302_broken.py").unlink()
-    write_migration(
-        "20260303_outside",
-        body="""
-        from sqlalchemy import text
-        from flask_herogold_migrate import Migration
-
-        class Outside(Migration):
-            transactional = False
-
-            def up(self, session):
-                session.exec(text("SELECT * FROM nope"))
-        """,
-    )
+    write_migration("20260303_outside", "SELECT * FROM nope", transactional=False)
     with pytest.raises(MigrationFailed, match="Its changes were rolled back"):
         manager.run_migrations()
     assert manager.status()["failed"] == []

@@ -118,20 +118,9 @@ def test_a_migration_outside_transactions_makes_the_run_refuse(
     create_table_migration("20260301_first", "first")
     write_migration(
         "20260302_outside",
-        body="""
-        from sqlalchemy import text
-        from flask_herogold_migrate import Migration
-
-
-        class Outside(Migration):
-            transactional = False
-
-            def up(self, session):
-                session.exec(text("CREATE TABLE outside (id INTEGER PRIMARY KEY)"))
-
-            def down(self, session):
-                session.exec(text("DROP TABLE outside"))
-        """,
+        "CREATE TABLE outside (id INTEGER PRIMARY KEY)",
+        "DROP TABLE outside",
+        transactional=False,
     )
 
     result = cli("migrate", "--single-transaction")
