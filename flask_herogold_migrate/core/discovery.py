@@ -103,5 +103,5 @@ def find_target(files: list[MigrationFile], target: str) -> MigrationFile:
 def misnamed(stems: list[str]) -> list[tuple[str, str]]:
     """Files meant as migrations, by the digit they start with, whose names are not valid,
     with the reason for each."""
-    found = [(stem, why_not_a_migration(stem)) for stem in stems if stem[:1].isdigit()]
+    found = [(stem, why_not_a_migration(stem)) for stem in stems]
     return sorted((stem, reason) for stem, reason in found if reason)

@@ -33,15 +33,7 @@ from .naming import parse_stem, sort_key
 from .progress import Progress, ProgressCallback
 from .session import run_step
 from .status import build_status
-from .tracking import (
-    APPLIED,
-    FAILED,
-    FAILED_DOWN,
-    RUNNING,
-    RUNNING_DOWN,
-    Record,
-    TrackingTable,
-)
+from .tracking import APPLIED, Record, TrackingTable, failed_state, running_state
 
 
 class MigrationManager:
@@ -137,7 +129,8 @@ class MigrationManager:
         files = discover(self.migrations_dir, stems)
         with run_connection(self.engine) as conn:
             records = self.tracking.read(conn)
-        return build_status(files, records, misnamed(stems))
+        taken = {file.name for file in files}
+        return build_status(files, records, misnamed([s for s in stems if s not in taken]))
 
     def repair(
         self,
@@ -280,8 +273,8 @@ class MigrationManager:
         # We hold the lock, so a 'running' row belongs to a process that died mid-migration.
         with conn.begin():
             for record in stuck:
-                if record.state in _FAILED_AFTER_RUNNING:
-                    self.tracking.set_state(conn, record.name, _FAILED_AFTER_RUNNING[record.state])
+                if record.running and record.direction:
+                    self.tracking.set_state(conn, record.name, failed_state(record.direction))
         raise FailedMigrationRecorded.for_steps([(r.name, r.direction or "up") for r in stuck])
 
     def _apply(
@@ -298,7 +291,7 @@ class MigrationManager:
         self._run(
             conn, impl, migration, "up", joined,
             atomic_record=partial(add, APPLIED),
-            mark=partial(add, RUNNING),
+            mark=partial(add, running_state("up")),
             finish=partial(self.tracking.set_state, conn, name, APPLIED, now=True),
             unmark=partial(self.tracking.remove, conn, name),
         )  # fmt: skip
@@ -315,7 +308,7 @@ class MigrationManager:
         self._run(
             conn, impl, migration, "down", joined,
             atomic_record=remove,
-            mark=partial(self.tracking.set_state, conn, record.name, RUNNING_DOWN),
+            mark=partial(self.tracking.set_state, conn, record.name, running_state("down")),
             finish=remove,
             unmark=partial(self.tracking.set_state, conn, record.name, APPLIED),
         )  # fmt: skip
@@ -394,8 +387,7 @@ class MigrationManager:
             try:
                 with conn.begin():
                     if watch.committed:
-                        failed = FAILED if direction == "up" else FAILED_DOWN
-                        self.tracking.set_state(conn, migration.name, failed)
+                        self.tracking.set_state(conn, migration.name, failed_state(direction))
                     else:
                         unmark()
             except Exception as recording_error:
@@ -422,9 +414,6 @@ class _HalfDone(Exception):
         self.error = error
         self.because = because  # None: nothing had committed
         self.unrecorded = unrecorded  # the error that kept the record from being updated
-
-
-_FAILED_AFTER_RUNNING = {RUNNING: FAILED, RUNNING_DOWN: FAILED_DOWN}
 
 
 @contextmanager

@@ -46,6 +46,22 @@ FAILED = "failed"
 #: failed ``down()`` records it as applied again: either way, as it was before the step.
 RUNNING_DOWN = "running_down"
 FAILED_DOWN = "failed_down"
+#: The step each stuck state belongs to, and the state it is shown as.
+_STUCK = {
+    RUNNING: ("up", RUNNING),
+    FAILED: ("up", FAILED),
+    RUNNING_DOWN: ("down", RUNNING),
+    FAILED_DOWN: ("down", FAILED),
+}
+
+
+def running_state(direction: str) -> str:
+    return RUNNING if direction == "up" else RUNNING_DOWN
+
+
+def failed_state(direction: str) -> str:
+    return FAILED if direction == "up" else FAILED_DOWN
+
 
 # Columns that identify the table as ours, present since the first version. Every other
 # column may be missing in a table made by an older version and is then added, never rebuilt.
@@ -66,14 +82,16 @@ class Record:
     @property
     def direction(self) -> str | None:
         """The step a failed or running record is stuck in: ``up``, ``down``, or None."""
-        if self.state == APPLIED:
-            return None
-        return "down" if self.state in (RUNNING_DOWN, FAILED_DOWN) else "up"
+        return _STUCK[self.state][0] if self.state in _STUCK else None
 
     @property
     def shown_state(self) -> str:
         """``applied``, ``running`` or ``failed``, whichever step it is stuck in."""
-        return {RUNNING_DOWN: RUNNING, FAILED_DOWN: FAILED}.get(self.state, self.state)
+        return _STUCK[self.state][1] if self.state in _STUCK else self.state
+
+    @property
+    def running(self) -> bool:
+        return self.state in (RUNNING, RUNNING_DOWN)
 
 
 class TrackingTable:
