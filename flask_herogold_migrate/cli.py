@@ -8,8 +8,10 @@ caller's business: it passes ``open_manager``.
 from __future__ import annotations
 
 import atexit
+import functools
 import gc
 import json
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +21,9 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from .core import MigrationError, MigrationManager, Progress
+from .core.plan import RepairKind, RepairPlan
+from .core.states import ShownState
+from .core.status import MigrationStatus, Status
 
 #: Builds the manager for a command from ``--dir`` (None when not given) and the caller's
 #: own options (for example ``database_url``).
@@ -31,12 +36,25 @@ def build_commands(
     options: Sequence[Decorator] = (),
     decorate: Decorator = lambda f: f,
 ) -> list[click.Command]:
-    """The six commands, each taking ``--dir`` plus the caller's ``options``."""
+    """The six commands, each taking ``--dir`` and ``--traceback`` plus the caller's
+    ``options``."""
 
     def command(name: str, help_text: str) -> Callable[[Callable[..., Any]], click.Command]:
-        def wrap(function: Callable[..., Any]) -> click.Command:
+        def wrap(body: Callable[..., Any]) -> click.Command:
+            @functools.wraps(body)
+            def guarded(*args: Any, traceback: bool, **kwargs: Any) -> Any:
+                with user_errors(show_traceback=traceback):
+                    return body(*args, **kwargs)
+
+            function: Callable[..., Any] = guarded
+
             for option in reversed(options):
                 function = option(function)
+            function = click.option(
+                "--traceback",
+                is_flag=True,
+                help="On an error, show its full traceback, with the errors that caused it.",
+            )(function)
             function = click.option(
                 "--dir",
                 "directory",
@@ -76,9 +94,8 @@ def build_commands(
     def migrate(
         directory: Path | None, target: str | None, single_transaction: bool | None, **extra: Any
     ) -> None:
-        with user_errors():
-            manager = manager_for(directory, extra, single_transaction)
-            applied = manager.run_migrations(target)
+        manager = manager_for(directory, extra, single_transaction)
+        applied = manager.run_migrations(target)
         if not applied:
             click.echo("Nothing to migrate.")
         else:
@@ -88,8 +105,7 @@ def build_commands(
     @click.argument("name")
     @command("migrate:make", "Create a new migration file named YYYYMMDD_NAME.py.")
     def make(directory: Path | None, name: str, **extra: Any) -> None:
-        with user_errors():
-            path = open_manager(directory, extra).create(name)
+        path = open_manager(directory, extra).create(name)
         click.echo(f"Created migration {path}")
 
     @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -100,20 +116,16 @@ def build_commands(
     )
     @command("migrate:status", "Show every migration: applied, pending, missing or failed.")
     def status(directory: Path | None, as_json: bool, check: bool, **extra: Any) -> None:
-        with user_errors():
-            result = open_manager(directory, extra).status()
+        result = open_manager(directory, extra).status()
         if as_json:
-            shown = {key: result[key] for key in ("migrations", "misnamed")}
-            click.echo(json.dumps(shown, indent=2))
+            click.echo(json.dumps(result.to_json(), indent=2))
         else:
-            click.echo(_status_table(result["migrations"]))
-            for file in result["misnamed"]:
-                warning = Progress("misnamed", file["name"], "up", reason=file["reason"])
+            click.echo(_status_table(result.migrations))
+            for file in result.misnamed:
+                warning = Progress("misnamed", file.name, "up", reason=file.reason)
                 click.echo(warning.describe(), err=True)
-        out_of_date = [state for state in _NOT_UP_TO_DATE if result[state]]
-        if check and out_of_date:
-            counts = ", ".join(f"{len(result[state])} {state}" for state in out_of_date)
-            raise click.ClickException(f"The database is not up to date: {counts}.")
+        if check:
+            _check_up_to_date(result)
 
     @click.option(
         "--steps",
@@ -127,9 +139,8 @@ def build_commands(
     def rollback(
         directory: Path | None, steps: int, single_transaction: bool | None, **extra: Any
     ) -> None:
-        with user_errors():
-            manager = manager_for(directory, extra, single_transaction)
-            undone = manager.rollback(steps)
+        manager = manager_for(directory, extra, single_transaction)
+        undone = manager.rollback(steps)
         _spare_exit_collection(undone)
         click.echo(summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
 
@@ -141,9 +152,8 @@ def build_commands(
     ) -> None:
         if not force:
             click.confirm("This rolls back every applied migration. Continue?", abort=True)
-        with user_errors():
-            manager = manager_for(directory, extra, single_transaction)
-            undone = manager.reset()
+        manager = manager_for(directory, extra, single_transaction)
+        undone = manager.reset()
         _spare_exit_collection(undone)
         click.echo(summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
 
@@ -156,36 +166,24 @@ def build_commands(
     )
     @command("migrate:repair", "Clear failed records and store the checksums of changed files.")
     def repair(directory: Path | None, force: bool, forget_missing: bool, **extra: Any) -> None:
-        with user_errors():
-            manager = open_manager(directory, extra)
-            entries = manager.status()["migrations"]
-            missing = [e["name"] for e in entries if e["state"] == "missing"]
-            changes = [
-                (_REPAIRS[e["step"] or "checksum"], e["name"])
-                for e in entries
-                if e["step"] or e["modified"]
-            ]
-            changes += [(_REPAIRS["missing"], name) for name in missing if forget_missing]
-            if missing and not forget_missing:
-                click.echo(
-                    f"Kept the records of missing files ({', '.join(missing)}): "
-                    "--forget-missing removes them."
-                )
-            if not changes:
-                click.echo("Nothing to repair.")
-                return
-            for change, name in changes:
-                click.echo(f"{change:<{_REPAIR_WIDTH}} {name}")
-            if not force:
-                click.confirm("Go on?", abort=True)
-            shown = {name for _, name in changes}  # what was confirmed, not what is there now
-            result = manager.repair(
-                realign_checksums=True, forget_missing=forget_missing, only=shown
+        manager = open_manager(directory, extra)
+        plan = manager.plan_repair(realign_checksums=True, forget_missing=forget_missing)
+        if plan.kept_missing:
+            click.echo(
+                f"Kept the records of missing files ({', '.join(plan.kept_missing)}): "
+                "--forget-missing removes them."
             )
-        forgot = f", forgot {len(result['forgotten'])} of missing files" if forget_missing else ""
+        if not plan.actions:
+            click.echo("Nothing to repair.")
+            return
+        click.echo(_repair_table(plan))
+        if not force:
+            click.confirm("Go on?", abort=True)
+        result = manager.repair(plan)
+        forgot = f", forgot {len(result.forgotten)} of missing files" if forget_missing else ""
         click.echo(
-            f"Removed {len(result['removed'])} failed record(s), restored "
-            f"{len(result['restored'])} as applied, updated {len(result['realigned'])} "
+            f"Removed {len(result.removed)} failed record(s), restored "
+            f"{len(result.restored)} as applied, updated {len(result.realigned)} "
             f"checksum(s){forgot}."
         )
 
@@ -193,13 +191,18 @@ def build_commands(
 
 
 @contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn what a user can cause into one message and exit status 1, never a traceback."""
+def user_errors(*, show_traceback: bool = False) -> Iterator[None]:
+    """Turn what a user can cause into one message and exit status 1, never a traceback.
+
+    ``show_traceback`` prints the full chained traceback first (``--traceback``).
+    """
     try:
         yield
-    except MigrationError as error:
-        raise click.ClickException(str(error)) from None
-    except SQLAlchemyError as error:
+    except (MigrationError, SQLAlchemyError) as error:
+        if show_traceback:
+            click.echo("".join(traceback.format_exception(error)).rstrip(), err=True)
+        if isinstance(error, MigrationError):
+            raise click.ClickException(str(error)) from None
         orig = getattr(error, "orig", None)
         detail = str(orig if orig is not None else error).strip().splitlines()
         raise click.ClickException(f"Database error: {detail[0] if detail else error}") from None
@@ -229,31 +232,43 @@ def summary(verb: str, names: list[str], manager: MigrationManager) -> str:
 
 
 # What migrate:status --check fails on: anything but every file applied.
-_NOT_UP_TO_DATE = ("pending", "failed", "running", "missing")
+_NOT_UP_TO_DATE: tuple[ShownState, ...] = ("pending", "failed", "running", "missing")
 
-# What repair does to each record, by the step it failed in (or a changed checksum).
-_REPAIRS = {
-    "up": "Failed in up(), record to remove:",
-    "down": "Failed in down(), to restore as applied:",
-    "checksum": "Checksum to update:",
-    "missing": "File missing, record to forget:",
+
+def _check_up_to_date(status: Status) -> None:
+    counts = status.counts()
+    behind = [f"{counts[state]} {state}" for state in _NOT_UP_TO_DATE if counts[state]]
+    if behind:
+        raise click.ClickException(f"The database is not up to date: {', '.join(behind)}.")
+
+
+# What repair does to each record, as the plan lists it.
+_REPAIRS: dict[RepairKind, str] = {
+    "remove_failed_up": "Failed in up(), record to remove:",
+    "restore_failed_down": "Failed in down(), to restore as applied:",
+    "realign_checksum": "Checksum to update:",
+    "forget_missing": "File missing, record to forget:",
 }
 _REPAIR_WIDTH = max(map(len, _REPAIRS.values()))
 
 
-def _status_table(entries: list[dict[str, Any]]) -> str:
+def _repair_table(plan: RepairPlan) -> str:
+    return "\n".join(f"{_REPAIRS[a.kind]:<{_REPAIR_WIDTH}} {a.name}" for a in plan.actions)
+
+
+def _status_table(entries: list[MigrationStatus]) -> str:
     if not entries:
         return "No migrations found."
     rows = [("Migration", "State", "Batch", "Applied at")]
     for entry in entries:
-        state = entry["state"] + (f" in {entry['step']}()" if entry["step"] else "")
-        state += " (modified)" if entry["modified"] else ""
-        applied_at = entry["applied_at"] or ""
+        state = entry.state + (f" in {entry.step}()" if entry.step else "")
+        state += " (modified)" if entry.modified else ""
+        applied_at = "" if entry.applied_at is None else entry.applied_at.isoformat()
         rows.append(
             (
-                entry["name"],
+                entry.name,
                 state,
-                str(entry["batch"] or ""),
+                str(entry.batch or ""),
                 applied_at.replace("T", " ").replace("+00:00", " UTC"),
             )
         )

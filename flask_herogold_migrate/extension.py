@@ -62,6 +62,16 @@ class HerogoldMigrate:
             self.init_app(app, db)
 
     def init_app(self, app: Flask, db: SQLAlchemy | None = None) -> None:
+        """Register the extension and its commands on ``app``; auto-run if configured.
+
+        Raises :class:`RuntimeError` if ``app`` already has one: a second one would replace
+        the first one's database and settings for every command.
+        """
+        if EXTENSION_KEY in app.extensions:
+            raise RuntimeError(
+                "A 'HerogoldMigrate' instance is already registered on this Flask app. Import "
+                "and use that instance instead of calling init_app() again."
+            )
         app.config.setdefault("HEROGOLD_MIGRATE_DIR", "migrations")
         app.config.setdefault("HEROGOLD_MIGRATE_TABLE", "migrations")
         app.config.setdefault("HEROGOLD_MIGRATE_AUTO", False)
@@ -80,6 +90,7 @@ class HerogoldMigrate:
     def _auto_run(self) -> None:
         manager = self.manager()
         manager.progress = _log_progress
+        manager.require_lock = True  # many workers start at once
         applied = manager.run_migrations()
         if applied:
             logger.info(

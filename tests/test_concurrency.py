@@ -336,14 +336,14 @@ def test_repair_changes_only_what_it_listed_for_confirmation(
     create_table_migration("20260302_b", "b")
     assert cli("migrate").exit_code == 0
     mark_failed("20260301_a")
-    listed = MigrationManager.status
+    listed = MigrationManager.plan_repair
 
-    def listing_then_another_failure(self):
-        result = listed(self)
+    def listing_then_another_failure(self, **options):
+        result = listed(self, **options)
         mark_failed("20260302_b")  # as another process's run might, before the person confirms
         return result
 
-    monkeypatch.setattr(MigrationManager, "status", listing_then_another_failure)
+    monkeypatch.setattr(MigrationManager, "plan_repair", listing_then_another_failure)
     repaired = cli("migrate:repair", "--force")
     monkeypatch.undo()
 

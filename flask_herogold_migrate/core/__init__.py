@@ -8,6 +8,7 @@ from .errors import (
     ConfigurationError,
     DatabaseUnavailable,
     FailedMigrationRecorded,
+    FailureLocation,
     InvalidMigrationName,
     LockFileUnavailable,
     LockTimeout,
@@ -20,18 +21,24 @@ from .errors import (
     RunNotCommitted,
     TrackingTableError,
     UnknownTarget,
+    UnsupportedDatabase,
 )
 from .lock import DEFAULT_LOCK_TIMEOUT
 from .migration import Migration
+from .plan import MigrationPlan, PlannedStep, RepairAction, RepairPlan, RepairResult
 from .progress import Progress
 from .runner import MigrationManager
+from .states import Direction, ShownState
+from .status import MigrationStatus, MisnamedFile, Status
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
     "BrokenMigrationFile",
     "ConfigurationError",
     "DatabaseUnavailable",
+    "Direction",
     "FailedMigrationRecorded",
+    "FailureLocation",
     "InvalidMigrationName",
     "LockFileUnavailable",
     "LockTimeout",
@@ -41,11 +48,21 @@ __all__ = [
     "MigrationFileMissing",
     "MigrationFileNotCreated",
     "MigrationManager",
+    "MigrationPlan",
+    "MigrationStatus",
     "MigrationsDirectoryNotFound",
+    "MisnamedFile",
+    "PlannedStep",
     "Progress",
+    "RepairAction",
+    "RepairPlan",
+    "RepairResult",
     "RollbackUnavailable",
     "RunNotCommitted",
+    "ShownState",
+    "Status",
     "TrackingTableError",
     "UnknownTarget",
+    "UnsupportedDatabase",
     "create_migration",
 ]

@@ -1,6 +1,10 @@
-"""Errors a user can cause or meet. Each carries a message fit to show as is."""
+"""Errors a user can cause or meet. Each carries a message fit to show as is, and its data
+(the migrations, the step, the lock holder) as attributes for callers that act on them."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
 
 
 class MigrationError(Exception):
@@ -21,13 +25,27 @@ class MigrationsDirectoryNotFound(MigrationError):
 class UnknownTarget(MigrationError):
     """``--target`` names no pending migration, or names several."""
 
+    def __init__(self, message: str, *, target: str = "", matches: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.target = target
+        #: For an ambiguous target: the migrations it matches.
+        self.matches = matches
+
 
 class BrokenMigrationFile(MigrationError):
     """A migration file fails to import or does not define exactly one migration class."""
 
+    def __init__(self, message: str, *, path: Path | None = None):
+        super().__init__(message)
+        self.path = path
+
 
 class MigrationFileMissing(MigrationError):
     """A rollback reached an applied migration whose file is gone; nothing was run."""
+
+    def __init__(self, message: str, *, names: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.names = names
 
     @classmethod
     def for_names(cls, names: list[str]) -> MigrationFileMissing:
@@ -38,12 +56,25 @@ class MigrationFileMissing(MigrationError):
             f"Cannot roll back {', '.join(names)}: {files} missing (deleted, renamed, or not on "
             f"this branch), so {steps} cannot run. Nothing was run. Bring the file back and run "
             "the rollback again; or, once the schema no longer has what it made (undo that by "
-            "hand), forget the record with migrate:repair --forget-missing."
+            "hand), forget the record with migrate:repair --forget-missing.",
+            names=tuple(names),
         )
 
 
 class RollbackUnavailable(MigrationError):
     """A migration called ``session.rollback()`` where nothing can be rolled back to."""
+
+
+@dataclass(frozen=True)
+class FailureLocation:
+    """Where in its own file a migration's step failed: the innermost line of that file."""
+
+    path: str
+    line: int
+    function: str
+
+    def describe(self) -> str:
+        return f"{self.path}, line {self.line}, in {self.function}()"
 
 
 class MigrationFailed(MigrationError):
@@ -59,12 +90,16 @@ class MigrationFailed(MigrationError):
         whole_run: bool = False,
         because: str | None = None,
         unrecorded: BaseException | None = None,
+        location: FailureLocation | None = None,
+        needs_no_transaction: bool = False,
     ):
         self.name = name
         self.direction = direction
         self.error = error
         self.recorded_failed = recorded_failed
         self.whole_run = whole_run
+        #: The line of the migration file where the step failed, when the traceback has one.
+        self.location = location
         if whole_run:
             outcome = (
                 "The run's single transaction was rolled back: the database, tracking table "
@@ -84,8 +119,16 @@ class MigrationFailed(MigrationError):
             )
         else:
             outcome = "Its changes were rolled back."
+        where = f" It failed at {location.describe()}." if location else ""
+        way_out = (
+            " The database refuses to run this statement inside a transaction: set "
+            "transactional = False on this migration (see Writing migrations)."
+            if needs_no_transaction
+            else ""
+        )
         super().__init__(
-            f"Migration {name} failed in {direction}(): {describe_error(error)}. {outcome}"
+            f"Migration {name} failed in {direction}(): {describe_error(error)}. "
+            f"{outcome}{where}{way_out}"
         )
 
 
@@ -119,6 +162,11 @@ class RunNotCommitted(MigrationError):
 class FailedMigrationRecorded(MigrationError):
     """A failed migration is recorded; nothing runs until it is repaired."""
 
+    def __init__(self, message: str, *, stuck: tuple[tuple[str, str], ...] = ()):
+        super().__init__(message)
+        #: ``(name, "up" or "down")`` of each migration recorded as failed.
+        self.stuck = stuck
+
     @classmethod
     def for_steps(cls, stuck: list[tuple[str, str]]) -> FailedMigrationRecorded:
         """For the ``(name, "up" or "down")`` of each step recorded as failed."""
@@ -126,7 +174,8 @@ class FailedMigrationRecorded(MigrationError):
             " ".join(_how_to_repair(name, direction) for name, direction in stuck)
             + " Nothing was run: the schema may be half-changed, as the statements that had "
             "committed stay (DDL on MySQL/MariaDB commits on its own, as does every statement "
-            "of a migration with transactional = False)."
+            "of a migration with transactional = False).",
+            stuck=tuple(stuck),
         )
 
 
@@ -156,6 +205,12 @@ class TrackingTableError(MigrationError):
 class LockTimeout(MigrationError):
     """Another process held the migration lock for longer than the lock timeout."""
 
+    def __init__(self, message: str, *, timeout: float = 0.0, holder: str | None = None):
+        super().__init__(message)
+        self.timeout = timeout
+        #: Who holds the lock, as the database tells it (None if it cannot say).
+        self.holder = holder
+
 
 class DatabaseUnavailable(MigrationError):
     """The database could not be reached."""
@@ -163,6 +218,10 @@ class DatabaseUnavailable(MigrationError):
 
 class ConfigurationError(MigrationError):
     """The manager was not given what it needs (an engine, a valid setting)."""
+
+
+class UnsupportedDatabase(ConfigurationError):
+    """Auto-run was asked on a database with no migration lock of ours."""
 
 
 class MigrationFileNotCreated(MigrationError):

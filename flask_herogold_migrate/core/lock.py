@@ -34,5 +34,7 @@ def lock_timeout_error(timeout: float, holder: str | None) -> LockTimeout:
     return LockTimeout(
         f"Another process holds the migration lock{who}; gave up waiting after {timeout:g} s. "
         "It is probably applying migrations right now: wait for it to finish, or raise "
-        "HEROGOLD_MIGRATE_LOCK_TIMEOUT (--lock-timeout)."
+        "HEROGOLD_MIGRATE_LOCK_TIMEOUT (--lock-timeout).",
+        timeout=timeout,
+        holder=holder,
     )

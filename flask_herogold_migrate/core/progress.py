@@ -1,4 +1,5 @@
-"""What a run reports as it goes: a migration started or done, a file skipped, a lock awaited.
+"""What a run reports as it goes: a migration started or done, a file skipped, a lock awaited,
+a database whose guarantees we cannot give.
 
 The runner emits these to a callback; the CLI prints them and auto-run logs them.
 """
@@ -9,21 +10,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from .states import Direction
+
 
 @dataclass(frozen=True)
 class Progress:
     """What the runner is doing, for whoever shows it (the CLI prints these)."""
 
-    event: Literal["start", "done", "misnamed", "waiting"]
+    event: Literal["start", "done", "misnamed", "waiting", "unsupported"]
     name: str
-    direction: Literal["up", "down"]
+    direction: Direction
     seconds: float | None = None
-    #: For ``misnamed``: what is wrong with the name; for ``waiting``: who holds the lock.
+    #: For ``misnamed``: what is wrong with the name; for ``waiting``: who holds the lock; for
+    #: ``unsupported``: what a run on this database does not guarantee.
     reason: str | None = None
 
     @property
     def is_warning(self) -> bool:
-        return self.event == "misnamed"
+        return self.event in ("misnamed", "unsupported")
 
     def describe(self) -> str:
         """One line for a person: ``Migrating: NAME``, ``Migrated: NAME (1.2 ms)``, ..."""
@@ -33,6 +37,8 @@ class Progress:
                 f"Waiting up to {self.seconds or 0:g} s for the migration lock: another "
                 f"process holds it{holder}."
             )
+        if self.event == "unsupported":
+            return f"Warning: {self.reason}"
         if self.event == "misnamed":
             return (
                 f"Warning: {self.name}.py is not run, its name is not a migration's: "

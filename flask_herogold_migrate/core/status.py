@@ -2,19 +2,96 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from .discovery import MigrationFile
 from .naming import sort_key
-from .tracking import APPLIED, FAILED, RUNNING, Record
+from .states import SHOWN_STATES, Direction, Record, ShownState
 
-PENDING = "pending"
-MISSING = "missing"
+
+@dataclass(frozen=True)
+class MigrationStatus:
+    """One migration: a file, a record, or both."""
+
+    name: str
+    state: ShownState
+    batch: int | None
+    applied_at: datetime | None
+    #: Applied, and its file changed since (its checksum differs from the recorded one).
+    modified: bool
+    #: For a failed or running migration: the step it stopped in.
+    step: Direction | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "state": self.state,
+            "batch": self.batch,
+            "applied_at": None if self.applied_at is None else self.applied_at.isoformat(),
+            "modified": self.modified,
+            "step": self.step,
+        }
+
+
+@dataclass(frozen=True)
+class MisnamedFile:
+    """A file that looks meant as a migration but whose name is not one's: it never runs."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Status:
+    """Every migration in run order, and the files skipped for their names."""
+
+    migrations: list[MigrationStatus]
+    misnamed: list[MisnamedFile]
+
+    def names(self, state: ShownState) -> list[str]:
+        """The migrations in ``state``, in run order."""
+        return [m.name for m in self.migrations if m.state == state]
+
+    @property
+    def applied(self) -> list[str]:
+        return self.names("applied")
+
+    @property
+    def pending(self) -> list[str]:
+        return self.names("pending")
+
+    @property
+    def missing(self) -> list[str]:
+        return self.names("missing")
+
+    @property
+    def failed(self) -> list[str]:
+        return self.names("failed")
+
+    @property
+    def running(self) -> list[str]:
+        return self.names("running")
+
+    @property
+    def modified(self) -> list[str]:
+        return [m.name for m in self.migrations if m.modified]
+
+    def counts(self) -> dict[ShownState, int]:
+        return {state: len(self.names(state)) for state in SHOWN_STATES}
+
+    def to_json(self) -> dict[str, Any]:
+        """The document ``migrate:status --json`` prints (its schema is in the CLI docs)."""
+        return {
+            "migrations": [m.to_json() for m in self.migrations],
+            "misnamed": [{"name": f.name, "reason": f.reason} for f in self.misnamed],
+        }
 
 
 def build_status(
     files: list[MigrationFile], records: list[Record], misnamed: list[tuple[str, str]]
-) -> dict[str, Any]:
+) -> Status:
     """The report :meth:`MigrationManager.status` returns, from file names and the records.
 
     Only the files of applied records are read, for their checksums; none is imported.
@@ -26,33 +103,14 @@ def build_status(
         modified = bool(record and record.checksum and record.checksum != file.checksum())
         entries.append(_entry(file.name, record, modified))
     entries += [_entry(r.name, r, False, has_file=False) for r in by_name.values()]
-    entries.sort(key=lambda e: sort_key(e["name"]))
-    result: dict[str, Any] = {"migrations": entries}
-    for state in (APPLIED, PENDING, MISSING, FAILED, RUNNING):
-        result[state] = [e["name"] for e in entries if e["state"] == state]
-    result["modified"] = [e["name"] for e in entries if e["modified"]]
-    result["misnamed"] = [{"name": name, "reason": reason} for name, reason in misnamed]
-    return result
+    entries.sort(key=lambda e: sort_key(e.name))
+    return Status(entries, [MisnamedFile(name, reason) for name, reason in misnamed])
 
 
 def _entry(
     name: str, record: Record | None, modified: bool, has_file: bool = True
-) -> dict[str, Any]:
+) -> MigrationStatus:
     if record is None:
-        return {
-            "name": name,
-            "state": PENDING,
-            "batch": None,
-            "applied_at": None,
-            "modified": False,
-            "step": None,
-        }
-    state = MISSING if not has_file and record.state == APPLIED else record.shown_state
-    return {
-        "name": name,
-        "state": state,
-        "batch": record.batch,
-        "applied_at": record.applied_at.isoformat(),
-        "modified": modified,
-        "step": record.direction,
-    }
+        return MigrationStatus(name, "pending", None, None, False, None)
+    state: ShownState = "missing" if not has_file and not record.stuck else record.shown_state
+    return MigrationStatus(name, state, record.batch, record.applied_at, modified, record.direction)

@@ -1,4 +1,10 @@
-"""The interface every dialect implements, with the defaults of a database like PostgreSQL."""
+"""The interface every dialect implements, with the defaults of a database we do not know.
+
+Those defaults promise nothing the database may not keep, as Alembic's default dialect does:
+DDL is taken to commit on its own (a step is recorded as running before it starts, and a
+failure part-way leaves it visibly failed), every statement may commit, and there is no
+cross-process lock. :func:`missing_guarantees` says so to the user.
+"""
 
 from __future__ import annotations
 
@@ -23,13 +29,20 @@ class DialectImpl:
     #: How messages name the database.
     display_name = "this database"
 
-    #: True where CREATE/ALTER/DROP roll back with the transaction around them. Where they do
-    #: not, the runner records a migration as running before it starts (see ``runner``).
-    transactional_ddl = True
+    #: Whether a database of this kind is one we implement and test.
+    supported = False
 
-    #: How a migration's session joins the runner's transaction. With ``create_savepoint`` the
-    #: migration's own ``session.commit()`` only releases a savepoint.
-    join_transaction_mode: JoinMode = "create_savepoint"
+    #: True where CREATE/ALTER/DROP roll back with the transaction around them. Where they do
+    #: not, the executor records a migration as running before it starts.
+    transactional_ddl = False
+
+    #: How a migration's session joins the run's transaction. With ``create_savepoint`` the
+    #: migration's own ``session.commit()`` only releases a savepoint; ``rollback_only`` is for
+    #: databases where DDL may end the transaction, savepoints with it.
+    join_transaction_mode: JoinMode = "rollback_only"
+
+    #: Whether :meth:`locked` excludes other processes.
+    cross_process_lock = False
 
     @contextmanager
     def prepared(self, conn: Connection) -> Iterator[None]:
@@ -61,11 +74,15 @@ class DialectImpl:
 
         When another process holds it, ``on_wait`` hears who before the wait begins.
         """
-        # An unknown database gets no cross-process lock; say so rather than pretend.
+        # An unknown database gets no cross-process lock: missing_guarantees() says so.
         yield
 
     def commits_on_its_own(self, statement: str) -> bool:
         """Whether ``statement`` commits whatever the transaction around it does."""
+        return first_word(statement) not in _TRANSACTION_CONTROL | {"SELECT"}
+
+    def refused_in_a_transaction(self, error: BaseException) -> bool:
+        """Whether ``error`` is the database refusing a statement inside a transaction."""
         return False
 
     def refused_unrun(self, error: DBAPIError) -> bool:
@@ -76,6 +93,21 @@ class DialectImpl:
         database gets no benefit of the doubt.
         """
         return False
+
+
+def missing_guarantees(impl: DialectImpl) -> str | None:
+    """What a run on an unsupported database does not guarantee, for a warning; else None."""
+    if impl.supported:
+        return None
+    return (
+        f"flask-herogold-migrate does not support the {impl.name} database (it supports "
+        f"{SUPPORTED_DATABASES}): no migration lock keeps two runs apart, so run one at a time; "
+        "and every statement is taken to commit on its own, so a migration that fails "
+        "part-way is left recorded as failed, for migrate:repair."
+    )
+
+
+SUPPORTED_DATABASES = "SQLite, PostgreSQL, MySQL and MariaDB"
 
 
 def split_statements(sql: str) -> list[str]:

@@ -50,6 +50,8 @@ _ER_PARSE_ERROR = 1064
 class MySQLImpl(DialectImpl):
     name = "mysql"
     display_name = "MySQL or MariaDB"
+    supported = True
+    cross_process_lock = True
     transactional_ddl = False
     # Savepoints vanish when DDL commits implicitly, so a savepoint-backed session would fail
     # on its next RELEASE; the migration's commit() is simply not propagated instead.

@@ -13,6 +13,8 @@ from ..lock import lock_key64, lock_timeout_error
 from .base import DialectImpl, WaitCallback, first_word, split_statements
 
 _LOCK_NOT_AVAILABLE = "55P03"
+#: "CREATE INDEX CONCURRENTLY cannot run inside a transaction block", and the like.
+_ACTIVE_SQL_TRANSACTION = "25001"
 
 # The lock is scoped by the schema of the table the unqualified tracking table name means:
 # the first schema of search_path holding it (as to_regclass() resolves the name, like every
@@ -33,6 +35,16 @@ _MAX_LOCK_TIMEOUT_MS = 2**31 - 1  # lock_timeout is a 32-bit integer of millisec
 class PostgreSQLImpl(DialectImpl):
     name = "postgresql"
     display_name = "PostgreSQL"
+    supported = True
+    transactional_ddl = True
+    join_transaction_mode = "create_savepoint"
+    cross_process_lock = True
+
+    def commits_on_its_own(self, statement: str) -> bool:
+        return False  # but for COMMIT itself, which a migration has no business sending
+
+    def refused_in_a_transaction(self, error: BaseException) -> bool:
+        return isinstance(error, DBAPIError) and _sqlstate(error) == _ACTIVE_SQL_TRANSACTION
 
     @contextmanager
     def locked(

@@ -137,6 +137,18 @@ def _open_lock_file(path: str) -> IO[bytes]:
 class SQLiteImpl(DialectImpl):
     name = "sqlite"
     display_name = "SQLite"
+    supported = True
+    transactional_ddl = True
+    join_transaction_mode = "create_savepoint"
+    cross_process_lock = True
+
+    def commits_on_its_own(self, statement: str) -> bool:
+        return False
+
+    def refused_in_a_transaction(self, error: BaseException) -> bool:
+        # "cannot VACUUM from within a transaction", "cannot change into wal mode from within
+        # a transaction", ...: SQLite has no error code of its own for these.
+        return isinstance(error, DBAPIError) and "within a transaction" in str(error.orig)
 
     def refused_unrun(self, error: DBAPIError) -> bool:
         return True  # one statement at a time (sqlite3 refuses more), and each is atomic
