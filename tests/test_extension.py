@@ -46,6 +46,19 @@ def test_init_app_registers_itself_config_defaults_and_commands(tmp_path):
     } <= set(app.cli.commands)
 
 
+def test_init_app_twice_on_one_app_raises_and_keeps_the_first_registration(tmp_path):
+    app = make_app(tmp_path, "sqlite://")
+    first, second = HerogoldMigrate(), HerogoldMigrate()
+    first.init_app(app)
+
+    with pytest.raises(RuntimeError, match="already registered on this Flask app"):
+        second.init_app(app)
+    with pytest.raises(RuntimeError, match="use that instance instead"):
+        first.init_app(app)
+
+    assert app.extensions["herogold_migrate"].extension is first
+
+
 def test_one_extension_object_serves_several_apps(tmp_path, database, create_table_migration):
     create_table_migration("20260301_one", "one")
     migrate = HerogoldMigrate()
