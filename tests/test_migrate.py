@@ -28,11 +28,6 @@ from flask_herogold_migrate.core.errors import (
 )
 
 
-@pytest.fixture
-def manager(database, migrations_dir):
-    return MigrationManager(migrations_dir, engine=database.engine)
-
-
 def test_migrate_applies_pending_files_in_run_order_as_one_batch(
     cli, database, create_table_migration
 ):
