@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import os
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -140,14 +139,6 @@ def test_an_autocommit_app_engine_still_runs_each_migration_in_a_transaction(
             dbapi_connection = conn.connection.dbapi_connection
             assert autocommit.dialect.detect_autocommit_setting(dbapi_connection)
     autocommit.dispose()
-
-
-def test_relative_dir_option_is_relative_to_the_working_directory(database, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["migrate:make", "first", "--dir", "db/migs"])
-
-    assert result.exit_code == 0, result.output
-    assert len(list(Path(tmp_path, "db", "migs").glob("*_first.py"))) == 1
 
 
 ROLLS_BACK_HALF_WAY = """
