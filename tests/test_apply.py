@@ -1,7 +1,9 @@
-"""Applying, rolling back and reporting migrations, on SQLite, PostgreSQL and MariaDB.
+"""Applying migrations: batches, the transaction around each step (its own commits, savepoints,
+``transactional = False``, an autocommit engine), the API's return values, and SQLite's URIs and
+transaction recipe.
 
-Most tests drive the standalone CLI through Click's runner (the same commands Flask gets);
-the database fixture makes each run three times.
+Most tests drive the standalone CLI or the MigrationManager API; the database fixture makes each
+run three times, on SQLite, PostgreSQL and MariaDB.
 """
 
 from __future__ import annotations
