@@ -22,7 +22,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import create_engine, inspect, make_url, text
 from sqlalchemy.engine import Engine
 
-from flask_herogold_migrate import HerogoldMigrate
+from flask_herogold_migrate import HerogoldMigrate, MigrationManager
 from flask_herogold_migrate.__main__ import main as standalone_main
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -122,6 +122,11 @@ def migrations_dir(tmp_path: Path) -> Path:
     path = tmp_path / "migrations"
     path.mkdir()
     return path
+
+
+@pytest.fixture
+def manager(database: TestDatabase, migrations_dir: Path) -> MigrationManager:
+    return MigrationManager(migrations_dir, engine=database.engine)
 
 
 @pytest.fixture

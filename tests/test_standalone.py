@@ -184,3 +184,11 @@ def test_a_url_whose_driver_is_missing_suggests_the_driver_of_the_extra(
     assert result.exit_code == 1
     shown = url.replace(":s3cret@", ":***@")
     assert result.output == missing_driver_message(shown, suggested, driver, extra)
+
+
+def test_relative_dir_option_is_relative_to_the_working_directory(database, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["migrate:make", "first", "--dir", "db/migs"])
+
+    assert result.exit_code == 0, result.output
+    assert len(list(Path(tmp_path, "db", "migs").glob("*_first.py"))) == 1
