@@ -164,10 +164,29 @@ def build_commands(
         help="Also remove the records of applied migrations whose file is gone, without "
         "running anything.",
     )
+    @click.option(
+        "--rename-moved",
+        is_flag=True,
+        help="Also make the record of an applied migration whose file was renamed (same "
+        "content, new name) name the new file.",
+    )
     @command("migrate:repair", "Clear failed records and store the checksums of changed files.")
-    def repair(directory: Path | None, force: bool, forget_missing: bool, **extra: Any) -> None:
+    def repair(
+        directory: Path | None,
+        force: bool,
+        forget_missing: bool,
+        rename_moved: bool,
+        **extra: Any,
+    ) -> None:
         manager = open_manager(directory, extra)
-        plan = manager.plan_repair(realign_checksums=True, forget_missing=forget_missing)
+        plan = manager.plan_repair(
+            realign_checksums=True, forget_missing=forget_missing, rename_moved=rename_moved
+        )
+        if plan.kept_renames:
+            renames = ", ".join(f"{old} -> {new}" for old, new in plan.kept_renames)
+            click.echo(
+                f"Kept the records of renamed files ({renames}): --rename-moved follows them."
+            )
         if plan.kept_missing:
             click.echo(
                 f"Kept the records of missing files ({', '.join(plan.kept_missing)}): "
@@ -181,10 +200,11 @@ def build_commands(
             click.confirm("Go on?", abort=True)
         result = manager.repair(plan)
         forgot = f", forgot {len(result.forgotten)} of missing files" if forget_missing else ""
+        renamed = f", followed {len(result.renamed)} renamed file(s)" if rename_moved else ""
         click.echo(
             f"Removed {len(result.removed)} failed record(s), restored "
             f"{len(result.restored)} as applied, updated {len(result.realigned)} "
-            f"checksum(s){forgot}."
+            f"checksum(s){forgot}{renamed}."
         )
 
     return [migrate, make, status, rollback, reset, repair]
@@ -248,12 +268,17 @@ _REPAIRS: dict[RepairKind, str] = {
     "restore_failed_down": "Failed in down(), to restore as applied:",
     "realign_checksum": "Checksum to update:",
     "forget_missing": "File missing, record to forget:",
+    "rename": "File renamed, record to follow it:",
 }
 _REPAIR_WIDTH = max(map(len, _REPAIRS.values()))
 
 
 def _repair_table(plan: RepairPlan) -> str:
-    return "\n".join(f"{_REPAIRS[a.kind]:<{_REPAIR_WIDTH}} {a.name}" for a in plan.actions)
+    return "\n".join(
+        f"{_REPAIRS[a.kind]:<{_REPAIR_WIDTH}} {a.name}"
+        + (f" -> {a.new_name}" if a.new_name else "")
+        for a in plan.actions
+    )
 
 
 def _status_table(entries: list[MigrationStatus]) -> str:
@@ -263,6 +288,9 @@ def _status_table(entries: list[MigrationStatus]) -> str:
     for entry in entries:
         state = entry.state + (f" in {entry.step}()" if entry.step else "")
         state += " (modified)" if entry.modified else ""
+        if entry.renamed:
+            way = "from" if entry.state == "pending" else "to"
+            state += f" (renamed {way} {entry.renamed})"
         applied_at = "" if entry.applied_at is None else entry.applied_at.isoformat()
         rows.append(
             (

@@ -61,6 +61,46 @@ class MigrationFileMissing(MigrationError):
         )
 
 
+class RenamedMigrationFile(MigrationError):
+    """A pending file has the content of an applied migration whose file is gone."""
+
+    def __init__(self, message: str, *, renames: tuple[tuple[str, str], ...] = ()):
+        super().__init__(message)
+        #: ``(old, new)`` name of each renamed file.
+        self.renames = renames
+
+    @classmethod
+    def for_pairs(cls, renames: list[tuple[str, str]]) -> RenamedMigrationFile:
+        pairs = "; ".join(
+            f"{new} has the content of {old}, which is applied and whose file is gone"
+            for old, new in renames
+        )
+        return cls(
+            f"{pairs}. Nothing was run: a renamed file would apply its change a second time. "
+            "If it is a rename, record the new name with migrate:repair --rename-moved; if it "
+            "is a new migration, give it content of its own.",
+            renames=tuple(renames),
+        )
+
+
+class MigrationNamesCollide(MigrationError):
+    """Two migration names differ only in case."""
+
+    def __init__(self, message: str, *, pairs: tuple[tuple[str, str], ...] = ()):
+        super().__init__(message)
+        self.pairs = pairs
+
+    @classmethod
+    def for_pairs(cls, pairs: list[tuple[str, str]]) -> MigrationNamesCollide:
+        named = "; ".join(f"{new} and {old}" for old, new in pairs)
+        return cls(
+            f"Migration names that differ only in case: {named}. On a case-insensitive file "
+            "system (macOS, Windows) or collation they are one file or one row. Nothing was "
+            "run. Rename the new one.",
+            pairs=tuple(pairs),
+        )
+
+
 class RollbackUnavailable(MigrationError):
     """A migration called ``session.rollback()`` where nothing can be rolled back to."""
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .discovery import MigrationFile
-from .errors import MigrationFileMissing
+from .errors import MigrationFileMissing, MigrationNamesCollide, RenamedMigrationFile
 from .naming import sort_key
 from .states import APPLIED, Direction, Record
 
@@ -42,7 +42,18 @@ class MigrationPlan:
 def plan_up(
     files: list[MigrationFile], records: list[Record], last: MigrationFile | None = None
 ) -> MigrationPlan:
-    """Every file without a record, up to and including ``last``, as one new batch."""
+    """Every file without a record, up to and including ``last``, as one new batch.
+
+    Refuses, before anything runs, a pending file that is an applied one renamed (it would
+    run the same change twice) or whose name differs only in case from another migration's
+    (the two collide on case-insensitive file systems and collations).
+    """
+    renames = find_renames(files, records)
+    if renames:
+        raise RenamedMigrationFile.for_pairs(renames)
+    collisions = case_collisions(files, records)
+    if collisions:
+        raise MigrationNamesCollide.for_pairs(collisions)
     done = {r.name for r in records}
     batch = max((r.batch for r in records), default=0) + 1
     steps = tuple(
@@ -77,11 +88,56 @@ def plan_down(
     )
 
 
+def edited_since_applied(record: Record, file: MigrationFile) -> bool:
+    """Whether ``file`` changed since ``record`` was applied (a row of old gives no checksum)."""
+    return bool(record.checksum) and record.checksum != file.checksum()
+
+
+def find_renames(files: list[MigrationFile], records: list[Record]) -> list[tuple[str, str]]:
+    """``(old, new)`` for each pending file whose content is that of an applied migration
+    whose file is gone: the same file under a new name.
+
+    Only pending files are read, and only when some applied migration has no file.
+    """
+    names = {file.name for file in files}
+    gone = {
+        r.checksum: r.name
+        for r in records
+        if r.state == APPLIED and r.checksum and r.name not in names
+    }
+    if not gone:
+        return []
+    recorded = {r.name for r in records}
+    pairs = []
+    for file in files:
+        old = gone.get(file.checksum()) if file.name not in recorded else None
+        if old is not None:
+            pairs.append((old, file.name))
+            del gone[file.checksum()]  # one applied migration explains one file
+    return pairs
+
+
+def case_collisions(files: list[MigrationFile], records: list[Record]) -> list[tuple[str, str]]:
+    """Pairs of names, one of them a pending file's, that differ only in case."""
+    recorded = {r.name for r in records}
+    known: dict[str, str] = {}
+    for name in sorted(recorded, key=sort_key):
+        known.setdefault(name.casefold(), name)
+    pairs = []
+    for file in files:
+        if file.name in recorded:
+            continue
+        other = known.setdefault(file.name.casefold(), file.name)
+        if other != file.name:
+            pairs.append((other, file.name))
+    return pairs
+
+
 #: What repair does to one record: forget a failed ``up()``, restore a failed ``down()`` as
 #: applied, store the checksum of an edited file, or forget an applied migration whose file
 #: is gone.
 RepairKind = Literal[
-    "remove_failed_up", "restore_failed_down", "realign_checksum", "forget_missing"
+    "remove_failed_up", "restore_failed_down", "realign_checksum", "forget_missing", "rename"
 ]
 
 
@@ -89,6 +145,8 @@ RepairKind = Literal[
 class RepairAction:
     kind: RepairKind
     name: str
+    #: For ``rename``: the name of the file the applied migration's content now has.
+    new_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,8 +156,11 @@ class RepairPlan:
     actions: tuple[RepairAction, ...]
     #: Applied migrations whose file is gone, kept because forgetting them was not asked for.
     kept_missing: tuple[str, ...]
+    #: ``(old, new)`` of renamed files, kept because recording the new names was not asked for.
+    kept_renames: tuple[tuple[str, str], ...]
     realign_checksums: bool
     forget_missing: bool
+    rename_moved: bool = False
 
     def names(self, kind: RepairKind) -> list[str]:
         return [action.name for action in self.actions if action.kind == kind]
@@ -113,6 +174,8 @@ class RepairResult:
     restored: list[str]
     realigned: list[str]
     forgotten: list[str]
+    #: ``(old, new)``: applied migrations whose row now names their renamed file.
+    renamed: list[tuple[str, str]]
 
 
 def plan_repair(
@@ -121,12 +184,17 @@ def plan_repair(
     *,
     realign_checksums: bool,
     forget_missing: bool,
+    rename_moved: bool = False,
 ) -> RepairPlan:
-    """Failed records first put back as before their step, then checksums, then missing files.
+    """Failed records put back as before their step, checksums, renamed files, then missing
+    ones, each group in run order.
 
-    Only the files of applied records are read, for their checksums; none is imported.
+    Only the files of applied records are read, for their checksums, and pending ones if an
+    applied migration's file is gone (it may have been renamed); none is imported.
     """
     by_name = {file.name: file for file in files}
+    renames = find_renames(files, records)
+    renamed = {old for old, _ in renames}
     actions: list[RepairAction] = []
     missing: list[str] = []
     for record in sorted(records, key=lambda r: sort_key(r.name)):
@@ -138,14 +206,19 @@ def plan_repair(
         elif record.state != APPLIED:
             continue  # a state this version does not know: left for a human
         elif file is None:
-            missing.append(record.name)
+            if record.name not in renamed:
+                missing.append(record.name)
         elif realign_checksums and file.checksum() != record.checksum:
             actions.append(RepairAction("realign_checksum", record.name))
+    if rename_moved:
+        actions += [RepairAction("rename", old, new) for old, new in renames]
     if forget_missing:
         actions += [RepairAction("forget_missing", name) for name in missing]
     return RepairPlan(
         tuple(actions),
         () if forget_missing else tuple(missing),
+        () if rename_moved else tuple(renames),
         realign_checksums,
         forget_missing,
+        rename_moved,
     )

@@ -17,17 +17,19 @@ from .states import Direction
 class Progress:
     """What the runner is doing, for whoever shows it (the CLI prints these)."""
 
-    event: Literal["start", "done", "misnamed", "waiting", "unsupported"]
+    event: Literal["start", "done", "misnamed", "waiting", "unsupported", "missing", "modified"]
     name: str
     direction: Direction
     seconds: float | None = None
     #: For ``misnamed``: what is wrong with the name; for ``waiting``: who holds the lock; for
     #: ``unsupported``: what a run on this database does not guarantee.
     reason: str | None = None
+    #: For ``missing`` and ``modified``: the applied migrations concerned.
+    names: tuple[str, ...] = ()
 
     @property
     def is_warning(self) -> bool:
-        return self.event in ("misnamed", "unsupported")
+        return self.event in _WARNINGS
 
     def describe(self) -> str:
         """One line for a person: ``Migrating: NAME``, ``Migrated: NAME (1.2 ms)``, ..."""
@@ -39,6 +41,18 @@ class Progress:
             )
         if self.event == "unsupported":
             return f"Warning: {self.reason}"
+        if self.event == "missing":
+            return (
+                f"Warning: the database has applied migrations this code does not have: "
+                f"{', '.join(self.names)} (older code deployed, or files deleted; "
+                "migrate:status lists them). The run goes on."
+            )
+        if self.event == "modified":
+            return (
+                f"Warning: applied migrations edited since they ran: {', '.join(self.names)}. "
+                "An edit does not run again: undo it, or write a new migration for the change "
+                "(migrate:repair stores the new checksums). The run goes on."
+            )
         if self.event == "misnamed":
             return (
                 f"Warning: {self.name}.py is not run, its name is not a migration's: "
@@ -50,6 +64,7 @@ class Progress:
         return f"{finished}: {self.name} ({(self.seconds or 0) * 1000:.1f} ms)"
 
 
+_WARNINGS = frozenset({"misnamed", "unsupported", "missing", "modified"})
 _VERBS = {"up": ("Migrating", "Migrated"), "down": ("Rolling back", "Rolled back")}
 
 

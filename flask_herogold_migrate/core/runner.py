@@ -29,6 +29,7 @@ from .plan import (
     RepairKind,
     RepairPlan,
     RepairResult,
+    edited_since_applied,
     plan_down,
     plan_repair,
     plan_up,
@@ -54,6 +55,8 @@ class MigrationManager:
 
     ``require_lock`` refuses to change a database that has no cross-process migration lock of
     ours (one this package does not support), as auto-run in many workers must.
+    ``protected`` marks a production database: the commands that undo or rewrite history
+    (rollback, reset, repair) ask for confirmation first. The API itself never asks.
     """
 
     def __init__(
@@ -66,6 +69,7 @@ class MigrationManager:
         single_transaction: bool = False,
         progress: ProgressCallback | None = None,
         require_lock: bool = False,
+        protected: bool = False,
     ) -> None:
         self.migrations_dir = Path(migrations_dir)
         self.tracking = TrackingTable(table)
@@ -73,6 +77,8 @@ class MigrationManager:
         self.single_transaction = single_transaction
         self.progress = progress
         self.require_lock = require_lock
+        #: Production: the commands that undo or rewrite history ask first (the CLI's job).
+        self.protected = protected
         self._engine: Engine | None = None if engine is None else resolve_engine(engine)
 
     @property
@@ -105,13 +111,28 @@ class MigrationManager:
             unknown = [stem for stem in stems if stem not in states]
             for stem, reason in misnamed(unknown):
                 self._emit(Progress("misnamed", stem, "up", reason=reason))
+            on_disk = set(stems)
+            gone = [name for name, state in states.items() if name not in on_disk]
+            if gone:
+                names = tuple(sorted(gone, key=sort_key))
+                self._emit(Progress("missing", "", "up", names=names))
             if not _work_left(states, unknown, last):
                 return []
             with self._exclusive(conn, "up") as impl:
                 self._check_single_transaction_possible(impl)
                 self.tracking.ensure(conn)
                 records = self._records_ready_to_change(conn)
-                plan = plan_up(discover(self.migrations_dir, stems), records, last)
+                files = discover(self.migrations_dir, stems)
+                plan = plan_up(files, records, last)
+                # Hashing every applied file has a cost the no-op path does not pay.
+                by_name = {file.name: file for file in files}
+                edited = tuple(
+                    r.name
+                    for r in sorted(records, key=lambda r: sort_key(r.name))
+                    if r.name in by_name and edited_since_applied(r, by_name[r.name])
+                )
+                if edited:
+                    self._emit(Progress("modified", "", "up", names=edited))
                 self._execute(conn, impl, plan)
                 return plan.names
 
@@ -138,14 +159,22 @@ class MigrationManager:
         return build_status(files, records, misnamed([s for s in stems if s not in taken]))
 
     def plan_repair(
-        self, *, realign_checksums: bool = True, forget_missing: bool = False
+        self,
+        *,
+        realign_checksums: bool = True,
+        forget_missing: bool = False,
+        rename_moved: bool = False,
     ) -> RepairPlan:
         """What :meth:`repair` would change now, to show before doing it. Takes no lock."""
         files = discover(self.migrations_dir)
         with run_connection(self.engine) as conn:
             records = self.tracking.read(conn)
         return plan_repair(
-            files, records, realign_checksums=realign_checksums, forget_missing=forget_missing
+            files,
+            records,
+            realign_checksums=realign_checksums,
+            forget_missing=forget_missing,
+            rename_moved=rename_moved,
         )
 
     def repair(
@@ -154,6 +183,7 @@ class MigrationManager:
         *,
         realign_checksums: bool = False,
         forget_missing: bool = False,
+        rename_moved: bool = False,
     ) -> RepairResult:
         """Clear failed records and, if asked, store new checksums or forget missing files.
 
@@ -161,7 +191,9 @@ class MigrationManager:
         that failed in ``up()`` is forgotten (it runs again with the next migrate), one that
         failed in ``down()`` is recorded as applied again. ``realign_checksums`` stores the
         checksum of applied files that changed since; ``forget_missing`` removes the records of
-        applied migrations whose file is gone, without running anything.
+        applied migrations whose file is gone, without running anything; ``rename_moved``
+        makes the record of an applied migration whose file was renamed (same content, new
+        name) name the new file.
 
         Given a ``plan`` (from :meth:`plan_repair`, as shown to the person who confirmed it),
         only what it lists is done, and only if it still applies under the lock: a migration
@@ -169,13 +201,18 @@ class MigrationManager:
         """
         if plan is not None:
             realign_checksums, forget_missing = plan.realign_checksums, plan.forget_missing
+            rename_moved = plan.rename_moved
         with run_connection(self.engine) as conn, self._exclusive(conn, "up"):
             records = self.tracking.read(conn)
             if records:
                 self.tracking.ensure(conn)  # a table from an older version gets its columns
             files = discover(self.migrations_dir)
             now = plan_repair(
-                files, records, realign_checksums=realign_checksums, forget_missing=forget_missing
+                files,
+                records,
+                realign_checksums=realign_checksums,
+                forget_missing=forget_missing,
+                rename_moved=rename_moved,
             )
             actions = [a for a in now.actions if plan is None or a in plan.actions]
             by_name = {file.name: file for file in files}
@@ -185,6 +222,8 @@ class MigrationManager:
                         self.tracking.restore(conn, action.name)
                     elif action.kind == "realign_checksum":
                         self.tracking.realign(conn, action.name, by_name[action.name].checksum())
+                    elif action.kind == "rename" and action.new_name is not None:
+                        self.tracking.rename(conn, action.name, action.new_name)
                     else:
                         self.tracking.forget(conn, action.name)
 
@@ -196,6 +235,7 @@ class MigrationManager:
             restored=named("restore_failed_down"),
             realigned=named("realign_checksum"),
             forgotten=named("forget_missing"),
+            renamed=[(a.name, a.new_name) for a in actions if a.new_name is not None],
         )
 
     # -- internals -----------------------------------------------------------------------

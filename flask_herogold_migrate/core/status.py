@@ -8,6 +8,7 @@ from typing import Any
 
 from .discovery import MigrationFile
 from .naming import sort_key
+from .plan import edited_since_applied, find_renames
 from .states import SHOWN_STATES, Direction, Record, ShownState
 
 
@@ -23,6 +24,9 @@ class MigrationStatus:
     modified: bool
     #: For a failed or running migration: the step it stopped in.
     step: Direction | None
+    #: The other name of a renamed file: the applied name for the pending file, the file's
+    #: new name for the missing record. Not part of the JSON document, whose shape is fixed.
+    renamed: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -97,20 +101,31 @@ def build_status(
     Only the files of applied records are read, for their checksums; none is imported.
     """
     by_name = {record.name: record for record in records}
+    renamed = {}
+    for old, new in find_renames(files, records):
+        renamed[old], renamed[new] = new, old
     entries = []
     for file in files:
         record = by_name.pop(file.name, None)
-        modified = bool(record and record.checksum and record.checksum != file.checksum())
-        entries.append(_entry(file.name, record, modified))
-    entries += [_entry(r.name, r, False, has_file=False) for r in by_name.values()]
+        modified = record is not None and edited_since_applied(record, file)
+        entries.append(_entry(file.name, record, modified, renamed.get(file.name)))
+    entries += [
+        _entry(r.name, r, False, renamed.get(r.name), has_file=False) for r in by_name.values()
+    ]
     entries.sort(key=lambda e: sort_key(e.name))
     return Status(entries, [MisnamedFile(name, reason) for name, reason in misnamed])
 
 
 def _entry(
-    name: str, record: Record | None, modified: bool, has_file: bool = True
+    name: str,
+    record: Record | None,
+    modified: bool,
+    renamed: str | None,
+    has_file: bool = True,
 ) -> MigrationStatus:
     if record is None:
-        return MigrationStatus(name, "pending", None, None, False, None)
+        return MigrationStatus(name, "pending", None, None, False, None, renamed)
     state: ShownState = "missing" if not has_file and not record.stuck else record.shown_state
-    return MigrationStatus(name, state, record.batch, record.applied_at, modified, record.direction)
+    return MigrationStatus(
+        name, state, record.batch, record.applied_at, modified, record.direction, renamed
+    )

@@ -2,7 +2,7 @@
 
 This module is the only writer of the table: a run changes a row through the named
 transitions of :class:`TrackingTable` (``record``, ``start``, ``finish``, ``undo_start``,
-``fail``) and repair through its own three (``forget``, ``restore``, ``realign``), so what a
+``fail``) and repair through its own (``forget``, ``restore``, ``rename``, ``realign``), so what a
 row can go through is read in one place. Reads use lightweight ``table()`` constructs and a
 single query, because the startup check runs them in every worker; creating and upgrading the
 table is :mod:`.tracking_schema`'s.
@@ -143,6 +143,10 @@ class TrackingTable:
     def restore(self, conn: Connection, name: str) -> None:
         """A failed ``down()`` put back by hand: applied again."""
         self._set_state(conn, name, APPLIED)
+
+    def rename(self, conn: Connection, old: str, new: str) -> None:
+        """An applied migration's file renamed without changing its content: follow it."""
+        self._update_row(conn, old, {"name": new})
 
     def realign(self, conn: Connection, name: str, checksum: str) -> None:
         """Store the checksum of a file edited since it was applied."""
