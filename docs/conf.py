@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE / "_ext"))
+sys.path.insert(0, str(HERE))  # flask_cli, the group of Flask commands cli.rst documents
 sys.path.insert(0, str(HERE.parent))  # the package, and example_app for literalinclude paths
 
 import flask_herogold_migrate  # noqa: E402
@@ -17,7 +17,7 @@ copyright = "flask-herogold-migrate developers"
 release = flask_herogold_migrate.__version__
 version = ".".join(release.split(".")[:2])
 
-extensions = ["sphinx.ext.autodoc", "clickref"]
+extensions = ["sphinx.ext.autodoc", "sphinx_click"]
 exclude_patterns = ["_build"]
 default_role = "code"
 highlight_language = "python"
