@@ -6,6 +6,7 @@ import contextlib
 import functools
 import hashlib
 import importlib.util
+import inspect
 import marshal
 import os
 import sys
@@ -43,8 +44,22 @@ def load_migration(file: MigrationFile) -> Migration:
             f"(found {found})."
         )
     cls = own[0]
+    _refuse_async_steps(file, cls)
     cls.name = file.name
     return cls()
+
+
+def _refuse_async_steps(file: MigrationFile, cls: type[Migration]) -> None:
+    # The runner calls a step and does not await it: an async one would only create a
+    # coroutine, run nothing, and be recorded as applied.
+    for method in ("up", "down"):
+        step = getattr(cls, method)
+        if inspect.iscoroutinefunction(step) or inspect.isasyncgenfunction(step):
+            raise BrokenMigrationFile(
+                f"{file.path}: {cls.__name__}.{method}() is an async def, but a migration step "
+                "must be a plain def (a sync function receiving the session): it is called, "
+                "never awaited."
+            )
 
 
 def _import(file: MigrationFile) -> types.ModuleType:
