@@ -46,7 +46,12 @@ def load_migration(file: MigrationFile) -> Migration:
     cls = own[0]
     _refuse_async_steps(file, cls)
     cls.name = file.name
-    return cls()
+    try:
+        return cls()
+    except (Exception, SystemExit) as error:  # an __init__ that raises, or wants arguments
+        raise BrokenMigrationFile(
+            f"{_where(file.path, error)}: creating {cls.__name__}() failed: {_describe(error)}."
+        ) from None
 
 
 def _refuse_async_steps(file: MigrationFile, cls: type[Migration]) -> None:
@@ -93,10 +98,8 @@ def _import(file: MigrationFile) -> types.ModuleType:
         # SystemExit too: a sys.exit() at import time would otherwise end the command silently,
         # with the file's own exit status. KeyboardInterrupt still stops everything.
         del sys.modules[module_name]
-        line = _line_in(path, error)
-        where = f"{path}, line {line}" if line else str(path)
-        message = str(error).strip().rstrip(".")
-        detail = f"{type(error).__name__}: {message}" if message else type(error).__name__
+        where = _where(path, error)
+        detail = _describe(error)
         if isinstance(error, ImportError) and "relative import" in str(error):
             detail += (
                 ". A migration file is loaded on its own, not as part of a package: import "
@@ -161,6 +164,16 @@ def _write_cache(cache: str, data: bytes) -> None:
         # A read-only deployment only loses the speed-up.
         with contextlib.suppress(OSError):
             os.unlink(partial)
+
+
+def _describe(error: BaseException) -> str:
+    message = str(error).strip().rstrip(".")
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def _where(path: Path, error: BaseException) -> str:
+    line = _line_in(path, error)
+    return f"{path}, line {line}" if line else str(path)
 
 
 def _line_in(path: Path, error: BaseException) -> int | None:
