@@ -10,8 +10,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from flask_herogold_migrate import create_migration
+from flask_herogold_migrate.__main__ import main as standalone_main
 from flask_herogold_migrate.core import MigrationFileNotCreated
 
 
@@ -153,5 +155,37 @@ def test_make_that_cannot_write_the_file_leaves_none_behind(migrations_dir, monk
     )
     assert str(denied.value) == (
         f"Cannot create the migration: {path} cannot be written: Permission denied."
+    )
+    assert list(migrations_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "name\n",  # $ in a pattern accepts a trailing newline: the case that slipped through
+        "name\r\n",
+        "\nname",
+        "na\nme",
+        "name\r",
+        "na\tme",
+        "name\t",
+        "name\x00",
+        "name\x1b",
+        "name\x7f",
+        "name\x85",
+        "name\u2028",
+    ],
+)
+def test_make_refuses_names_with_control_characters_in_one_line(migrations_dir, bad):
+    result = CliRunner().invoke(
+        standalone_main,
+        ["migrate:make", bad, "--dir", str(migrations_dir)],
+        env={"DATABASE_URL": None},
+    )
+
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        f"Error: Invalid migration name {bad!r}: use letters, digits and underscores, starting "
+        "with a letter (for example create_users_table).\n"
     )
     assert list(migrations_dir.iterdir()) == []

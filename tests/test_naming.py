@@ -1,7 +1,8 @@
-"""File names and run order: pure functions, no database."""
+"""File names and run order: pure functions, then what a run does with a name on disk."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -40,6 +41,8 @@ def test_run_order_is_by_date_then_sequence_not_by_text():
         "20260301__x",
         "x_20260301_y",
         "20260301_02_",
+        "20260301_x\n",
+        "20260301_02_x\n",
     ],
 )
 def test_stems_that_are_not_migrations(stem):
@@ -70,7 +73,20 @@ def test_camel_case_becomes_snake_case_and_a_pascal_class():
 
 @pytest.mark.parametrize(
     "bad",
-    ["", "../x", "a/b", "has space", "quo'te", 'dq"', "semi;colon", "9lives", "é", "-x", "x" * 201],
+    [
+        "",
+        "../x",
+        "a/b",
+        "has space",
+        "quo'te",
+        'dq"',
+        "semi;colon",
+        "9lives",
+        "é",
+        "-x",
+        "x\n",
+        "x" * 201,
+    ],
 )
 def test_bad_names_are_refused(bad):
     with pytest.raises(InvalidMigrationName):
@@ -86,6 +102,8 @@ def test_bad_names_are_refused(bad):
         ("20261129_2_single_digit", "after the date comes _name or _NN_name"),
         ("20261129_add-col", "after the date comes _name or _NN_name"),
         ("20261129_café", "after the date comes _name or _NN_name"),
+        ("20261129_add_column\n", "it contains the unprintable character '\\n'"),
+        ("20261129_add\tcolumn", "it contains the unprintable character '\\t'"),
     ],
 )
 def test_a_file_meant_as_a_migration_says_why_its_name_is_not_one(stem, reason):
@@ -95,3 +113,24 @@ def test_a_file_meant_as_a_migration_says_why_its_name_is_not_one(stem, reason):
 @pytest.mark.parametrize("stem", ["20261129_add_column", "20261129_02_add", "helpers", "__init__"])
 def test_migrations_and_plainly_other_files_need_no_reason(stem):
     assert why_not_a_migration(stem) is None
+
+
+@pytest.mark.parametrize("control", ["\n", "\t"])
+def test_a_file_whose_name_holds_a_control_character_is_reported_not_run(
+    cli, database, migrations_dir, create_table_migration, control
+):
+    create_table_migration(f"20260301_sneaky{control}", "sneaky")
+    create_table_migration("20260302_valid", "valid")
+
+    result = cli("migrate")
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"Warning: {f'20260301_sneaky{control}.py'!r} is not run, its name is not a "
+        f"migration's: it contains the unprintable character {control!r}. Name it like "
+        "YYYYMMDD_name.py (or YYYYMMDD_02_name.py)."
+    ]
+    assert set(database.migration_rows()) == {"20260302_valid"}
+    assert {"sneaky", "valid"} & database.table_names() == {"valid"}
+    status = cli("migrate:status", "--json")
+    assert [m["name"] for m in json.loads(status.stdout)["migrations"]] == ["20260302_valid"]

@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from .dialects.sqlite import is_memory_database
 from .errors import ConfigurationError, DatabaseUnavailable
+from .urls import hide_secrets, safe_url
 
 EngineResolver = Callable[[], "Engine | None"]
 _resolvers: list[EngineResolver] = []
@@ -61,12 +62,24 @@ def engine_from_url(url: str | URL) -> Engine:
                 f"Invalid database URL: SQLAlchemy does not know the scheme {scheme}://; "
                 "write postgresql+psycopg:// instead (the rest of the URL stays)."
             ) from None
-        raise ConfigurationError(f"Invalid database URL: {error}") from None
+        raise ConfigurationError(f"Invalid database URL: {_why_invalid(url, error)}") from None
+
+
+def _why_invalid(url: str | URL, error: Exception) -> str:
+    try:
+        parsed = make_url(url)
+    except ValueError:
+        # Parsing converts only the port. Its error quotes the port's text, which in a URL
+        # missing its @ (user:password/db) is the password.
+        return "its port is not a number."
+    except ArgumentError:
+        return str(error)  # says it cannot be parsed, quoting nothing
+    return hide_secrets(str(error), parsed)
 
 
 def _missing_driver(url: URL, error: ModuleNotFoundError) -> str:
     problem = (
-        f"Cannot use the database URL {url.render_as_string(hide_password=True)}: its driver "
+        f"Cannot use the database URL {safe_url(url)}: its driver "
         f"needs the Python module {error.name or error}, which is not installed"
     )
     backend = url.get_backend_name()
@@ -76,7 +89,7 @@ def _missing_driver(url: URL, error: ModuleNotFoundError) -> str:
     install = f'pip install "flask-herogold-migrate[{extra}]"'
     if url.get_driver_name() == driver:
         return f"{problem}: {install} installs it."
-    suggested = url.set(drivername=f"{backend}+{driver}").render_as_string(hide_password=True)
+    suggested = safe_url(url.set(drivername=f"{backend}+{driver}"))
     return (
         f"{problem}. Use {suggested} instead (the {driver} driver, which {install} "
         "installs), or install that module."
@@ -91,18 +104,27 @@ def run_connection(engine: Engine) -> Iterator[Connection]:
     settings) reaches the app, and no connection is left for a forked worker to inherit.
     An in-memory SQLite database lives in its one connection, so that one is shared instead.
     """
-    try:
-        conn = engine.connect()
-    except DBAPIError as error:
-        url = engine.url.render_as_string(hide_password=True)
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        raise DatabaseUnavailable(f"Cannot connect to the database {url}: {reason}") from None
+    conn = _connect(engine)
     try:
         if not (engine.dialect.name == "sqlite" and is_memory_database(engine.url)):
             conn.detach()
         yield conn
     finally:
         conn.close()
+
+
+def _connect(engine: Engine) -> Connection:
+    try:
+        return engine.connect()
+    except DBAPIError as error:
+        reason = str(error.orig if error.orig else error).strip().splitlines()[0]
+        unavailable = DatabaseUnavailable(
+            f"Cannot connect to the database {safe_url(engine.url)}: "
+            f"{hide_secrets(reason, engine.url)}"
+        )
+    # Raised here, not in the except block, so the driver's error is not kept as its
+    # __context__: a log handler or error tracker could show that, password and all.
+    raise unavailable
 
 
 def leave_autocommit(conn: Connection) -> None:

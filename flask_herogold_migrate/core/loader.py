@@ -6,6 +6,7 @@ import contextlib
 import functools
 import hashlib
 import importlib.util
+import inspect
 import marshal
 import os
 import sys
@@ -43,8 +44,27 @@ def load_migration(file: MigrationFile) -> Migration:
             f"(found {found})."
         )
     cls = own[0]
+    _refuse_async_steps(file, cls)
     cls.name = file.name
-    return cls()
+    try:
+        return cls()
+    except (Exception, SystemExit) as error:  # an __init__ that raises, or wants arguments
+        raise BrokenMigrationFile(
+            f"{_where(file.path, error)}: creating {cls.__name__}() failed: {_describe(error)}."
+        ) from None
+
+
+def _refuse_async_steps(file: MigrationFile, cls: type[Migration]) -> None:
+    # The runner calls a step and does not await it: an async one would only create a
+    # coroutine, run nothing, and be recorded as applied.
+    for method in ("up", "down"):
+        step = getattr(cls, method)
+        if inspect.iscoroutinefunction(step) or inspect.isasyncgenfunction(step):
+            raise BrokenMigrationFile(
+                f"{file.path}: {cls.__name__}.{method}() is an async def, but a migration step "
+                "must be a plain def (a sync function receiving the session): it is called, "
+                "never awaited."
+            )
 
 
 def _import(file: MigrationFile) -> types.ModuleType:
@@ -78,10 +98,8 @@ def _import(file: MigrationFile) -> types.ModuleType:
         # SystemExit too: a sys.exit() at import time would otherwise end the command silently,
         # with the file's own exit status. KeyboardInterrupt still stops everything.
         del sys.modules[module_name]
-        line = _line_in(path, error)
-        where = f"{path}, line {line}" if line else str(path)
-        message = str(error).strip().rstrip(".")
-        detail = f"{type(error).__name__}: {message}" if message else type(error).__name__
+        where = _where(path, error)
+        detail = _describe(error)
         if isinstance(error, ImportError) and "relative import" in str(error):
             detail += (
                 ". A migration file is loaded on its own, not as part of a package: import "
@@ -146,6 +164,16 @@ def _write_cache(cache: str, data: bytes) -> None:
         # A read-only deployment only loses the speed-up.
         with contextlib.suppress(OSError):
             os.unlink(partial)
+
+
+def _describe(error: BaseException) -> str:
+    message = str(error).strip().rstrip(".")
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def _where(path: Path, error: BaseException) -> str:
+    line = _line_in(path, error)
+    return f"{path}, line {line}" if line else str(path)
 
 
 def _line_in(path: Path, error: BaseException) -> int | None:

@@ -12,11 +12,10 @@ from typing import NamedTuple
 
 from .errors import InvalidMigrationName
 
-_STEM = re.compile(
-    r"^(?P<date>\d{8})(?:_(?P<seq>\d{2,4}))?_(?P<description>[A-Za-z][A-Za-z0-9_]*)$"
-)
+# Matched with fullmatch(), never match() and $: $ also accepts a trailing newline.
+_STEM = re.compile(r"(?P<date>\d{8})(?:_(?P<seq>\d{2,4}))?_(?P<description>[A-Za-z][A-Za-z0-9_]*)")
 _DATE_PREFIX = re.compile(r"^\d{8}(?=_)")
-_NEW_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_NEW_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 MAX_NAME_LENGTH = 200  # the tracking table's name column holds 255
 
@@ -37,7 +36,7 @@ class MigrationName(NamedTuple):
 
 def parse_stem(stem: str) -> MigrationName | None:
     """Split ``stem`` into date, sequence and description, or return None if it is no migration."""
-    match = _STEM.match(stem)
+    match = _STEM.fullmatch(stem)
     if match is None or not _is_real_date(match["date"]):
         return None
     sequence = int(match["seq"]) if match["seq"] else 1
@@ -51,6 +50,9 @@ def why_not_a_migration(stem: str) -> str | None:
     """
     if not stem[:1].isdigit() or parse_stem(stem) is not None:
         return None
+    if not stem.isprintable():
+        unprintable = next(c for c in stem if not c.isprintable())
+        return f"it contains the unprintable character {unprintable!r}"
     if not _DATE_PREFIX.match(stem):
         return "its name does not start with a date as YYYYMMDD followed by _"
     if not _is_real_date(stem[:8]):
@@ -69,7 +71,7 @@ def sort_key(stem: str) -> tuple[str, int, str]:
 
 def normalize_new_name(name: str) -> str:
     """Check a name given to ``migrate:make`` and turn CamelCase into snake_case."""
-    if not _NEW_NAME.match(name or ""):
+    if not _NEW_NAME.fullmatch(name or ""):
         raise InvalidMigrationName(
             f"Invalid migration name {name!r}: use letters, digits and underscores, "
             "starting with a letter (for example create_users_table)."

@@ -54,8 +54,11 @@ class Progress:
                 "(migrate:repair stores the new checksums). The run goes on."
             )
         if self.event == "misnamed":
+            file = f"{self.name}.py"
+            # A name with a newline or other control character is shown escaped, on one line.
+            shown = file if file.isprintable() else repr(file)
             return (
-                f"Warning: {self.name}.py is not run, its name is not a migration's: "
+                f"Warning: {shown} is not run, its name is not a migration's: "
                 f"{self.reason}. Name it like YYYYMMDD_name.py (or YYYYMMDD_02_name.py)."
             )
         starting, finished = _VERBS[self.direction]
