@@ -75,6 +75,7 @@ def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationMan
         table=extra["table"],
         lock_timeout=extra["lock_timeout"],
         single_transaction=_flag("HEROGOLD_MIGRATE_SINGLE_TRANSACTION"),
+        protected=_flag("HEROGOLD_MIGRATE_PROTECTED"),
     )
 
 

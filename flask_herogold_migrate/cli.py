@@ -20,6 +20,7 @@ from typing import Any
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import protection
 from .core import MigrationError, MigrationManager, Progress
 from .core.plan import RepairKind, RepairPlan
 from .core.states import ShownState
@@ -75,6 +76,12 @@ def build_commands(
             manager.single_transaction = single_transaction
         return manager
 
+    force_option = click.option(
+        "--force",
+        is_flag=True,
+        help="Do not ask for confirmation (needed without a terminal where "
+        "HEROGOLD_MIGRATE_PROTECTED is on).",
+    )
     single_transaction_option = click.option(
         "--single-transaction/--transaction-per-migration",
         default=None,
@@ -134,30 +141,47 @@ def build_commands(
         show_default=True,
         help="How many batches to undo.",
     )
+    @force_option
     @single_transaction_option
     @command("migrate:rollback", "Undo the last batch (or the last N batches).")
     def rollback(
-        directory: Path | None, steps: int, single_transaction: bool | None, **extra: Any
+        directory: Path | None,
+        steps: int,
+        force: bool,
+        single_transaction: bool | None,
+        **extra: Any,
     ) -> None:
         manager = manager_for(directory, extra, single_transaction)
+        batches = "the last batch" if steps == 1 else f"the last {steps} batches"
+        protection.confirm(
+            protected=manager.protected,
+            force=force,
+            command="migrate:rollback",
+            consequence=f"undoes {batches}",
+        )
         undone = manager.rollback(steps)
         _spare_exit_collection(undone)
         click.echo(summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
 
-    @click.option("--force", is_flag=True, help="Do not ask for confirmation.")
+    @force_option
     @single_transaction_option
     @command("migrate:reset", "Undo every applied migration.")
     def reset(
         directory: Path | None, force: bool, single_transaction: bool | None, **extra: Any
     ) -> None:
-        if not force:
-            click.confirm("This rolls back every applied migration. Continue?", abort=True)
         manager = manager_for(directory, extra, single_transaction)
+        protection.confirm(
+            protected=manager.protected,
+            force=force,
+            command="migrate:reset",
+            consequence="rolls back every applied migration",
+            always=True,
+        )
         undone = manager.reset()
         _spare_exit_collection(undone)
         click.echo(summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
 
-    @click.option("--force", is_flag=True, help="Do not ask for confirmation.")
+    @force_option
     @click.option(
         "--forget-missing",
         is_flag=True,
@@ -196,8 +220,13 @@ def build_commands(
             click.echo("Nothing to repair.")
             return
         click.echo(_repair_table(plan))
-        if not force:
-            click.confirm("Go on?", abort=True)
+        protection.confirm(
+            protected=manager.protected,
+            force=force,
+            command="migrate:repair",
+            consequence="changes the records listed above",
+            always=True,
+        )
         result = manager.repair(plan)
         forgot = f", forgot {len(result.forgotten)} of missing files" if forget_missing else ""
         renamed = f", followed {len(result.renamed)} renamed file(s)" if rename_moved else ""

@@ -77,6 +77,7 @@ class HerogoldMigrate:
         app.config.setdefault("HEROGOLD_MIGRATE_AUTO", False)
         app.config.setdefault("HEROGOLD_MIGRATE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
         app.config.setdefault("HEROGOLD_MIGRATE_SINGLE_TRANSACTION", False)
+        app.config.setdefault("HEROGOLD_MIGRATE_PROTECTED", False)
         app.extensions[EXTENSION_KEY] = _AppState(self, db if db is not None else self.db)
         for command in _FLASK_COMMANDS:
             app.cli.add_command(command)
@@ -110,6 +111,9 @@ class HerogoldMigrate:
             ),
             single_transaction=parse_flag(
                 "HEROGOLD_MIGRATE_SINGLE_TRANSACTION", config["HEROGOLD_MIGRATE_SINGLE_TRANSACTION"]
+            ),
+            protected=parse_flag(
+                "HEROGOLD_MIGRATE_PROTECTED", config["HEROGOLD_MIGRATE_PROTECTED"]
             ),
         )
 
