@@ -261,8 +261,9 @@ def _spare_exit_collection(names_run: list[str]) -> None:
     """Let a command that loaded migrations exit without garbage-collecting them.
 
     The command ends its process. The interpreter's shutdown would walk every object several
-    times (about 0.13 s once a thousand migration modules are loaded); freezing them at exit
-    skips that walk. Objects are still released by reference counting, files flushed and
+    times, which costs noticeably once a thousand migration modules are loaded (see
+    ``benchmarks/results/``); freezing them at exit skips that walk. Only a process that ran
+    a command is concerned, and only as it exits. Objects are still released by reference counting, files flushed and
     atexit handlers run; the operating system takes back the rest of the memory.
     """
     if names_run:

@@ -18,10 +18,10 @@ _ACTIVE_SQL_TRANSACTION = "25001"
 
 # The lock is scoped by the schema of the table the unqualified tracking table name means:
 # the first schema of search_path holding it (as to_regclass() resolves the name, like every
-# query of the run), else current_schema(), where the run's CREATE TABLE puts it. Keyed on
-# current_schema() alone, a run with search_path "other, public" and one with "public" wrote
-# the same public table under two keys. Where everything is in one schema, both are the same,
-# so versions keyed on current_schema() still exclude this one.
+# query of the run), else current_schema(), where the run's CREATE TABLE puts it. A key of
+# current_schema() alone would give one table two keys under two search_paths ("other, public"
+# and "public"). Where everything is in one schema both keys are the same, so runs of versions
+# that keyed on current_schema() still exclude this one.
 _DATABASE_AND_SCHEMA = text(
     "SELECT pg_catalog.current_database(), COALESCE("
     "(SELECT n.nspname FROM pg_catalog.pg_class c "
