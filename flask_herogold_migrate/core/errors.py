@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .states import Direction
+
 
 class MigrationError(Exception):
     """Base class of every error this package raises on purpose.
@@ -123,7 +125,7 @@ class MigrationFailed(MigrationError):
     def __init__(
         self,
         name: str,
-        direction: str,
+        direction: Direction,
         error: BaseException,
         *,
         recorded_failed: bool,
@@ -202,13 +204,13 @@ class RunNotCommitted(MigrationError):
 class FailedMigrationRecorded(MigrationError):
     """A failed migration is recorded; nothing runs until it is repaired."""
 
-    def __init__(self, message: str, *, stuck: tuple[tuple[str, str], ...] = ()):
+    def __init__(self, message: str, *, stuck: tuple[tuple[str, Direction], ...] = ()):
         super().__init__(message)
         #: ``(name, "up" or "down")`` of each migration recorded as failed.
         self.stuck = stuck
 
     @classmethod
-    def for_steps(cls, stuck: list[tuple[str, str]]) -> FailedMigrationRecorded:
+    def for_steps(cls, stuck: list[tuple[str, Direction]]) -> FailedMigrationRecorded:
         """For the ``(name, "up" or "down")`` of each step recorded as failed."""
         return cls(
             " ".join(_how_to_repair(name, direction) for name, direction in stuck)
@@ -219,14 +221,14 @@ class FailedMigrationRecorded(MigrationError):
         )
 
 
-def _how_to_repair(name: str, direction: str) -> str:
+def _how_to_repair(name: str, direction: Direction) -> str:
     return (
         f"Migration {name} stopped part-way through {direction}() and is recorded as failed. "
         + _repair_advice(direction)
     )
 
 
-def _repair_advice(direction: str) -> str:
+def _repair_advice(direction: Direction) -> str:
     after = (
         "the migration is recorded as applied again"
         if direction == "down"
