@@ -15,11 +15,12 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from .cli_preview import show_rehearsal
 from .core import MigrationError, MigrationManager, Progress
 from .core.plan import RepairKind, RepairPlan
 from .core.states import ShownState
@@ -29,6 +30,7 @@ from .core.status import MigrationStatus, Status
 #: own options (for example ``database_url``).
 OpenManager = Callable[[Path | None, dict[str, Any]], MigrationManager]
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+_Decorated = TypeVar("_Decorated", bound=Callable[..., Any])
 
 
 def build_commands(
@@ -36,7 +38,7 @@ def build_commands(
     options: Sequence[Decorator] = (),
     decorate: Decorator = lambda f: f,
 ) -> list[click.Command]:
-    """The six commands, each taking ``--dir`` and ``--traceback`` plus the caller's
+    """The commands, each taking ``--dir`` and ``--traceback`` plus the caller's
     ``options``."""
 
     def command(name: str, help_text: str) -> Callable[[Callable[..., Any]], click.Command]:
@@ -83,6 +85,30 @@ def build_commands(
         "configured otherwise).",
     )
 
+    def pretend_options(function: _Decorated) -> _Decorated:
+        function = click.option(
+            "--json", "as_json", is_flag=True, help="With --pretend: print JSON."
+        )(function)
+        return click.option(
+            "--pretend",
+            is_flag=True,
+            help="Show the SQL each migration would run, and change nothing: on SQLite and "
+            "PostgreSQL the run is rehearsed in a transaction that is rolled back; on MariaDB "
+            "and MySQL the statements are recorded without being sent.",
+        )(function)
+
+    def pretending(
+        directory: Path | None, extra: dict[str, Any], pretend: bool, as_json: bool
+    ) -> MigrationManager | None:
+        """The manager to rehearse with, when --pretend was given."""
+        if as_json and not pretend:
+            raise click.UsageError("--json goes with --pretend.")
+        if not pretend:
+            return None
+        manager = open_manager(directory, extra)
+        manager.progress = _print_progress_to_stderr if as_json else _print_progress
+        return manager
+
     @click.option(
         "--target",
         metavar="NAME",
@@ -90,10 +116,20 @@ def build_commands(
         "description only one file has).",
     )
     @single_transaction_option
+    @pretend_options
     @command("migrate", "Apply every pending migration as one new batch.")
     def migrate(
-        directory: Path | None, target: str | None, single_transaction: bool | None, **extra: Any
+        directory: Path | None,
+        target: str | None,
+        single_transaction: bool | None,
+        pretend: bool,
+        as_json: bool,
+        **extra: Any,
     ) -> None:
+        rehearsing = pretending(directory, extra, pretend, as_json)
+        if rehearsing is not None:
+            show_rehearsal(rehearsing.pretend_migrations(target), as_json=as_json)
+            return
         manager = manager_for(directory, extra, single_transaction)
         applied = manager.run_migrations(target)
         if not applied:
@@ -135,10 +171,20 @@ def build_commands(
         help="How many batches to undo.",
     )
     @single_transaction_option
+    @pretend_options
     @command("migrate:rollback", "Undo the last batch (or the last N batches).")
     def rollback(
-        directory: Path | None, steps: int, single_transaction: bool | None, **extra: Any
+        directory: Path | None,
+        steps: int,
+        single_transaction: bool | None,
+        pretend: bool,
+        as_json: bool,
+        **extra: Any,
     ) -> None:
+        rehearsing = pretending(directory, extra, pretend, as_json)
+        if rehearsing is not None:
+            show_rehearsal(rehearsing.pretend_rollback(steps), as_json=as_json)
+            return
         manager = manager_for(directory, extra, single_transaction)
         undone = manager.rollback(steps)
         _spare_exit_collection(undone)
@@ -146,10 +192,20 @@ def build_commands(
 
     @click.option("--force", is_flag=True, help="Do not ask for confirmation.")
     @single_transaction_option
+    @pretend_options
     @command("migrate:reset", "Undo every applied migration.")
     def reset(
-        directory: Path | None, force: bool, single_transaction: bool | None, **extra: Any
+        directory: Path | None,
+        force: bool,
+        single_transaction: bool | None,
+        pretend: bool,
+        as_json: bool,
+        **extra: Any,
     ) -> None:
+        rehearsing = pretending(directory, extra, pretend, as_json)
+        if rehearsing is not None:
+            show_rehearsal(rehearsing.pretend_reset(), as_json=as_json)
+            return
         if not force:
             click.confirm("This rolls back every applied migration. Continue?", abort=True)
         manager = manager_for(directory, extra, single_transaction)
@@ -243,6 +299,11 @@ def _spare_exit_collection(names_run: list[str]) -> None:
 
 def _print_progress(progress: Progress) -> None:
     click.echo(progress.describe(), err=progress.is_warning)
+
+
+def _print_progress_to_stderr(progress: Progress) -> None:
+    """Progress for a command whose standard output is JSON: all of it on standard error."""
+    click.echo(progress.describe(), err=True)
 
 
 def summary(verb: str, names: list[str], manager: MigrationManager) -> str:
