@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from .cli_preview import show_rehearsal
+from .cli_preview import show_lint, show_rehearsal
 from .core import MigrationError, MigrationManager, Progress
 from .core.plan import RepairKind, RepairPlan
 from .core.states import ShownState
@@ -263,7 +263,23 @@ def build_commands(
             f"checksum(s){forgot}{renamed}."
         )
 
-    return [migrate, make, status, rollback, reset, repair]
+    @click.option(
+        "--all-rules",
+        is_flag=True,
+        help="Also run squawk's rules of style and robustness, which are not about locks.",
+    )
+    @command(
+        "migrate:lint",
+        "Check the pending migrations for statements that would lock or rewrite busy tables.",
+    )
+    def lint(directory: Path | None, all_rules: bool, **extra: Any) -> None:
+        from .core.lint import lint_pending
+
+        manager = open_manager(directory, extra)
+        manager.progress = _print_progress
+        show_lint(lint_pending(manager, all_rules=all_rules))
+
+    return [migrate, make, status, rollback, reset, repair, lint]
 
 
 @contextmanager

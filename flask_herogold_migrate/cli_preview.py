@@ -1,12 +1,14 @@
-"""How the commands show a rehearsal (``--pretend``)."""
+"""How the commands show a rehearsal (``--pretend``) and a lint report (``migrate:lint``)."""
 
 from __future__ import annotations
 
 import json
 import textwrap
+from pathlib import Path
 
 import click
 
+from .core.lint import LintReport
 from .core.rehearsal import Rehearsal, RehearsedMigration
 
 _HEADINGS = {"up": "Would migrate", "down": "Would roll back"}
@@ -67,3 +69,42 @@ def _failure(failed: RehearsedMigration) -> str:
         f"Migration {failed.name} could not be rehearsed: its {failed.direction}() failed: "
         f"{failed.error}"
     )
+
+
+def show_lint(report: LintReport) -> None:
+    """Print each finding, then a summary; exit 1 on a finding or a failed rehearsal."""
+    if report.nothing_to_lint is not None:
+        click.echo(f"Nothing to lint on {report.database}: {report.nothing_to_lint}.")
+        return
+    for finding in report.findings:
+        click.echo(f"{_shown_path(finding.path)}: {finding.rule}")
+        click.echo(textwrap.indent(textwrap.dedent(finding.statement).strip(), "  "))
+        advice = f" {finding.help}" if finding.help else ""
+        click.echo(textwrap.indent(textwrap.fill(finding.message + advice, 96), "  | "))
+    silenced = f" ({report.silenced} silenced by lint_ignore)" if report.silenced else ""
+    count = len(report.linted)
+    pending = f"{count} pending migration" + ("" if count == 1 else "s")
+    if not report.linted:
+        click.echo("Nothing to lint: no migration is pending.")
+    elif report.findings:
+        problems = f"{len(report.findings)} problem" + ("" if len(report.findings) == 1 else "s")
+        click.echo(
+            f"Found {problems} in {pending}{silenced}. A migration can silence a rule for "
+            'itself with lint_ignore = ["rule-name"].'
+        )
+    else:
+        click.echo(f"No problems in {pending}{silenced}.")
+    if report.failed is not None:
+        raise click.ClickException(
+            f"{_failure(report.failed)} The migrations after it were not linted."
+        )
+    if report.findings:
+        click.get_current_context().exit(1)
+
+
+def _shown_path(path: Path) -> str:
+    """``path`` relative to the current directory when it is under it, as a person typed it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

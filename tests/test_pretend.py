@@ -10,12 +10,11 @@ and the tracking table's rows.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
-from sqlalchemy import inspect
 
 from flask_herogold_migrate import MigrationManager
+from tests.helpers import snapshot
 
 BASE = """
 from sqlalchemy import text
@@ -53,21 +52,6 @@ class CreateItems(Migration):
         session.exec(text("DROP INDEX ix_items_label" + on_table))
         session.exec(text("DROP TABLE items"))
 """
-
-
-def snapshot(database) -> dict[str, Any]:
-    """Every table with its columns, indexes and row count, and the tracking table's rows."""
-    inspector = inspect(database.engine)
-    tables = {
-        name: {
-            "columns": [(c["name"], str(c["type"])) for c in inspector.get_columns(name)],
-            "indexes": sorted(str(i["name"]) for i in inspector.get_indexes(name)),
-            "rows": database.scalar(f"SELECT count(*) FROM {name}"),
-        }
-        for name in sorted(inspector.get_table_names())
-    }
-    tracking = database.rows() if "migrations" in tables else None
-    return {"tables": tables, "tracking": tracking}
 
 
 def in_order(output: str, *parts: str) -> bool:
