@@ -15,16 +15,18 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from .cli_preview import show_lint, show_rehearsal
 from .core import MigrationError, MigrationManager, Progress
 from .core.plan import RepairKind, RepairPlan
 from .core.states import ShownState
 from .core.status import MigrationStatus, Status
+
+if TYPE_CHECKING:
+    from .core.rehearsal import Rehearsal
 
 #: Builds the manager for a command from ``--dir`` (None when not given) and the caller's
 #: own options (for example ``database_url``).
@@ -97,17 +99,24 @@ def build_commands(
             "and MySQL the statements are recorded without being sent.",
         )(function)
 
-    def pretending(
-        directory: Path | None, extra: dict[str, Any], pretend: bool, as_json: bool
-    ) -> MigrationManager | None:
-        """The manager to rehearse with, when --pretend was given."""
+    def pretended(
+        directory: Path | None,
+        extra: dict[str, Any],
+        pretend: bool,
+        as_json: bool,
+        rehearse: Callable[[MigrationManager], Rehearsal],
+    ) -> bool:
+        """Show what ``rehearse`` finds, if --pretend was given; return whether it was."""
         if as_json and not pretend:
             raise click.UsageError("--json goes with --pretend.")
         if not pretend:
-            return None
+            return False
+        from .cli_preview import show_rehearsal  # only for --pretend: the rest starts faster
+
         manager = open_manager(directory, extra)
         manager.progress = _print_progress_to_stderr if as_json else _print_progress
-        return manager
+        show_rehearsal(rehearse(manager), as_json=as_json)
+        return True
 
     @click.option(
         "--target",
@@ -126,9 +135,7 @@ def build_commands(
         as_json: bool,
         **extra: Any,
     ) -> None:
-        rehearsing = pretending(directory, extra, pretend, as_json)
-        if rehearsing is not None:
-            show_rehearsal(rehearsing.pretend_migrations(target), as_json=as_json)
+        if pretended(directory, extra, pretend, as_json, lambda m: m.pretend_migrations(target)):
             return
         manager = manager_for(directory, extra, single_transaction)
         applied = manager.run_migrations(target)
@@ -181,9 +188,7 @@ def build_commands(
         as_json: bool,
         **extra: Any,
     ) -> None:
-        rehearsing = pretending(directory, extra, pretend, as_json)
-        if rehearsing is not None:
-            show_rehearsal(rehearsing.pretend_rollback(steps), as_json=as_json)
+        if pretended(directory, extra, pretend, as_json, lambda m: m.pretend_rollback(steps)):
             return
         manager = manager_for(directory, extra, single_transaction)
         undone = manager.rollback(steps)
@@ -202,9 +207,7 @@ def build_commands(
         as_json: bool,
         **extra: Any,
     ) -> None:
-        rehearsing = pretending(directory, extra, pretend, as_json)
-        if rehearsing is not None:
-            show_rehearsal(rehearsing.pretend_reset(), as_json=as_json)
+        if pretended(directory, extra, pretend, as_json, MigrationManager.pretend_reset):
             return
         if not force:
             click.confirm("This rolls back every applied migration. Continue?", abort=True)
@@ -273,6 +276,7 @@ def build_commands(
         "Check the pending migrations for statements that would lock or rewrite busy tables.",
     )
     def lint(directory: Path | None, all_rules: bool, **extra: Any) -> None:
+        from .cli_preview import show_lint
         from .core.lint import lint_pending
 
         manager = open_manager(directory, extra)

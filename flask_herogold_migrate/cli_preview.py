@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from .core.lint import LintReport
-from .core.rehearsal import Rehearsal, RehearsedMigration
+if TYPE_CHECKING:  # loaded by the commands that use them: every other command starts faster
+    from .core.lint import LintReport
+    from .core.rehearsal import Rehearsal, RehearsedMigration
 
 _HEADINGS = {"up": "Would migrate", "down": "Would roll back"}
 
