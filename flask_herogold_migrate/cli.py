@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,10 +26,14 @@ from .core.plan import RepairKind, RepairPlan
 from .core.states import ShownState
 from .core.status import MigrationStatus, Status
 
+if TYPE_CHECKING:
+    from .core.rehearsal import Rehearsal
+
 #: Builds the manager for a command from ``--dir`` (None when not given) and the caller's
 #: own options (for example ``database_url``).
 OpenManager = Callable[[Path | None, dict[str, Any]], MigrationManager]
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+_Decorated = TypeVar("_Decorated", bound=Callable[..., Any])
 
 
 def build_commands(
@@ -37,7 +41,7 @@ def build_commands(
     options: Sequence[Decorator] = (),
     decorate: Decorator = lambda f: f,
 ) -> list[click.Command]:
-    """The six commands, each taking ``--dir`` and ``--traceback`` plus the caller's
+    """The commands, each taking ``--dir`` and ``--traceback`` plus the caller's
     ``options``."""
 
     def command(name: str, help_text: str) -> Callable[[Callable[..., Any]], click.Command]:
@@ -90,6 +94,37 @@ def build_commands(
         "configured otherwise).",
     )
 
+    def pretend_options(function: _Decorated) -> _Decorated:
+        function = click.option(
+            "--json", "as_json", is_flag=True, help="With --pretend: print JSON."
+        )(function)
+        return click.option(
+            "--pretend",
+            is_flag=True,
+            help="Show the SQL each migration would run, and change nothing: on SQLite and "
+            "PostgreSQL the run is rehearsed in a transaction that is rolled back; on MariaDB "
+            "and MySQL the statements are recorded without being sent.",
+        )(function)
+
+    def pretended(
+        directory: Path | None,
+        extra: dict[str, Any],
+        pretend: bool,
+        as_json: bool,
+        rehearse: Callable[[MigrationManager], Rehearsal],
+    ) -> bool:
+        """Show what ``rehearse`` finds, if --pretend was given; return whether it was."""
+        if as_json and not pretend:
+            raise click.UsageError("--json goes with --pretend.")
+        if not pretend:
+            return False
+        from .cli_preview import show_rehearsal  # only for --pretend: the rest starts faster
+
+        manager = open_manager(directory, extra)
+        manager.progress = _print_progress_to_stderr if as_json else _print_progress
+        show_rehearsal(rehearse(manager), as_json=as_json)
+        return True
+
     @click.option(
         "--target",
         metavar="NAME",
@@ -97,10 +132,18 @@ def build_commands(
         "description only one file has).",
     )
     @single_transaction_option
+    @pretend_options
     @command("migrate", "Apply every pending migration as one new batch.")
     def migrate(
-        directory: Path | None, target: str | None, single_transaction: bool | None, **extra: Any
+        directory: Path | None,
+        target: str | None,
+        single_transaction: bool | None,
+        pretend: bool,
+        as_json: bool,
+        **extra: Any,
     ) -> None:
+        if pretended(directory, extra, pretend, as_json, lambda m: m.pretend_migrations(target)):
+            return
         manager = manager_for(directory, extra, single_transaction)
         applied = manager.run_migrations(target)
         if not applied:
@@ -143,14 +186,19 @@ def build_commands(
     )
     @force_option
     @single_transaction_option
+    @pretend_options
     @command("migrate:rollback", "Undo the last batch (or the last N batches).")
     def rollback(
         directory: Path | None,
         steps: int,
         force: bool,
         single_transaction: bool | None,
+        pretend: bool,
+        as_json: bool,
         **extra: Any,
     ) -> None:
+        if pretended(directory, extra, pretend, as_json, lambda m: m.pretend_rollback(steps)):
+            return
         manager = manager_for(directory, extra, single_transaction)
         batches = "the last batch" if steps == 1 else f"the last {steps} batches"
         protection.confirm(
@@ -165,10 +213,18 @@ def build_commands(
 
     @force_option
     @single_transaction_option
+    @pretend_options
     @command("migrate:reset", "Undo every applied migration.")
     def reset(
-        directory: Path | None, force: bool, single_transaction: bool | None, **extra: Any
+        directory: Path | None,
+        force: bool,
+        single_transaction: bool | None,
+        pretend: bool,
+        as_json: bool,
+        **extra: Any,
     ) -> None:
+        if pretended(directory, extra, pretend, as_json, MigrationManager.pretend_reset):
+            return
         manager = manager_for(directory, extra, single_transaction)
         protection.confirm(
             protected=manager.protected,
@@ -236,7 +292,24 @@ def build_commands(
             f"checksum(s){forgot}{renamed}."
         )
 
-    return [migrate, make, status, rollback, reset, repair]
+    @click.option(
+        "--all-rules",
+        is_flag=True,
+        help="Also run squawk's rules of style and robustness, which are not about locks.",
+    )
+    @command(
+        "migrate:lint",
+        "Check the pending migrations for statements that would lock or rewrite busy tables.",
+    )
+    def lint(directory: Path | None, all_rules: bool, **extra: Any) -> None:
+        from .cli_preview import show_lint
+        from .core.lint import lint_pending
+
+        manager = open_manager(directory, extra)
+        manager.progress = _print_progress
+        show_lint(lint_pending(manager, all_rules=all_rules))
+
+    return [migrate, make, status, rollback, reset, repair, lint]
 
 
 @contextmanager
@@ -274,6 +347,11 @@ def _spare_exit_collection(names_run: list[str]) -> None:
 
 def _print_progress(progress: Progress) -> None:
     click.echo(progress.describe(), err=progress.is_warning)
+
+
+def _print_progress_to_stderr(progress: Progress) -> None:
+    """Progress for a command whose standard output is JSON: all of it on standard error."""
+    click.echo(progress.describe(), err=True)
 
 
 def summary(verb: str, names: list[str], manager: MigrationManager) -> str:

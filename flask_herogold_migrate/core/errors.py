@@ -272,3 +272,7 @@ class MigrationFileNotCreated(MigrationError):
 
 class LockFileUnavailable(MigrationError):
     """The SQLite migration lock file beside the database cannot be opened."""
+
+
+class LinterUnavailable(MigrationError):
+    """``migrate:lint`` needs a linter that is not installed, or that could not run."""

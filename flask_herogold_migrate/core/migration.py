@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:  # sqlmodel (and pydantic) is imported only when a migration really runs
@@ -23,6 +24,10 @@ class Migration:
     #: half-way leaves a visible ``failed`` record (see ``migrate:repair``) instead of a silent
     #: half-applied change.
     transactional: ClassVar[bool] = True
+
+    #: Rules of ``migrate:lint`` this migration is exempt from, by name, for example
+    #: ``["require-concurrent-index-creation"]`` for an index on a table known to be small.
+    lint_ignore: ClassVar[Sequence[str]] = ()
 
     #: Set by the loader: the migration's name, which is its file stem.
     name: ClassVar[str] = ""

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -39,6 +40,9 @@ from .states import APPLIED, Direction, Record
 from .status import Status, build_status
 from .tracking import TrackingTable
 
+if TYPE_CHECKING:
+    from .rehearsal import Rehearsal, Rehearser
+
 
 class MigrationManager:
     """Applies and rolls back the migrations in ``migrations_dir`` on one database.
@@ -58,6 +62,9 @@ class MigrationManager:
     ``protected`` marks a production database: the commands that undo or rewrite history
     (rollback, reset, repair) ask for confirmation first. The API itself never asks.
     """
+
+    #: Set on the copy of a manager that rehearses a run (see :mod:`.rehearsal`).
+    _rehearsal: Rehearser | None = None
 
     def __init__(
         self,
@@ -145,6 +152,28 @@ class MigrationManager:
     def reset(self) -> list[str]:
         """Undo every applied migration, newest first; return the names undone."""
         return self._undo(None)
+
+    def pretend_migrations(self, target: str | None = None) -> Rehearsal:
+        """What :meth:`run_migrations` would run now, rehearsed without changing anything.
+
+        See :mod:`.rehearsal`: on SQLite and PostgreSQL the batch runs in one transaction that
+        is rolled back; on MySQL and MariaDB its statements are recorded, not sent.
+        """
+        from .rehearsal import rehearse
+
+        return rehearse(self, "up", lambda rehearsing: rehearsing.run_migrations(target))
+
+    def pretend_rollback(self, steps: int = 1) -> Rehearsal:
+        """What :meth:`rollback` would run now, rehearsed as :meth:`pretend_migrations` does."""
+        from .rehearsal import rehearse
+
+        return rehearse(self, "down", lambda rehearsing: rehearsing.rollback(steps))
+
+    def pretend_reset(self) -> Rehearsal:
+        """What :meth:`reset` would run now, rehearsed as :meth:`pretend_migrations` does."""
+        from .rehearsal import rehearse
+
+        return rehearse(self, "down", MigrationManager.reset)
 
     def status(self) -> Status:
         """Every migration with its state, in run order, from file names and one query.
@@ -295,6 +324,9 @@ class MigrationManager:
     def _execute(self, conn: Connection, impl: DialectImpl, plan: MigrationPlan) -> None:
         # Every file is loaded and checked before the first one runs.
         migrations = [load_migration(step.file) for step in plan.steps]
+        if self._rehearsal is not None:
+            self._rehearsal.execute(conn, impl, self.tracking, plan, migrations)
+            return
         executor = Executor(
             conn, impl, self.tracking, self._emit, single_transaction=self.single_transaction
         )
