@@ -25,6 +25,24 @@ ASYNC_STEPS = {
             async def down(self, session):
                 pass
         """,
+    "decorated async up": """
+        import functools
+        from flask_herogold_migrate import Migration
+
+        def logged(step):
+            @functools.wraps(step)
+            def wrapper(*args, **kwargs):
+                return step(*args, **kwargs)
+            return wrapper
+
+        class Step(Migration):
+            @logged
+            async def up(self, session):
+                pass
+
+            def down(self, session):
+                pass
+        """,
     "async generator up": """
         from flask_herogold_migrate import Migration
 
@@ -132,3 +150,65 @@ def test_a_class_that_cannot_be_created_is_not_rolled_back(
     assert result.output == f"Error: {second}{error}\n"
     assert database.migration_rows() == applied
     assert {"first", "second"} <= database.table_names()
+
+
+def test_a_generator_step_is_refused_before_anything_runs(
+    cli, database, create_table_migration, write_migration
+):
+    create_table_migration("20260301_first", "first")
+    broken = write_migration(
+        "20260302_generator",
+        body="""
+        from sqlalchemy import text
+        from flask_herogold_migrate import Migration
+
+        class Step(Migration):
+            def up(self, session):
+                yield session.exec(text("CREATE TABLE never (id INTEGER)"))
+
+            def down(self, session):
+                pass
+        """,
+    )
+
+    result = cli("migrate")
+
+    assert result.exit_code == 1
+    assert f"Error: {broken}: Step.up() contains yield, so calling it runs nothing" in (
+        result.output
+    )
+    assert database.migration_rows() == {}
+    assert not {"first", "never"} & database.table_names()
+
+
+def test_a_step_returning_a_coroutine_fails_instead_of_being_recorded(
+    cli, database, create_table_migration, write_migration
+):
+    create_table_migration("20260301_first", "first")
+    write_migration(
+        "20260302_forgot_await",
+        body="""
+        from sqlalchemy import text
+        from flask_herogold_migrate import Migration
+
+        async def seed(session):
+            session.exec(text("INSERT INTO first (id) VALUES (1)"))
+
+        class Step(Migration):
+            def up(self, session):
+                session.exec(text("INSERT INTO first (id) VALUES (2)"))
+                return seed(session)
+
+            def down(self, session):
+                pass
+        """,
+    )
+
+    result = cli("migrate")
+
+    assert result.exit_code == 1
+    assert "Migration 20260302_forgot_await failed in up()" in result.output
+    assert "returned an awaitable instead of doing its work" in result.output
+    assert "RuntimeWarning" not in result.output
+    assert set(database.migration_rows()) == {"20260301_first"}
+    assert database.scalar("SELECT COUNT(*) FROM first") == 0

@@ -57,13 +57,20 @@ def load_migration(file: MigrationFile) -> Migration:
 def _refuse_async_steps(file: MigrationFile, cls: type[Migration]) -> None:
     # The runner calls a step and does not await it: an async one would only create a
     # coroutine, run nothing, and be recorded as applied.
+    # A decorator (functools.wraps) hides what it wraps: look through it too. A step that is
+    # a plain def returning a coroutine is caught when it runs (see ``session.run_step``).
     for method in ("up", "down"):
-        step = getattr(cls, method)
+        step = inspect.unwrap(getattr(cls, method))
         if inspect.iscoroutinefunction(step) or inspect.isasyncgenfunction(step):
             raise BrokenMigrationFile(
                 f"{file.path}: {cls.__name__}.{method}() is an async def, but a migration step "
                 "must be a plain def (a sync function receiving the session): it is called, "
                 "never awaited."
+            )
+        if inspect.isgeneratorfunction(step):
+            raise BrokenMigrationFile(
+                f"{file.path}: {cls.__name__}.{method}() contains yield, so calling it runs "
+                "nothing: a migration step must be a plain function that does its work."
             )
 
 

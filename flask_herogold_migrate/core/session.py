@@ -10,6 +10,7 @@ about a closed transaction.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -23,14 +24,33 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 
-def run_step(conn: Connection, join_mode: JoinMode, step: Callable[[Any], None]) -> None:
+def run_step(conn: Connection, join_mode: JoinMode, step: Callable[[Any], object]) -> None:
     """Run ``up()`` or ``down()`` with a new session; what it left pending is committed."""
     session = _session_class(join_mode)(bind=conn, join_transaction_mode=join_mode)
     try:
-        step(session)
+        result = step(session)
+        _refuse_deferred_work(step, result)
         session.commit()  # what the migration left pending belongs to it
     finally:
         session.close()
+
+
+def _refuse_deferred_work(step: Callable[[Any], object], result: object) -> None:
+    """A step that handed back a coroutine or a generator did none of its work: fail it.
+
+    Recorded as applied, it would never run (a decorated ``async def``, a ``yield`` the
+    loader could not see, an async helper returned without ``await``).
+    """
+    if inspect.isawaitable(result) or inspect.isgenerator(result):
+        close = getattr(result, "close", None)
+        if callable(close):
+            close()  # no "never awaited" warning on top of our error
+        kind = "a generator" if inspect.isgenerator(result) else "an awaitable"
+        raise TypeError(
+            f"{getattr(step, '__qualname__', 'the step')}() returned {kind} instead of doing "
+            "its work: a migration step must be a plain def that runs its statements (it is "
+            "called, never awaited or iterated)"
+        )
 
 
 @cache
