@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,10 @@ def _flag(variable: str) -> bool:
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 def main() -> None:
-    pass
+    # python -m puts the current directory first on sys.path, a console script does not: a
+    # migration imports the application's package (from myapp.models import ...) either way.
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
 
 
 for _command in build_commands(_open_manager, options=_OPTIONS):

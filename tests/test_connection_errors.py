@@ -124,3 +124,20 @@ def test_a_lock_file_it_may_not_create_is_one_error_line(
         "is held on this file beside the database, so its directory must exist and be "
         "writable by this process.\n"
     )
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_a_driver_error_raised_before_connecting_is_one_error_line(
+    database, migrations_dir, create_table_migration, tmp_path
+):
+    create_table_migration("20260301_one", "one")
+    url = f"{database.url}?ssl_ca={tmp_path / 'no-such-ca.pem'}"
+
+    result = CliRunner().invoke(
+        main, ["migrate", "--dir", str(migrations_dir), "--database-url", url]
+    )
+
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Cannot connect to the database mysql+pymysql://")
+    assert "no-such-ca.pem" in result.output
+    assert len(result.output.strip().splitlines()) == 1

@@ -129,3 +129,19 @@ def test_a_failure_of_another_kind_does_not_suggest_leaving_the_transaction(
 
     assert result.exit_code == 1
     assert "transactional = False" not in result.output
+
+
+def test_traceback_shows_the_chain_of_a_file_that_fails_to_import(
+    cli, database, write_migration, helper_module
+):
+    helper_module.write_text("raise KeyError('settings')\n")
+    write_migration("20260301_seed_admin", body=CALLS_A_HELPER)
+
+    plain = cli("migrate")
+    shown = cli("migrate", "--traceback")
+
+    assert plain.exit_code == shown.exit_code == 1
+    assert "importing it failed: KeyError: 'settings'" in plain.output
+    assert "Traceback" not in plain.output
+    assert f'File "{helper_module}", line 1, in <module>' in shown.output
+    assert "The above exception was the direct cause of the following exception" in shown.output

@@ -43,6 +43,41 @@ def test_console_script_and_module_use_database_url_from_the_environment(
     assert json.loads(status.stdout)["migrations"][0]["state"] == "applied"
 
 
+@pytest.mark.parametrize("how", ["console script", "python -m"])
+def test_a_migration_imports_the_application_package_from_the_current_directory(
+    database, tmp_path, write_migration, how
+):
+    package = tmp_path / "shopapp"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "tables.py").write_text("TABLE = 'imported_name'\n")
+    write_migration(
+        "20260301_uses_app_code",
+        body="""
+        from sqlalchemy import text
+        from flask_herogold_migrate import Migration
+        from shopapp.tables import TABLE
+
+        class UsesAppCode(Migration):
+            def up(self, session):
+                session.exec(text(f"CREATE TABLE {TABLE} (id INTEGER)"))
+
+            def down(self, session):
+                session.exec(text(f"DROP TABLE {TABLE}"))
+        """,
+    )
+    command = (
+        [str(Path(sys.executable).with_name("herogold-migrate"))]
+        if how == "console script"
+        else [sys.executable, "-m", "flask_herogold_migrate"]
+    )
+
+    result = run([*command, "migrate"], database.url, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "imported_name" in database.table_names()
+
+
 def test_help_lists_every_command(tmp_path):
     result = run([sys.executable, "-m", "flask_herogold_migrate", "--help"], "", cwd=tmp_path)
 

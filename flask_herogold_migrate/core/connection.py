@@ -116,8 +116,11 @@ def run_connection(engine: Engine) -> Iterator[Connection]:
 def _connect(engine: Engine) -> Connection:
     try:
         return engine.connect()
-    except DBAPIError as error:
-        reason = str(error.orig if error.orig else error).strip().splitlines()[0]
+    except Exception as error:
+        # Not only DBAPIError: drivers raise their own errors for what they read from the
+        # URL before connecting (PyMySQL: a missing ssl_ca file, an unknown charset).
+        orig = error.orig if isinstance(error, DBAPIError) and error.orig else error
+        reason = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
         unavailable = DatabaseUnavailable(
             f"Cannot connect to the database {safe_url(engine.url)}: "
             f"{hide_secrets(reason, engine.url)}"

@@ -51,7 +51,7 @@ def load_migration(file: MigrationFile) -> Migration:
     except (Exception, SystemExit) as error:  # an __init__ that raises, or wants arguments
         raise BrokenMigrationFile(
             f"{_where(file.path, error)}: creating {cls.__name__}() failed: {_describe(error)}."
-        ) from None
+        ) from error
 
 
 def _refuse_async_steps(file: MigrationFile, cls: type[Migration]) -> None:
@@ -113,7 +113,7 @@ def _import(file: MigrationFile) -> types.ModuleType:
                 "shared code from your application's package instead (from myapp.schema import "
                 "...)"
             )
-        raise BrokenMigrationFile(f"{where}: importing it failed: {detail}.") from None
+        raise BrokenMigrationFile(f"{where}: importing it failed: {detail}.") from error
     setattr(module, _RAN_SOURCE, file.checksum())
     return module
 
