@@ -362,11 +362,16 @@ def summary(verb: str, names: list[str], manager: MigrationManager) -> str:
 
 # What migrate:status --check fails on: anything but every file applied.
 _NOT_UP_TO_DATE: tuple[ShownState, ...] = ("pending", "failed", "running", "missing")
+_WHAT_IT_MEANS = {"missing": " (applied, but this code has no file for it)"}
 
 
 def _check_up_to_date(status: Status) -> None:
     counts = status.counts()
-    behind = [f"{counts[state]} {state}" for state in _NOT_UP_TO_DATE if counts[state]]
+    behind = [
+        f"{counts[state]} {state}{_WHAT_IT_MEANS.get(state, '')}"
+        for state in _NOT_UP_TO_DATE
+        if counts[state]
+    ]
     if behind:
         raise click.ClickException(f"The database is not up to date: {', '.join(behind)}.")
 

@@ -33,8 +33,17 @@ def confirm(
             "there is no terminal to ask at. Nothing was done. Pass --force to go on."
         )
     if protected:
-        click.confirm(
-            f"HEROGOLD_MIGRATE_PROTECTED is on: {command} {consequence}. Continue?", abort=True
-        )
+        question = f"HEROGOLD_MIGRATE_PROTECTED is on: {command} {consequence}. Continue?"
     elif always:
-        click.confirm(f"{command} {consequence}. Continue?", abort=True)
+        question = f"{command} {consequence}. Continue?"
+    else:
+        return
+    # On standard error, so a command whose output is redirected still shows its question.
+    try:
+        confirmed = click.confirm(question, err=True)
+    except click.Abort:  # end of input, or Ctrl-C at the question
+        confirmed = False
+    if not confirmed:
+        raise click.ClickException(
+            f"Not confirmed: {command} did nothing. Pass --force to go on without the question."
+        )

@@ -92,3 +92,12 @@ def test_the_flask_setting_protects_the_flask_commands(app, database, create_tab
     assert refused.exit_code == 1
     assert "HEROGOLD_MIGRATE_PROTECTED is on" in refused.output
     assert "one" in database.table_names()
+
+
+def test_an_unanswered_question_says_nothing_was_done_and_how_to_skip_it(cli, database, applied):
+    result = cli("migrate:reset", input="")
+
+    assert result.exit_code == 1
+    assert "migrate:reset rolls back every applied migration. Continue?" in result.output
+    assert "Error: Not confirmed: migrate:reset did nothing. Pass --force" in result.output
+    assert set(database.migration_rows()) == {"20260301_one"}

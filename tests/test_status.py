@@ -71,3 +71,16 @@ def test_status_before_anything_ran_lists_everything_pending(manager, create_tab
     status = manager.status()
 
     assert status.pending == ["20260301_one"] and status.applied == []
+
+
+def test_status_check_says_what_missing_means(
+    cli, database, create_table_migration, migrations_dir
+):
+    create_table_migration("20260301_one", "one")
+    assert cli("migrate").exit_code == 0
+    (migrations_dir / "20260301_one.py").unlink()
+
+    result = cli("migrate:status", "--check")
+
+    assert result.exit_code == 1
+    assert "1 missing (applied, but this code has no file for it)" in result.output

@@ -45,13 +45,13 @@ class Progress:
             return (
                 f"Warning: the database has applied migrations this code does not have: "
                 f"{', '.join(self.names)} (older code deployed, or files deleted; "
-                "migrate:status lists them). The run goes on."
+                "migrate:status lists them)."
             )
         if self.event == "modified":
             return (
                 f"Warning: applied migrations edited since they ran: {', '.join(self.names)}. "
                 "An edit does not run again: undo it, or write a new migration for the change "
-                "(migrate:repair stores the new checksums). The run goes on."
+                "(migrate:repair stores the new checksums)."
             )
         if self.event == "misnamed":
             file = f"{self.name}.py"
