@@ -387,3 +387,30 @@ def test_mysql_counts_calls_and_strings_of_statements_as_possibly_committing():
     assert not impl.commits_on_its_own("  UPDATE t SET v = 1")
     assert impl.commits_on_its_own("INSERT INTO t VALUES (1); CREATE TABLE u (id INT)")
     assert not impl.commits_on_its_own("UPDATE t SET v = 1;")
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_an_interrupt_after_ddl_committed_is_recorded_as_failed_not_running(
+    database, write_migration, manager
+):
+    write_migration(
+        "20260301_interrupted",
+        body="""
+        from sqlalchemy import text
+        from flask_herogold_migrate import Migration
+
+        class Interrupted(Migration):
+            def up(self, session):
+                session.exec(text("CREATE TABLE half (id INTEGER)"))
+                raise KeyboardInterrupt
+
+            def down(self, session):
+                pass
+        """,
+    )
+
+    with pytest.raises(KeyboardInterrupt):
+        manager.run_migrations()
+
+    assert database.migration_rows()["20260301_interrupted"]["state"] == "failed"
+    assert manager.status().failed == ["20260301_interrupted"]

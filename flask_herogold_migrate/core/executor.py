@@ -109,7 +109,10 @@ class Executor:
             with statements_commit, watch, conn.begin():
                 run_step(conn, mode, _method(migration, step))
                 self.tracking.finish(conn, step)
-        except (Exception, SystemExit) as error:
+        except BaseException as error:
+            # Ctrl-C too: the process is alive to record what it knows, and a row left
+            # 'running' would read as another process migrating until the next run.
+            interrupted = not isinstance(error, (Exception, SystemExit))
             try:
                 with conn.begin():
                     if watch.committed:
@@ -117,11 +120,15 @@ class Executor:
                     else:
                         self.tracking.undo_start(conn, step)
             except Exception as recording_error:
+                if interrupted:
+                    raise error from None
                 # The step's own error is the one to report. The row stays 'running', which
                 # the next run, under the lock, turns into 'failed'.
                 raise _HalfDone(
                     error, because if watch.committed else None, recording_error
                 ) from error
+            if interrupted:
+                raise  # an interrupt stays an interrupt, its step now recorded
             if watch.committed:
                 raise _HalfDone(error, because) from error
             raise
