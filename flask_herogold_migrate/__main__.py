@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from .cli import build_commands
 from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager
+from .core.plan import OUT_OF_ORDER_POLICIES
 from .core.settings import SECONDS_HINT, as_seconds, parse_flag
 
 
@@ -47,6 +48,15 @@ _OPTIONS = [
         show_default=True,
         help="Seconds to wait for another process's migration run.",
     ),
+    click.option(
+        "--out-of-order",
+        envvar="HEROGOLD_MIGRATE_OUT_OF_ORDER",
+        type=click.Choice(OUT_OF_ORDER_POLICIES, case_sensitive=False),
+        default="warn",
+        show_default=True,
+        help="Pending files dated before the newest applied migration: apply them with a "
+        "warning, refuse to run (error), or apply them without a word (allow).",
+    ),
 ]
 
 
@@ -75,6 +85,7 @@ def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationMan
         table=extra["table"],
         lock_timeout=extra["lock_timeout"],
         single_transaction=_flag("HEROGOLD_MIGRATE_SINGLE_TRANSACTION"),
+        out_of_order=extra["out_of_order"].lower(),
     )
 
 

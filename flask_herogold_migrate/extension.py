@@ -19,7 +19,8 @@ from .cli import build_commands, summary
 from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager, Progress
 from .core.connection import engine_from_url, register_engine_resolver
 from .core.dialects.sqlite import is_memory_database
-from .core.settings import parse_flag, parse_seconds
+from .core.plan import OUT_OF_ORDER_POLICIES
+from .core.settings import parse_choice, parse_flag, parse_seconds
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
@@ -77,6 +78,7 @@ class HerogoldMigrate:
         app.config.setdefault("HEROGOLD_MIGRATE_AUTO", False)
         app.config.setdefault("HEROGOLD_MIGRATE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
         app.config.setdefault("HEROGOLD_MIGRATE_SINGLE_TRANSACTION", False)
+        app.config.setdefault("HEROGOLD_MIGRATE_OUT_OF_ORDER", "warn")
         app.extensions[EXTENSION_KEY] = _AppState(self, db if db is not None else self.db)
         for command in _FLASK_COMMANDS:
             app.cli.add_command(command)
@@ -110,6 +112,11 @@ class HerogoldMigrate:
             ),
             single_transaction=parse_flag(
                 "HEROGOLD_MIGRATE_SINGLE_TRANSACTION", config["HEROGOLD_MIGRATE_SINGLE_TRANSACTION"]
+            ),
+            out_of_order=parse_choice(
+                "HEROGOLD_MIGRATE_OUT_OF_ORDER",
+                config["HEROGOLD_MIGRATE_OUT_OF_ORDER"],
+                OUT_OF_ORDER_POLICIES,
             ),
         )
 

@@ -101,6 +101,29 @@ class MigrationNamesCollide(MigrationError):
         )
 
 
+class OutOfOrderMigrations(MigrationError):
+    """Pending files dated before the newest applied migration, refused by the setting."""
+
+    def __init__(self, message: str, *, names: tuple[str, ...] = (), newest: str = ""):
+        super().__init__(message)
+        #: The pending migrations that sort before ``newest``, in run order.
+        self.names = names
+        #: The newest migration the tracking table has.
+        self.newest = newest
+
+    @classmethod
+    def for_names(cls, names: tuple[str, ...], newest: str) -> OutOfOrderMigrations:
+        subject = "is" if len(names) == 1 else "are"
+        return cls(
+            f"{', '.join(names)} {subject} dated before {newest}, the newest applied "
+            "migration, and HEROGOLD_MIGRATE_OUT_OF_ORDER (--out-of-order) is error. Nothing "
+            "was run. Give such a file a name dated after it (it then runs in the order its "
+            "name says), or set the setting to warn or allow to apply it out of order.",
+            names=names,
+            newest=newest,
+        )
+
+
 class RollbackUnavailable(MigrationError):
     """A migration called ``session.rollback()`` where nothing can be rolled back to."""
 

@@ -26,10 +26,12 @@ from .lock import DEFAULT_LOCK_TIMEOUT
 from .naming import parse_stem, sort_key
 from .plan import (
     MigrationPlan,
+    OutOfOrderPolicy,
     RepairKind,
     RepairPlan,
     RepairResult,
     edited_since_applied,
+    newest_recorded,
     plan_down,
     plan_repair,
     plan_up,
@@ -57,6 +59,8 @@ class MigrationManager:
     ours (one this package does not support), as auto-run in many workers must.
     ``protected`` marks a production database: the commands that undo or rewrite history
     (rollback, reset, repair) ask for confirmation first. The API itself never asks.
+
+    ``out_of_order`` is the setting of that name described in Configuration.
     """
 
     def __init__(
@@ -70,6 +74,7 @@ class MigrationManager:
         progress: ProgressCallback | None = None,
         require_lock: bool = False,
         protected: bool = False,
+        out_of_order: OutOfOrderPolicy = "warn",
     ) -> None:
         self.migrations_dir = Path(migrations_dir)
         self.tracking = TrackingTable(table)
@@ -79,6 +84,7 @@ class MigrationManager:
         self.require_lock = require_lock
         #: Production: the commands that undo or rewrite history ask first (the CLI's job).
         self.protected = protected
+        self.out_of_order = out_of_order
         self._engine: Engine | None = None if engine is None else resolve_engine(engine)
 
     @property
@@ -123,7 +129,12 @@ class MigrationManager:
                 self.tracking.ensure(conn)
                 records = self._records_ready_to_change(conn)
                 files = discover(self.migrations_dir, stems)
-                plan = plan_up(files, records, last)
+                plan = plan_up(files, records, last, self.out_of_order)
+                if plan.out_of_order and self.out_of_order == "warn":
+                    newest = newest_recorded(records)
+                    self._emit(
+                        Progress("out_of_order", "", "up", reason=newest, names=plan.out_of_order)
+                    )
                 # Hashing every applied file has a cost the no-op path does not pay.
                 by_name = {file.name: file for file in files}
                 edited = tuple(

@@ -9,8 +9,11 @@ non-empty string.
 from __future__ import annotations
 
 import math
+from typing import TypeVar
 
 from .errors import ConfigurationError
+
+Choice = TypeVar("Choice", bound=str)
 
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
@@ -41,6 +44,17 @@ def parse_flag(name: str, value: object) -> bool:
         f"{name}={value!r} is neither true nor false: use 1, true, yes or on, "
         "or 0, false, no or off."
     )
+
+
+def parse_choice(name: str, value: object, choices: tuple[Choice, ...]) -> Choice:
+    """``value`` of the setting ``name``: one of ``choices``, in any case, spaces ignored."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        for choice in choices:
+            if word == choice:
+                return choice
+    quoted = ", ".join(choices[:-1]) + f" or {choices[-1]}"
+    raise ConfigurationError(f"{name}={value!r} is not one of the values: use {quoted}.")
 
 
 def as_seconds(value: object) -> float | None:
