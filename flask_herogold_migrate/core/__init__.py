@@ -33,6 +33,7 @@ from .progress import Progress
 from .runner import MigrationManager
 from .states import Direction, ShownState
 from .status import MigrationStatus, MisnamedFile, Status
+from .wait import SchemaWaitTimeout
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
@@ -65,6 +66,7 @@ __all__ = [
     "RepairResult",
     "RollbackUnavailable",
     "RunNotCommitted",
+    "SchemaWaitTimeout",
     "ShownState",
     "Status",
     "TrackingTableError",

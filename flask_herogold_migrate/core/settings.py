@@ -9,11 +9,15 @@ non-empty string.
 from __future__ import annotations
 
 import math
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from .errors import ConfigurationError
 
 Choice = TypeVar("Choice", bound=str)
+
+#: What ``HEROGOLD_MIGRATE_AUTO`` asks of ``init_app()``: nothing, apply pending migrations,
+#: or wait until another process has applied them.
+AutoMode = Literal["off", "run", "wait"]
 
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
@@ -44,6 +48,19 @@ def parse_flag(name: str, value: object) -> bool:
         f"{name}={value!r} is neither true nor false: use 1, true, yes or on, "
         "or 0, false, no or off."
     )
+
+
+def parse_auto_mode(name: str, value: object) -> AutoMode:
+    """``value`` of ``HEROGOLD_MIGRATE_AUTO``: a flag (see :func:`parse_flag`), or ``"wait"``."""
+    if isinstance(value, str) and value.strip().lower() == "wait":
+        return "wait"
+    try:
+        return "run" if parse_flag(name, value) else "off"
+    except ConfigurationError:
+        raise ConfigurationError(
+            f"{name}={value!r} is neither true nor false nor wait: use 1, true, yes or on, "
+            "0, false, no or off, or wait."
+        ) from None
 
 
 def parse_choice(name: str, value: object, choices: tuple[Choice, ...]) -> Choice:
