@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from .cli import build_commands
 from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager
+from .core.lock import DEFAULT_CONNECTION_CHECK_INTERVAL
 from .core.plan import OUT_OF_ORDER_POLICIES
 from .core.settings import SECONDS_HINT, as_seconds, parse_flag
 
@@ -49,6 +50,17 @@ _OPTIONS = [
         help="Seconds to wait for another process's migration run.",
     ),
     click.option(
+        "--connection-check-interval",
+        envvar="HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL",
+        type=str,
+        metavar="SECONDS",
+        callback=_seconds,
+        default=DEFAULT_CONNECTION_CHECK_INTERVAL,
+        show_default=True,
+        help="How often the server checks, mid-statement, that this process is still "
+        "connected, so a killed run frees the lock at once (PostgreSQL 14+; 0: never).",
+    ),
+    click.option(
         "--out-of-order",
         envvar="HEROGOLD_MIGRATE_OUT_OF_ORDER",
         type=click.Choice(OUT_OF_ORDER_POLICIES, case_sensitive=False),
@@ -85,6 +97,7 @@ def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationMan
         table=extra["table"],
         lock_timeout=extra["lock_timeout"],
         single_transaction=_flag("HEROGOLD_MIGRATE_SINGLE_TRANSACTION"),
+        connection_check_interval=extra["connection_check_interval"],
         out_of_order=extra["out_of_order"].lower(),
     )
 

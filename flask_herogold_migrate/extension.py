@@ -19,6 +19,7 @@ from .cli import build_commands, summary
 from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager, Progress
 from .core.connection import engine_from_url, register_engine_resolver
 from .core.dialects.sqlite import is_memory_database
+from .core.lock import DEFAULT_CONNECTION_CHECK_INTERVAL
 from .core.plan import OUT_OF_ORDER_POLICIES
 from .core.settings import parse_auto_mode, parse_choice, parse_flag, parse_seconds
 from .core.wait import DEFAULT_WAIT_INTERVAL, DEFAULT_WAIT_TIMEOUT, Outstanding, wait_until_migrated
@@ -82,6 +83,9 @@ class HerogoldMigrate:
         app.config.setdefault("HEROGOLD_MIGRATE_SINGLE_TRANSACTION", False)
         app.config.setdefault("HEROGOLD_MIGRATE_WAIT_INTERVAL", DEFAULT_WAIT_INTERVAL)
         app.config.setdefault("HEROGOLD_MIGRATE_WAIT_TIMEOUT", DEFAULT_WAIT_TIMEOUT)
+        app.config.setdefault(
+            "HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL", DEFAULT_CONNECTION_CHECK_INTERVAL
+        )
         app.config.setdefault("HEROGOLD_MIGRATE_OUT_OF_ORDER", "warn")
         app.extensions[EXTENSION_KEY] = _AppState(self, db if db is not None else self.db)
         for command in _FLASK_COMMANDS:
@@ -139,6 +143,10 @@ class HerogoldMigrate:
             ),
             single_transaction=parse_flag(
                 "HEROGOLD_MIGRATE_SINGLE_TRANSACTION", config["HEROGOLD_MIGRATE_SINGLE_TRANSACTION"]
+            ),
+            connection_check_interval=parse_seconds(
+                "HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL",
+                config["HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL"],
             ),
             out_of_order=parse_choice(
                 "HEROGOLD_MIGRATE_OUT_OF_ORDER",

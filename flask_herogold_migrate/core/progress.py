@@ -26,12 +26,13 @@ class Progress:
         "missing",
         "modified",
         "out_of_order",
+        "note",
     ]
     name: str
     direction: Direction
     seconds: float | None = None
     #: For ``misnamed``: what is wrong with the name; for ``waiting``: who holds the lock; for
-    #: ``unsupported``: what a run on this database does not guarantee; for
+    #: ``unsupported`` and ``note``: what a run on this database does not guarantee; for
     #: ``out_of_order``: the newest applied migration.
     reason: str | None = None
     #: For ``missing``, ``modified`` and ``out_of_order``: the migrations concerned.
@@ -51,6 +52,8 @@ class Progress:
             )
         if self.event == "unsupported":
             return f"Warning: {self.reason}"
+        if self.event == "note":
+            return f"Note: {self.reason}"
         if self.event == "out_of_order":
             return (
                 f"Warning: pending migrations dated before {self.reason}, the newest applied "
@@ -84,7 +87,7 @@ class Progress:
         return f"{finished}: {self.name} ({(self.seconds or 0) * 1000:.1f} ms)"
 
 
-_WARNINGS = frozenset({"misnamed", "unsupported", "missing", "modified", "out_of_order"})
+_WARNINGS = frozenset({"misnamed", "unsupported", "missing", "modified", "out_of_order", "note"})
 _VERBS = {"up": ("Migrating", "Migrated"), "down": ("Rolling back", "Rolled back")}
 
 

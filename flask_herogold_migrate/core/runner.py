@@ -22,7 +22,7 @@ from .discovery import MigrationFile, discover, find_target, list_stems, misname
 from .errors import ConfigurationError, FailedMigrationRecorded, UnsupportedDatabase
 from .executor import Executor
 from .loader import load_migration
-from .lock import DEFAULT_LOCK_TIMEOUT
+from .lock import DEFAULT_CONNECTION_CHECK_INTERVAL, DEFAULT_LOCK_TIMEOUT
 from .naming import parse_stem, sort_key
 from .plan import (
     MigrationPlan,
@@ -60,7 +60,8 @@ class MigrationManager:
     ``protected`` marks a production database: the commands that undo or rewrite history
     (rollback, reset, repair) ask for confirmation first. The API itself never asks.
 
-    ``out_of_order`` is the setting of that name described in Configuration.
+    ``connection_check_interval`` and ``out_of_order`` are the settings of the same names
+    described in Configuration.
     """
 
     def __init__(
@@ -74,6 +75,7 @@ class MigrationManager:
         progress: ProgressCallback | None = None,
         require_lock: bool = False,
         protected: bool = False,
+        connection_check_interval: float = DEFAULT_CONNECTION_CHECK_INTERVAL,
         out_of_order: OutOfOrderPolicy = "warn",
     ) -> None:
         self.migrations_dir = Path(migrations_dir)
@@ -84,6 +86,7 @@ class MigrationManager:
         self.require_lock = require_lock
         #: Production: the commands that undo or rewrite history ask first (the CLI's job).
         self.protected = protected
+        self.connection_check_interval = connection_check_interval
         self.out_of_order = out_of_order
         self._engine: Engine | None = None if engine is None else resolve_engine(engine)
 
@@ -275,11 +278,14 @@ class MigrationManager:
         def say_who_holds_it(holder: str | None) -> None:
             self._emit(Progress("waiting", "", direction, self.lock_timeout, reason=holder))
 
-        with (
-            impl.prepared(conn),
-            impl.locked(conn, self.tracking.name, self.lock_timeout, say_who_holds_it),
-        ):
-            yield impl
+        with impl.prepared(conn):
+            # Before the lock is taken, so it is never held by a session the server keeps
+            # running after this process died.
+            note = impl.notice_dead_client(conn, self.connection_check_interval)
+            if note is not None:
+                self._emit(Progress("note", "", direction, reason=note))
+            with impl.locked(conn, self.tracking.name, self.lock_timeout, say_who_holds_it):
+                yield impl
 
     def _check_single_transaction_possible(self, impl: DialectImpl) -> None:
         if self.single_transaction and not impl.transactional_ddl:

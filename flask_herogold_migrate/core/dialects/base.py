@@ -94,6 +94,17 @@ class DialectImpl:
         """
         return False
 
+    # -- A dead client ---------------------------------------------------------------------
+
+    def notice_dead_client(self, conn: Connection, check_interval: float) -> str | None:
+        """Have the server end this session soon after its client dies or its host vanishes,
+        even in the middle of a statement, checking every ``check_interval`` seconds.
+
+        The server then frees the migration lock at once instead of when the statement
+        ends. Returns a note for the user when the database cannot do it.
+        """
+        return None
+
 
 def missing_guarantees(impl: DialectImpl) -> str | None:
     """What a run on an unsupported database does not guarantee, for a warning; else None."""
