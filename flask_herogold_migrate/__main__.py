@@ -25,6 +25,12 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: Any) -> float:
     return seconds
 
 
+def _seconds_or_off(ctx: click.Context, param: click.Parameter, value: Any) -> float | None:
+    if value is None or not str(value).strip():
+        return None
+    return _seconds(ctx, param, value) or None
+
+
 _OPTIONS = [
     click.option(
         "--database-url",
@@ -59,6 +65,25 @@ _OPTIONS = [
         show_default=True,
         help="How often the server checks, mid-statement, that this process is still "
         "connected, so a killed run frees the lock at once (PostgreSQL 14+; 0: never).",
+    ),
+    click.option(
+        "--statement-lock-timeout",
+        envvar="HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT",
+        type=str,
+        metavar="SECONDS",
+        callback=_seconds_or_off,
+        help="Fail a migration whose statement waits longer than this for a lock another "
+        "session holds, instead of stalling the queries queued behind it (default: off).",
+    ),
+    click.option(
+        "--statement-lock-retries",
+        envvar="HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES",
+        type=click.IntRange(min=0),
+        metavar="N",
+        default=0,
+        show_default=True,
+        help="Try a migration that failed for a lock again, N times, after a growing pause, "
+        "where its failed attempt left nothing behind.",
     ),
     click.option(
         "--out-of-order",
@@ -98,6 +123,8 @@ def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationMan
         lock_timeout=extra["lock_timeout"],
         single_transaction=_flag("HEROGOLD_MIGRATE_SINGLE_TRANSACTION"),
         connection_check_interval=extra["connection_check_interval"],
+        statement_lock_timeout=extra["statement_lock_timeout"],
+        statement_lock_retries=extra["statement_lock_retries"],
         out_of_order=extra["out_of_order"].lower(),
     )
 

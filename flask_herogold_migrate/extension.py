@@ -21,7 +21,14 @@ from .core.connection import engine_from_url, register_engine_resolver
 from .core.dialects.sqlite import is_memory_database
 from .core.lock import DEFAULT_CONNECTION_CHECK_INTERVAL
 from .core.plan import OUT_OF_ORDER_POLICIES
-from .core.settings import parse_auto_mode, parse_choice, parse_flag, parse_seconds
+from .core.settings import (
+    parse_auto_mode,
+    parse_choice,
+    parse_count,
+    parse_flag,
+    parse_optional_seconds,
+    parse_seconds,
+)
 from .core.wait import DEFAULT_WAIT_INTERVAL, DEFAULT_WAIT_TIMEOUT, Outstanding, wait_until_migrated
 
 if TYPE_CHECKING:
@@ -86,6 +93,8 @@ class HerogoldMigrate:
         app.config.setdefault(
             "HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL", DEFAULT_CONNECTION_CHECK_INTERVAL
         )
+        app.config.setdefault("HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT", None)
+        app.config.setdefault("HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES", 0)
         app.config.setdefault("HEROGOLD_MIGRATE_OUT_OF_ORDER", "warn")
         app.extensions[EXTENSION_KEY] = _AppState(self, db if db is not None else self.db)
         for command in _FLASK_COMMANDS:
@@ -147,6 +156,14 @@ class HerogoldMigrate:
             connection_check_interval=parse_seconds(
                 "HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL",
                 config["HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL"],
+            ),
+            statement_lock_timeout=parse_optional_seconds(
+                "HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT",
+                config["HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT"],
+            ),
+            statement_lock_retries=parse_count(
+                "HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES",
+                config["HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES"],
             ),
             out_of_order=parse_choice(
                 "HEROGOLD_MIGRATE_OUT_OF_ORDER",

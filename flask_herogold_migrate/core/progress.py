@@ -1,5 +1,5 @@
 """What a run reports as it goes: a migration started or done, a file skipped, a lock awaited,
-a database whose guarantees we cannot give, files out of order.
+a database whose guarantees we cannot give, a step tried again, files out of order.
 
 The runner emits these to a callback; the CLI prints them and auto-run logs them.
 """
@@ -26,6 +26,7 @@ class Progress:
         "missing",
         "modified",
         "out_of_order",
+        "retrying",
         "note",
     ]
     name: str
@@ -33,7 +34,7 @@ class Progress:
     seconds: float | None = None
     #: For ``misnamed``: what is wrong with the name; for ``waiting``: who holds the lock; for
     #: ``unsupported`` and ``note``: what a run on this database does not guarantee; for
-    #: ``out_of_order``: the newest applied migration.
+    #: ``out_of_order``: the newest applied migration; for ``retrying``: why, and which try.
     reason: str | None = None
     #: For ``missing``, ``modified`` and ``out_of_order``: the migrations concerned.
     names: tuple[str, ...] = ()
@@ -61,6 +62,11 @@ class Progress:
                 "HEROGOLD_MIGRATE_OUT_OF_ORDER (--out-of-order) error refuses such files, "
                 "allow silences this warning. The run goes on."
             )
+        if self.event == "retrying":
+            return (
+                f"A lock was not obtained in time for {self.name} ({self.reason}). Trying "
+                f"again in {self.seconds or 0:g} s."
+            )
         if self.event == "missing":
             return (
                 f"Warning: the database has applied migrations this code does not have: "
@@ -87,7 +93,9 @@ class Progress:
         return f"{finished}: {self.name} ({(self.seconds or 0) * 1000:.1f} ms)"
 
 
-_WARNINGS = frozenset({"misnamed", "unsupported", "missing", "modified", "out_of_order", "note"})
+_WARNINGS = frozenset(
+    {"misnamed", "unsupported", "missing", "modified", "out_of_order", "retrying", "note"}
+)
 _VERBS = {"up": ("Migrating", "Migrated"), "down": ("Rolling back", "Rolled back")}
 
 

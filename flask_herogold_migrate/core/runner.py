@@ -37,6 +37,7 @@ from .plan import (
     plan_up,
 )
 from .progress import Progress, ProgressCallback
+from .statement_locks import StatementLockPolicy
 from .states import APPLIED, Direction, Record
 from .status import Status, build_status
 from .tracking import TrackingTable
@@ -60,8 +61,8 @@ class MigrationManager:
     ``protected`` marks a production database: the commands that undo or rewrite history
     (rollback, reset, repair) ask for confirmation first. The API itself never asks.
 
-    ``connection_check_interval`` and ``out_of_order`` are the settings of the same names
-    described in Configuration.
+    ``connection_check_interval``, ``statement_lock_timeout``, ``statement_lock_retries`` and
+    ``out_of_order`` are the settings of the same names described in Configuration.
     """
 
     def __init__(
@@ -76,6 +77,8 @@ class MigrationManager:
         require_lock: bool = False,
         protected: bool = False,
         connection_check_interval: float = DEFAULT_CONNECTION_CHECK_INTERVAL,
+        statement_lock_timeout: float | None = None,
+        statement_lock_retries: int = 0,
         out_of_order: OutOfOrderPolicy = "warn",
     ) -> None:
         self.migrations_dir = Path(migrations_dir)
@@ -87,6 +90,8 @@ class MigrationManager:
         #: Production: the commands that undo or rewrite history ask first (the CLI's job).
         self.protected = protected
         self.connection_check_interval = connection_check_interval
+        self.statement_lock_timeout = statement_lock_timeout
+        self.statement_lock_retries = statement_lock_retries
         self.out_of_order = out_of_order
         self._engine: Engine | None = None if engine is None else resolve_engine(engine)
 
@@ -312,8 +317,14 @@ class MigrationManager:
     def _execute(self, conn: Connection, impl: DialectImpl, plan: MigrationPlan) -> None:
         # Every file is loaded and checked before the first one runs.
         migrations = [load_migration(step.file) for step in plan.steps]
+        locks = StatementLockPolicy(self.statement_lock_timeout, self.statement_lock_retries)
         executor = Executor(
-            conn, impl, self.tracking, self._emit, single_transaction=self.single_transaction
+            conn,
+            impl,
+            self.tracking,
+            self._emit,
+            single_transaction=self.single_transaction,
+            statement_locks=locks,
         )
         executor.execute(plan, migrations)
 

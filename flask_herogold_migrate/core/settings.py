@@ -74,6 +74,25 @@ def parse_choice(name: str, value: object, choices: tuple[Choice, ...]) -> Choic
     raise ConfigurationError(f"{name}={value!r} is not one of the values: use {quoted}.")
 
 
+def parse_count(name: str, value: object) -> int:
+    """``value`` of the setting ``name`` as a whole number of 0 or more."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    raise ConfigurationError(
+        f"{name}={value!r} is not a count: use a whole number, 0 or more, such as 3."
+    )
+
+
+def parse_optional_seconds(name: str, value: object) -> float | None:
+    """Seconds, or None for off: None, the empty string and 0 are off."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    seconds = parse_seconds(name, value)
+    return seconds or None
+
+
 def as_seconds(value: object) -> float | None:
     """``value`` as a number of seconds (a number or a numeric string), None if it is none."""
     if isinstance(value, bool):  # True is an int, but not a duration
