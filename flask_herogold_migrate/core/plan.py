@@ -95,12 +95,14 @@ def find_out_of_order(files: list[MigrationFile], records: list[Record]) -> tupl
     Merged from an older branch, say: run now, they run after migrations their names say
     come later. Names only; no file is read.
     """
-    newest = newest_recorded(records)
-    if newest is None:
+    if not records:
         return ()
+    # The files' names are parsed already: only the rows of missing files need parsing.
+    by_name = {f.name: f.parsed for f in files}
     recorded = {r.name for r in records}
+    last = max(by_name[r.name].sort_key if r.name in by_name else sort_key(r.name) for r in records)
     return tuple(
-        f.name for f in files if f.name not in recorded and f.parsed.sort_key < sort_key(newest)
+        name for name, parsed in by_name.items() if parsed.sort_key < last and name not in recorded
     )
 
 
