@@ -88,7 +88,10 @@ class PostgreSQLImpl(DialectImpl):
                 )
         except DBAPIError as error:  # a platform without the check, say
             reason = str(error.orig or error).strip().splitlines()[0]
-            return f"The server cannot check that this process is still connected: {reason}."
+            return (
+                f"The server cannot check that this process is still connected: {reason}. "
+                "HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL=0 hides this note."
+            )
         return None
 
     @contextmanager
