@@ -202,7 +202,7 @@ class SQLiteImpl(DialectImpl):
     def lock_not_obtained(self, error: DBAPIError) -> bool:
         code = getattr(error.orig, "sqlite_errorcode", None)  # Python 3.11 and later
         if code is not None:
-            return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)  # extended codes included
+            return (code & 0xFF) in (_SQLITE_BUSY, _SQLITE_LOCKED)  # extended codes included
         return "database is locked" in str(error.orig) or "table is locked" in str(error.orig)
 
     @contextmanager
