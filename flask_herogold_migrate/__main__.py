@@ -12,6 +12,8 @@ from sqlalchemy.engine import Engine
 
 from .cli import build_commands
 from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager
+from .core.lock import DEFAULT_CONNECTION_CHECK_INTERVAL
+from .core.plan import OUT_OF_ORDER_POLICIES
 from .core.settings import SECONDS_HINT, as_seconds, parse_flag
 
 
@@ -22,6 +24,12 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: Any) -> float:
     if seconds is None:
         raise click.BadParameter(f"{value!r} is not a number of seconds: {SECONDS_HINT}.")
     return seconds
+
+
+def _seconds_or_off(ctx: click.Context, param: click.Parameter, value: Any) -> float | None:
+    if value is None or not str(value).strip():
+        return None
+    return _seconds(ctx, param, value) or None
 
 
 _OPTIONS = [
@@ -47,6 +55,45 @@ _OPTIONS = [
         default=DEFAULT_LOCK_TIMEOUT,
         show_default=True,
         help="Seconds to wait for another process's migration run.",
+    ),
+    click.option(
+        "--connection-check-interval",
+        envvar="HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL",
+        type=str,
+        metavar="SECONDS",
+        callback=_seconds,
+        default=DEFAULT_CONNECTION_CHECK_INTERVAL,
+        show_default=True,
+        help="How often the server checks, mid-statement, that this process is still "
+        "connected, so a killed run frees the lock at once (PostgreSQL 14+; 0: never).",
+    ),
+    click.option(
+        "--statement-lock-timeout",
+        envvar="HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT",
+        type=str,
+        metavar="SECONDS",
+        callback=_seconds_or_off,
+        help="Fail a migration whose statement waits longer than this for a lock another "
+        "session holds, instead of stalling the queries queued behind it (default: off).",
+    ),
+    click.option(
+        "--statement-lock-retries",
+        envvar="HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES",
+        type=click.IntRange(min=0),
+        metavar="N",
+        default=0,
+        show_default=True,
+        help="Try a migration that failed for a lock again, N times, after a growing pause, "
+        "where its failed attempt left nothing behind.",
+    ),
+    click.option(
+        "--out-of-order",
+        envvar="HEROGOLD_MIGRATE_OUT_OF_ORDER",
+        type=click.Choice(OUT_OF_ORDER_POLICIES, case_sensitive=False),
+        default="warn",
+        show_default=True,
+        help="Pending files dated before the newest applied migration: apply them with a "
+        "warning, refuse to run (error), or apply them without a word (allow).",
     ),
 ]
 
@@ -77,6 +124,10 @@ def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationMan
         lock_timeout=extra["lock_timeout"],
         single_transaction=_flag("HEROGOLD_MIGRATE_SINGLE_TRANSACTION"),
         protected=_flag("HEROGOLD_MIGRATE_PROTECTED"),
+        connection_check_interval=extra["connection_check_interval"],
+        statement_lock_timeout=extra["statement_lock_timeout"],
+        statement_lock_retries=extra["statement_lock_retries"],
+        out_of_order=extra["out_of_order"].lower(),
     )
 
 

@@ -402,6 +402,7 @@ def _status_table(entries: list[MigrationStatus]) -> str:
     for entry in entries:
         state = entry.state + (f" in {entry.step}()" if entry.step else "")
         state += " (modified)" if entry.modified else ""
+        state += " (out of order)" if entry.out_of_order else ""
         if entry.renamed:
             way = "from" if entry.state == "pending" else "to"
             state += f" (renamed {way} {entry.renamed})"

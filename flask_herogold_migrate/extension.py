@@ -19,7 +19,17 @@ from .cli import build_commands, summary
 from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager, Progress
 from .core.connection import engine_from_url, register_engine_resolver
 from .core.dialects.sqlite import is_memory_database
-from .core.settings import parse_flag, parse_seconds
+from .core.lock import DEFAULT_CONNECTION_CHECK_INTERVAL
+from .core.plan import OUT_OF_ORDER_POLICIES
+from .core.settings import (
+    parse_auto_mode,
+    parse_choice,
+    parse_count,
+    parse_flag,
+    parse_optional_seconds,
+    parse_seconds,
+)
+from .core.wait import DEFAULT_WAIT_INTERVAL, DEFAULT_WAIT_TIMEOUT, Outstanding, wait_until_migrated
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
@@ -53,7 +63,8 @@ class HerogoldMigrate:
     ``app.extensions``), else one built from ``SQLALCHEMY_DATABASE_URI``, and registers the
     ``flask migrate`` commands. With ``HEROGOLD_MIGRATE_AUTO`` it applies pending migrations
     before :meth:`init_app` returns, and raises if one fails, so no worker serves requests
-    against a half-migrated schema.
+    against a half-migrated schema; set to ``"wait"``, it applies nothing but waits until
+    another process has applied them.
     """
 
     def __init__(self, app: Flask | None = None, db: SQLAlchemy | None = None) -> None:
@@ -78,15 +89,27 @@ class HerogoldMigrate:
         app.config.setdefault("HEROGOLD_MIGRATE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
         app.config.setdefault("HEROGOLD_MIGRATE_SINGLE_TRANSACTION", False)
         app.config.setdefault("HEROGOLD_MIGRATE_PROTECTED", False)
+        app.config.setdefault("HEROGOLD_MIGRATE_WAIT_INTERVAL", DEFAULT_WAIT_INTERVAL)
+        app.config.setdefault("HEROGOLD_MIGRATE_WAIT_TIMEOUT", DEFAULT_WAIT_TIMEOUT)
+        app.config.setdefault(
+            "HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL", DEFAULT_CONNECTION_CHECK_INTERVAL
+        )
+        app.config.setdefault("HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT", None)
+        app.config.setdefault("HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES", 0)
+        app.config.setdefault("HEROGOLD_MIGRATE_OUT_OF_ORDER", "warn")
         app.extensions[EXTENSION_KEY] = _AppState(self, db if db is not None else self.db)
         for command in _FLASK_COMMANDS:
             app.cli.add_command(command)
         if _loading_for_a_migrate_command():
             return  # whatever HEROGOLD_MIGRATE_AUTO says, even a bad value, it plays no part
         # Parsed, not tested for truth: "0" or "false" read from the environment mean off.
-        if parse_flag("HEROGOLD_MIGRATE_AUTO", app.config["HEROGOLD_MIGRATE_AUTO"]):
+        mode = parse_auto_mode("HEROGOLD_MIGRATE_AUTO", app.config["HEROGOLD_MIGRATE_AUTO"])
+        if mode != "off":
             with app.app_context():
-                self._auto_run()
+                if mode == "run":
+                    self._auto_run()
+                else:
+                    self._wait_for_migrations()
 
     def _auto_run(self) -> None:
         manager = self.manager()
@@ -96,6 +119,25 @@ class HerogoldMigrate:
         if applied:
             logger.info(
                 "Auto-run in process %d: %s", os.getpid(), summary("Applied", applied, manager)
+            )
+
+    def _wait_for_migrations(self) -> None:
+        config = current_app.config
+        result = wait_until_migrated(
+            self.manager(),
+            interval=parse_seconds(
+                "HEROGOLD_MIGRATE_WAIT_INTERVAL", config["HEROGOLD_MIGRATE_WAIT_INTERVAL"]
+            ),
+            timeout=parse_seconds(
+                "HEROGOLD_MIGRATE_WAIT_TIMEOUT", config["HEROGOLD_MIGRATE_WAIT_TIMEOUT"]
+            ),
+            on_change=_log_waiting,
+        )
+        if result.seconds:
+            logger.info(
+                "Process %d: the migrations are applied, after waiting %.1f s.",
+                os.getpid(),
+                result.seconds,
             )
 
     def manager(self, directory: str | os.PathLike[str] | None = None) -> MigrationManager:
@@ -114,6 +156,23 @@ class HerogoldMigrate:
             ),
             protected=parse_flag(
                 "HEROGOLD_MIGRATE_PROTECTED", config["HEROGOLD_MIGRATE_PROTECTED"]
+            ),
+            connection_check_interval=parse_seconds(
+                "HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL",
+                config["HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL"],
+            ),
+            statement_lock_timeout=parse_optional_seconds(
+                "HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT",
+                config["HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT"],
+            ),
+            statement_lock_retries=parse_count(
+                "HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES",
+                config["HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES"],
+            ),
+            out_of_order=parse_choice(
+                "HEROGOLD_MIGRATE_OUT_OF_ORDER",
+                config["HEROGOLD_MIGRATE_OUT_OF_ORDER"],
+                OUT_OF_ORDER_POLICIES,
             ),
         )
 
@@ -176,6 +235,15 @@ def _loading_for_a_migrate_command() -> bool:
     except Exception:  # an unforeseen command line: keep the documented behaviour
         return False
     return bool(arguments) and arguments[0] in _COMMAND_NAMES
+
+
+def _log_waiting(outstanding: Outstanding, seconds_left: float) -> None:
+    logger.info(
+        "Process %d waits up to %.0f s more for another process to apply the migrations: %s.",
+        os.getpid(),
+        seconds_left,
+        outstanding.describe(),
+    )
 
 
 def _log_progress(progress: Progress) -> None:

@@ -335,6 +335,10 @@ def test_auto_run_leaves_the_migrate_commands_alone(tmp_path, database, create_t
 NEITHER_TRUE_NOR_FALSE = (
     "is neither true nor false: use 1, true, yes or on, or 0, false, no or off."
 )
+#: HEROGOLD_MIGRATE_AUTO also takes "wait".
+NEITHER_ON_NOR_OFF_NOR_WAIT = (
+    "is neither true nor false nor wait: use 1, true, yes or on, 0, false, no or off, or wait."
+)
 NOT_SECONDS = "is not a number of seconds: use a number of seconds, 0 or more, such as 60 or 2.5."
 
 
@@ -378,7 +382,7 @@ def test_auto_neither_on_nor_off_is_refused_by_init_app(tmp_path, create_table_m
     with pytest.raises(ConfigurationError) as raised:
         HerogoldMigrate(app)
 
-    assert str(raised.value) == f"HEROGOLD_MIGRATE_AUTO={value!r} {NEITHER_TRUE_NOR_FALSE}"
+    assert str(raised.value) == f"HEROGOLD_MIGRATE_AUTO={value!r} {NEITHER_ON_NOR_OFF_NOR_WAIT}"
     assert tables_of(app) == set()
 
 

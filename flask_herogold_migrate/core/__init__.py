@@ -18,6 +18,7 @@ from .errors import (
     MigrationFileNotCreated,
     MigrationNamesCollide,
     MigrationsDirectoryNotFound,
+    OutOfOrderMigrations,
     RenamedMigrationFile,
     RollbackUnavailable,
     RunNotCommitted,
@@ -32,6 +33,7 @@ from .progress import Progress
 from .runner import MigrationManager
 from .states import Direction, ShownState
 from .status import MigrationStatus, MisnamedFile, Status
+from .wait import SchemaWaitTimeout
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
@@ -55,6 +57,7 @@ __all__ = [
     "MigrationStatus",
     "MigrationsDirectoryNotFound",
     "MisnamedFile",
+    "OutOfOrderMigrations",
     "PlannedStep",
     "Progress",
     "RenamedMigrationFile",
@@ -63,6 +66,7 @@ __all__ = [
     "RepairResult",
     "RollbackUnavailable",
     "RunNotCommitted",
+    "SchemaWaitTimeout",
     "ShownState",
     "Status",
     "TrackingTableError",

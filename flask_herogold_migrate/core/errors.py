@@ -103,6 +103,29 @@ class MigrationNamesCollide(MigrationError):
         )
 
 
+class OutOfOrderMigrations(MigrationError):
+    """Pending files dated before the newest applied migration, refused by the setting."""
+
+    def __init__(self, message: str, *, names: tuple[str, ...] = (), newest: str = ""):
+        super().__init__(message)
+        #: The pending migrations that sort before ``newest``, in run order.
+        self.names = names
+        #: The newest migration the tracking table has.
+        self.newest = newest
+
+    @classmethod
+    def for_names(cls, names: tuple[str, ...], newest: str) -> OutOfOrderMigrations:
+        subject = "is" if len(names) == 1 else "are"
+        return cls(
+            f"{', '.join(names)} {subject} dated before {newest}, the newest applied "
+            "migration, and HEROGOLD_MIGRATE_OUT_OF_ORDER (--out-of-order) is error. Nothing "
+            "was run. Give such a file a name dated after it (it then runs in the order its "
+            "name says), or set the setting to warn or allow to apply it out of order.",
+            names=names,
+            newest=newest,
+        )
+
+
 class RollbackUnavailable(MigrationError):
     """A migration called ``session.rollback()`` where nothing can be rolled back to."""
 
@@ -117,6 +140,32 @@ class FailureLocation:
 
     def describe(self) -> str:
         return f"{self.path}, line {self.line}, in {self.function}()"
+
+
+@dataclass(frozen=True)
+class LockWait:
+    """A statement of a failed step gave up waiting for a lock that other sessions held."""
+
+    #: The statement lock timeout the step ran with (None: the database's own limit).
+    timeout: float | None
+    #: The sessions that held the lock, as the database describes them (PostgreSQL only).
+    blockers: tuple[str, ...]
+    #: How many times the step was tried.
+    attempts: int = 1
+
+    def describe(self) -> str:
+        waited = (
+            f" (HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT is {self.timeout:g} s)"
+            if self.timeout
+            else ""
+        )
+        held = f": it was held by {'; '.join(self.blockers)}" if self.blockers else ""
+        tries = f" The step was tried {self.attempts} times." if self.attempts > 1 else ""
+        return (
+            f"A lock was not obtained in time{waited}{held}.{tries} Run it again when the "
+            "sessions holding the table are done, or let it retry on its own "
+            "(HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES)."
+        )
 
 
 class MigrationFailed(MigrationError):
@@ -134,6 +183,7 @@ class MigrationFailed(MigrationError):
         unrecorded: BaseException | None = None,
         location: FailureLocation | None = None,
         needs_no_transaction: bool = False,
+        lock_wait: LockWait | None = None,
     ):
         self.name = name
         self.direction = direction
@@ -142,6 +192,8 @@ class MigrationFailed(MigrationError):
         self.whole_run = whole_run
         #: The line of the migration file where the step failed, when the traceback has one.
         self.location = location
+        #: Set when the step failed because a lock was not obtained in time.
+        self.lock_wait = lock_wait
         if whole_run:
             outcome = (
                 "The run's single transaction was rolled back: the database, tracking table "
@@ -168,6 +220,8 @@ class MigrationFailed(MigrationError):
             if needs_no_transaction
             else ""
         )
+        if lock_wait is not None:
+            way_out += f" {lock_wait.describe()}"
         super().__init__(
             f"Migration {name} failed in {direction}(): {describe_error(error)}. "
             f"{outcome}{where}{way_out}"

@@ -14,6 +14,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -26,6 +27,7 @@ from .migration import Migration
 from .plan import MigrationPlan, PlannedStep
 from .progress import Progress
 from .session import run_step
+from .statement_locks import StatementLockPolicy, StatementLocks
 from .tracking import TrackingTable
 
 
@@ -40,18 +42,22 @@ class Executor:
         emit: Callable[[Progress], None],
         *,
         single_transaction: bool = False,
+        statement_locks: StatementLockPolicy | None = None,
     ) -> None:
         self.conn = conn
         self.impl = impl
         self.tracking = tracking
         self.emit = emit
         self.single_transaction = single_transaction
+        self.locks = StatementLocks(conn, impl, statement_locks or StatementLockPolicy(), emit)
 
     def execute(self, plan: MigrationPlan, migrations: Sequence[Migration]) -> None:
         """Run every step of ``plan``; ``migrations`` are its loaded files, in the same order."""
-        with self._run_transaction(migrations) as joined:
+        with self.locks.applied(), self._run_transaction(migrations) as joined:
             for step, migration in zip(plan.steps, migrations, strict=True):
-                self.run(step, migration, joined=joined)
+                # A step of a single transaction cannot be tried again: the run's is lost.
+                attempt = partial(self.run, step, migration, joined=joined)
+                self.locks.run(step, attempt, retry=not joined)
 
     def run(self, step: PlannedStep, migration: Migration, *, joined: bool = False) -> None:
         """Run one step and record it, atomically where the database and migration allow.
@@ -80,6 +86,7 @@ class Executor:
                 because=half_done.because,
                 unrecorded=half_done.unrecorded,
                 location=_location(half_done.error, step),
+                lock_wait=self.locks.explain(half_done.error),
             ) from half_done.error
         except (Exception, SystemExit) as error:  # sys.exit() in a step must not end us silently
             raise MigrationFailed(
@@ -90,6 +97,7 @@ class Executor:
                 whole_run=joined,
                 location=_location(error, step),
                 needs_no_transaction=impl.refused_in_a_transaction(error),
+                lock_wait=self.locks.explain(error),
             ) from error
         self.emit(Progress("done", step.name, step.direction, time.perf_counter() - started))
 

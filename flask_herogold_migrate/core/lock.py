@@ -14,6 +14,10 @@ from .errors import LockTimeout
 #: Seconds a process waits for another one's migration run before giving up.
 DEFAULT_LOCK_TIMEOUT = 60.0
 
+#: Seconds between the server's checks that a migrating client is still connected, while a
+#: statement runs (PostgreSQL 14 and later): a killed migrator's lock is freed within this.
+DEFAULT_CONNECTION_CHECK_INTERVAL = 1.0
+
 _SALT = "flask-herogold-migrate"
 
 

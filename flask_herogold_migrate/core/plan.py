@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .discovery import MigrationFile
-from .errors import MigrationFileMissing, MigrationNamesCollide, RenamedMigrationFile
+from .errors import (
+    MigrationFileMissing,
+    MigrationNamesCollide,
+    OutOfOrderMigrations,
+    RenamedMigrationFile,
+)
 from .naming import sort_key
 from .states import APPLIED, Direction, Record
 
@@ -33,20 +38,32 @@ class MigrationPlan:
 
     direction: Direction
     steps: tuple[PlannedStep, ...]
+    #: Steps of files dated before the newest migration the tracking table has.
+    out_of_order: tuple[str, ...] = ()
 
     @property
     def names(self) -> list[str]:
         return [step.name for step in self.steps]
 
 
+#: What a run does with pending files dated before the newest applied migration: apply them
+#: with a warning, refuse to run, or apply them without a word.
+OutOfOrderPolicy = Literal["warn", "error", "allow"]
+OUT_OF_ORDER_POLICIES: tuple[OutOfOrderPolicy, ...] = ("warn", "error", "allow")
+
+
 def plan_up(
-    files: list[MigrationFile], records: list[Record], last: MigrationFile | None = None
+    files: list[MigrationFile],
+    records: list[Record],
+    last: MigrationFile | None = None,
+    out_of_order: OutOfOrderPolicy = "warn",
 ) -> MigrationPlan:
     """Every file without a record, up to and including ``last``, as one new batch.
 
     Refuses, before anything runs, a pending file that is an applied one renamed (it would
     run the same change twice) or whose name differs only in case from another migration's
-    (the two collide on case-insensitive file systems and collations).
+    (the two collide on case-insensitive file systems and collations), and, if
+    ``out_of_order`` is ``error``, a pending file dated before the newest applied migration.
     """
     renames = find_renames(files, records)
     if renames:
@@ -61,7 +78,32 @@ def plan_up(
         for file in files
         if file.name not in done and (last is None or file.parsed.sort_key <= last.parsed.sort_key)
     )
-    return MigrationPlan("up", steps)
+    late = find_out_of_order([step.file for step in steps], records)
+    if late and out_of_order == "error":
+        raise OutOfOrderMigrations.for_names(late, newest_recorded(records) or "")
+    return MigrationPlan("up", steps, late)
+
+
+def newest_recorded(records: list[Record]) -> str | None:
+    """The name of the last migration in run order that the tracking table has a row for."""
+    return max((r.name for r in records), key=sort_key, default=None)
+
+
+def find_out_of_order(files: list[MigrationFile], records: list[Record]) -> tuple[str, ...]:
+    """The pending ``files`` whose names sort before the newest recorded migration's.
+
+    Merged from an older branch, say: run now, they run after migrations their names say
+    come later. Names only; no file is read.
+    """
+    if not records:
+        return ()
+    # The files' names are parsed already: only the rows of missing files need parsing.
+    by_name = {f.name: f.parsed for f in files}
+    recorded = {r.name for r in records}
+    last = max(by_name[r.name].sort_key if r.name in by_name else sort_key(r.name) for r in records)
+    return tuple(
+        name for name, parsed in by_name.items() if parsed.sort_key < last and name not in recorded
+    )
 
 
 def plan_down(

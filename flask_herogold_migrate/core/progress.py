@@ -1,5 +1,5 @@
 """What a run reports as it goes: a migration started or done, a file skipped, a lock awaited,
-a database whose guarantees we cannot give.
+a database whose guarantees we cannot give, a step tried again, files out of order.
 
 The runner emits these to a callback; the CLI prints them and auto-run logs them.
 """
@@ -17,14 +17,26 @@ from .states import Direction
 class Progress:
     """What the runner is doing, for whoever shows it (the CLI prints these)."""
 
-    event: Literal["start", "done", "misnamed", "waiting", "unsupported", "missing", "modified"]
+    event: Literal[
+        "start",
+        "done",
+        "misnamed",
+        "waiting",
+        "unsupported",
+        "missing",
+        "modified",
+        "out_of_order",
+        "retrying",
+        "note",
+    ]
     name: str
     direction: Direction
     seconds: float | None = None
     #: For ``misnamed``: what is wrong with the name; for ``waiting``: who holds the lock; for
-    #: ``unsupported``: what a run on this database does not guarantee.
+    #: ``unsupported`` and ``note``: what a run on this database does not guarantee; for
+    #: ``out_of_order``: the newest applied migration; for ``retrying``: why, and which try.
     reason: str | None = None
-    #: For ``missing`` and ``modified``: the applied migrations concerned.
+    #: For ``missing``, ``modified`` and ``out_of_order``: the migrations concerned.
     names: tuple[str, ...] = ()
 
     @property
@@ -41,6 +53,20 @@ class Progress:
             )
         if self.event == "unsupported":
             return f"Warning: {self.reason}"
+        if self.event == "note":
+            return f"Note: {self.reason}"
+        if self.event == "out_of_order":
+            return (
+                f"Warning: pending migrations dated before {self.reason}, the newest applied "
+                f"one, run after it: {', '.join(self.names)} (out of order). "
+                "HEROGOLD_MIGRATE_OUT_OF_ORDER (--out-of-order) error refuses such files, "
+                "allow silences this warning. The run goes on."
+            )
+        if self.event == "retrying":
+            return (
+                f"A lock was not obtained in time for {self.name} ({self.reason}). Trying "
+                f"again in {self.seconds or 0:g} s."
+            )
         if self.event == "missing":
             return (
                 f"Warning: the database has applied migrations this code does not have: "
@@ -67,7 +93,9 @@ class Progress:
         return f"{finished}: {self.name} ({(self.seconds or 0) * 1000:.1f} ms)"
 
 
-_WARNINGS = frozenset({"misnamed", "unsupported", "missing", "modified"})
+_WARNINGS = frozenset(
+    {"misnamed", "unsupported", "missing", "modified", "out_of_order", "retrying", "note"}
+)
 _VERBS = {"up": ("Migrating", "Migrated"), "down": ("Rolling back", "Rolled back")}
 
 

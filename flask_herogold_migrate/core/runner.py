@@ -23,19 +23,22 @@ from .discovery import MigrationFile, discover, find_target, list_stems, misname
 from .errors import ConfigurationError, FailedMigrationRecorded, UnsupportedDatabase
 from .executor import Executor
 from .loader import load_migration
-from .lock import DEFAULT_LOCK_TIMEOUT
+from .lock import DEFAULT_CONNECTION_CHECK_INTERVAL, DEFAULT_LOCK_TIMEOUT
 from .naming import parse_stem, sort_key
 from .plan import (
     MigrationPlan,
+    OutOfOrderPolicy,
     RepairKind,
     RepairPlan,
     RepairResult,
     edited_since_applied,
+    newest_recorded,
     plan_down,
     plan_repair,
     plan_up,
 )
 from .progress import Progress, ProgressCallback
+from .statement_locks import StatementLockPolicy
 from .states import APPLIED, Direction, Record
 from .status import Status, build_status
 from .tracking import TrackingTable
@@ -61,6 +64,9 @@ class MigrationManager:
     ours (one this package does not support), as auto-run in many workers must.
     ``protected`` marks a production database: the commands that undo or rewrite history
     (rollback, reset, repair) ask for confirmation first. The API itself never asks.
+
+    ``connection_check_interval``, ``statement_lock_timeout``, ``statement_lock_retries`` and
+    ``out_of_order`` are the settings of the same names described in Configuration.
     """
 
     #: Set on the copy of a manager that rehearses a run (see :mod:`.rehearsal`).
@@ -77,6 +83,10 @@ class MigrationManager:
         progress: ProgressCallback | None = None,
         require_lock: bool = False,
         protected: bool = False,
+        connection_check_interval: float = DEFAULT_CONNECTION_CHECK_INTERVAL,
+        statement_lock_timeout: float | None = None,
+        statement_lock_retries: int = 0,
+        out_of_order: OutOfOrderPolicy = "warn",
     ) -> None:
         self.migrations_dir = Path(migrations_dir)
         self.tracking = TrackingTable(table)
@@ -86,6 +96,10 @@ class MigrationManager:
         self.require_lock = require_lock
         #: Production: the commands that undo or rewrite history ask first (the CLI's job).
         self.protected = protected
+        self.connection_check_interval = connection_check_interval
+        self.statement_lock_timeout = statement_lock_timeout
+        self.statement_lock_retries = statement_lock_retries
+        self.out_of_order = out_of_order
         self._engine: Engine | None = None if engine is None else resolve_engine(engine)
 
     @property
@@ -130,7 +144,12 @@ class MigrationManager:
                 self.tracking.ensure(conn)
                 records = self._records_ready_to_change(conn)
                 files = discover(self.migrations_dir, stems)
-                plan = plan_up(files, records, last)
+                plan = plan_up(files, records, last, self.out_of_order)
+                if plan.out_of_order and self.out_of_order == "warn":
+                    newest = newest_recorded(records)
+                    self._emit(
+                        Progress("out_of_order", "", "up", reason=newest, names=plan.out_of_order)
+                    )
                 # Hashing every applied file has a cost the no-op path does not pay.
                 by_name = {file.name: file for file in files}
                 edited = tuple(
@@ -293,11 +312,14 @@ class MigrationManager:
         def say_who_holds_it(holder: str | None) -> None:
             self._emit(Progress("waiting", "", direction, self.lock_timeout, reason=holder))
 
-        with (
-            impl.prepared(conn),
-            impl.locked(conn, self.tracking.name, self.lock_timeout, say_who_holds_it),
-        ):
-            yield impl
+        with impl.prepared(conn):
+            # Before the lock is taken, so it is never held by a session the server keeps
+            # running after this process died.
+            note = impl.notice_dead_client(conn, self.connection_check_interval)
+            if note is not None:
+                self._emit(Progress("note", "", direction, reason=note))
+            with impl.locked(conn, self.tracking.name, self.lock_timeout, say_who_holds_it):
+                yield impl
 
     def _check_single_transaction_possible(self, impl: DialectImpl) -> None:
         if self.single_transaction and not impl.transactional_ddl:
@@ -327,8 +349,14 @@ class MigrationManager:
         if self._rehearsal is not None:
             self._rehearsal.execute(conn, impl, self.tracking, plan, migrations)
             return
+        locks = StatementLockPolicy(self.statement_lock_timeout, self.statement_lock_retries)
         executor = Executor(
-            conn, impl, self.tracking, self._emit, single_transaction=self.single_transaction
+            conn,
+            impl,
+            self.tracking,
+            self._emit,
+            single_transaction=self.single_transaction,
+            statement_locks=locks,
         )
         executor.execute(plan, migrations)
 

@@ -9,8 +9,15 @@ non-empty string.
 from __future__ import annotations
 
 import math
+from typing import Literal, TypeVar
 
 from .errors import ConfigurationError
+
+Choice = TypeVar("Choice", bound=str)
+
+#: What ``HEROGOLD_MIGRATE_AUTO`` asks of ``init_app()``: nothing, apply pending migrations,
+#: or wait until another process has applied them.
+AutoMode = Literal["off", "run", "wait"]
 
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
@@ -41,6 +48,49 @@ def parse_flag(name: str, value: object) -> bool:
         f"{name}={value!r} is neither true nor false: use 1, true, yes or on, "
         "or 0, false, no or off."
     )
+
+
+def parse_auto_mode(name: str, value: object) -> AutoMode:
+    """``value`` of ``HEROGOLD_MIGRATE_AUTO``: a flag (see :func:`parse_flag`), or ``"wait"``."""
+    if isinstance(value, str) and value.strip().lower() == "wait":
+        return "wait"
+    try:
+        return "run" if parse_flag(name, value) else "off"
+    except ConfigurationError:
+        raise ConfigurationError(
+            f"{name}={value!r} is neither true nor false nor wait: use 1, true, yes or on, "
+            "0, false, no or off, or wait."
+        ) from None
+
+
+def parse_choice(name: str, value: object, choices: tuple[Choice, ...]) -> Choice:
+    """``value`` of the setting ``name``: one of ``choices``, in any case, spaces ignored."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        for choice in choices:
+            if word == choice:
+                return choice
+    quoted = ", ".join(choices[:-1]) + f" or {choices[-1]}"
+    raise ConfigurationError(f"{name}={value!r} is not one of the values: use {quoted}.")
+
+
+def parse_count(name: str, value: object) -> int:
+    """``value`` of the setting ``name`` as a whole number of 0 or more."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    raise ConfigurationError(
+        f"{name}={value!r} is not a count: use a whole number, 0 or more, such as 3."
+    )
+
+
+def parse_optional_seconds(name: str, value: object) -> float | None:
+    """Seconds, or None for off: None, the empty string and 0 are off."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    seconds = parse_seconds(name, value)
+    return seconds or None
 
 
 def as_seconds(value: object) -> float | None:

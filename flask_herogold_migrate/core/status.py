@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from .discovery import MigrationFile
 from .naming import sort_key
-from .plan import edited_since_applied, find_renames
+from .plan import edited_since_applied, find_out_of_order, find_renames
 from .states import SHOWN_STATES, Direction, Record, ShownState
 
 
@@ -27,6 +27,9 @@ class MigrationStatus:
     #: The other name of a renamed file: the applied name for the pending file, the file's
     #: new name for the missing record. Not part of the JSON document, whose shape is fixed.
     renamed: str | None = None
+    #: Pending, and dated before the newest migration the tracking table has: it will run
+    #: after migrations its name says come later.
+    out_of_order: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -36,6 +39,7 @@ class MigrationStatus:
             "applied_at": None if self.applied_at is None else self.applied_at.isoformat(),
             "modified": self.modified,
             "step": self.step,
+            "out_of_order": self.out_of_order,
         }
 
 
@@ -82,6 +86,10 @@ class Status:
     def modified(self) -> list[str]:
         return [m.name for m in self.migrations if m.modified]
 
+    @property
+    def out_of_order(self) -> list[str]:
+        return [m.name for m in self.migrations if m.out_of_order]
+
     def counts(self) -> dict[ShownState, int]:
         return {state: len(self.names(state)) for state in SHOWN_STATES}
 
@@ -104,11 +112,13 @@ def build_status(
     renamed = {}
     for old, new in find_renames(files, records):
         renamed[old], renamed[new] = new, old
+    late = set(find_out_of_order(files, records))
     entries = []
     for file in files:
         record = by_name.pop(file.name, None)
         modified = record is not None and edited_since_applied(record, file)
-        entries.append(_entry(file.name, record, modified, renamed.get(file.name)))
+        entry = _entry(file.name, record, modified, renamed.get(file.name))
+        entries.append(replace(entry, out_of_order=True) if file.name in late else entry)
     entries += [
         _entry(r.name, r, False, renamed.get(r.name), has_file=False) for r in by_name.values()
     ]

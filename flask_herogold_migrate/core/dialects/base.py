@@ -94,6 +94,45 @@ class DialectImpl:
         """
         return False
 
+    def stopped_after_implicit_commit(self, error: DBAPIError) -> bool:
+        """Whether the statement that failed with ``error`` did nothing but commit what its
+        transaction held before it (a DDL statement that gave up waiting for its lock)."""
+        return False
+
+    # -- A dead client ---------------------------------------------------------------------
+
+    def notice_dead_client(self, conn: Connection, check_interval: float) -> str | None:
+        """Have the server end this session soon after its client dies or its host vanishes,
+        even in the middle of a statement, checking every ``check_interval`` seconds.
+
+        The server then frees the migration lock at once instead of when the statement
+        ends. Returns a note for the user when the database cannot do it.
+        """
+        return None
+
+    # -- Lock waits --------------------------------------------------------------------------
+
+    @contextmanager
+    def statement_lock_timeout(self, conn: Connection, seconds: float) -> Iterator[None]:
+        """Meanwhile, a statement waits at most ``seconds`` for a lock another session holds."""
+        yield
+
+    def lock_not_obtained(self, error: DBAPIError) -> bool:
+        """Whether ``error`` is a statement giving up waiting for a lock."""
+        return False
+
+    #: Whether :meth:`blockers` can say which sessions a waiting session waits for.
+    names_blockers = False
+
+    def session_id(self, conn: Connection) -> int | None:
+        """The server's id of the session behind ``conn``, for :meth:`blockers`."""
+        return None
+
+    def blockers(self, conn: Connection, session_id: int) -> tuple[str, ...]:
+        """The sessions that session ``session_id`` is waiting for, described, asked on
+        another connection ``conn``."""
+        return ()
+
 
 def missing_guarantees(impl: DialectImpl) -> str | None:
     """What a run on an unsupported database does not guarantee, for a warning; else None."""
@@ -143,6 +182,8 @@ def first_word(statement: str) -> str:
 #: Statements that open or end no more than a transaction: without one around the statements
 #: (a recipe's BEGIN from an event, say), they change nothing.
 _TRANSACTION_CONTROL = frozenset({"BEGIN", "START", "SAVEPOINT", "RELEASE", "ROLLBACK"})
+#: Statements that leave nothing for a commit to keep.
+_READS = _TRANSACTION_CONTROL | {"SELECT", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "SET"}
 
 
 def driver_connection(conn: Connection) -> Any:
@@ -159,17 +200,22 @@ class StatementWatch:
     the statements) every statement, counts as soon as it starts: it may commit what came
     before it, or part of itself (a failed ``CREATE INDEX CONCURRENTLY`` leaves an invalid
     index), even if it fails. It is taken back only when it fails with an error the dialect
-    says it ``refused_unrun``.
+    says it ``refused_unrun``, or one it ``stopped_after_implicit_commit`` when no statement
+    that writes ran before it.
     """
 
     def __init__(self, conn: Connection, impl: DialectImpl, *, autocommit: bool = False) -> None:
         self._conn = conn
         self._commits_on_its_own = impl.commits_on_its_own
         self._refused_unrun = impl.refused_unrun
+        self._stopped_after_implicit_commit = impl.stopped_after_implicit_commit
         self._autocommit = autocommit
         self.committed = False
         #: The statement that made ``committed`` true as it started, until it succeeds.
         self._unfinished: str | None = None
+        #: Whether a statement that may write ran before the first one that counted: an
+        #: implicit commit would have committed it.
+        self._wrote_before = False
 
     def _before_execute(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         # A statement before this one that never finished failed, and the migration went on:
@@ -179,17 +225,22 @@ class StatementWatch:
         if not self.committed and (counts or self._commits_on_its_own(statement)):
             self.committed = True
             self._unfinished = statement
+        elif not self.committed and first_word(statement) not in _READS:
+            self._wrote_before = True
 
     def _after_execute(self, *args: Any) -> None:
         self._unfinished = None
 
     def _refused(self, error: BaseException | None) -> bool:
-        """Whether ``error``, or one it was raised from, is the unfinished statement's refusal."""
+        """Whether ``error``, or one it was raised from, is the unfinished statement's, which
+        left nothing committed."""
         seen: set[int] = set()
         while error is not None and id(error) not in seen:
             seen.add(id(error))
             if isinstance(error, DBAPIError) and error.statement == self._unfinished:
-                return self._refused_unrun(error)
+                return self._refused_unrun(error) or (
+                    not self._wrote_before and self._stopped_after_implicit_commit(error)
+                )
             error = error.__cause__ or error.__context__
         return False
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -31,6 +32,21 @@ _DATABASE_AND_SCHEMA = text(
 )
 _MAX_LOCK_TIMEOUT_MS = 2**31 - 1  # lock_timeout is a 32-bit integer of milliseconds
 
+#: Server-side TCP keepalives of the run's session (seconds idle, seconds between probes,
+#: probes): a migrating host that vanishes without closing its connection is noticed after
+#: about a minute, instead of the operating system's two hours and more.
+KEEPALIVES = {"tcp_keepalives_idle": 30, "tcp_keepalives_interval": 10, "tcp_keepalives_count": 3}
+_KEEPALIVES_NOW = text(
+    "SELECT current_setting('tcp_keepalives_idle')::int, "
+    "current_setting('tcp_keepalives_interval')::int, "
+    "current_setting('tcp_keepalives_count')::int"
+)
+_SET = text("SELECT pg_catalog.set_config(:name, :value, false)")
+_BLOCKERS = text(
+    "SELECT a.pid, a.application_name, a.state, a.query FROM pg_catalog.pg_stat_activity a "
+    "WHERE a.pid = ANY(pg_catalog.pg_blocking_pids(:pid)) ORDER BY a.pid"
+)
+
 
 class PostgreSQLImpl(DialectImpl):
     name = "postgresql"
@@ -40,8 +56,72 @@ class PostgreSQLImpl(DialectImpl):
     join_transaction_mode = "create_savepoint"
     cross_process_lock = True
 
+    names_blockers = True
+
     def commits_on_its_own(self, statement: str) -> bool:
         return False  # but for COMMIT itself, which a migration has no business sending
+
+    def notice_dead_client(self, conn: Connection, check_interval: float) -> str | None:
+        # Left alone, the server notices a dead client only when it next reads from or writes
+        # to it: after the running statement, an index build say, holding the lock meanwhile.
+        if check_interval <= 0:
+            return None
+        with conn.begin():
+            now = conn.execute(_KEEPALIVES_NOW).one()
+            if all(now):  # all 0 on a Unix socket, where keepalives mean nothing
+                for (name, ours), current in zip(KEEPALIVES.items(), now, strict=True):
+                    conn.execute(_SET, {"name": name, "value": str(min(ours, current))})
+        version = conn.dialect.server_version_info or ()
+        if version < (14,):
+            shown = ".".join(map(str, version)) or "before 14"
+            return (
+                f"PostgreSQL {shown} cannot stop a statement whose client died "
+                "(client_connection_check_interval came with PostgreSQL 14): if this process "
+                "is killed mid-statement, the server finishes the statement before it frees the "
+                "migration lock. HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL=0 hides this note."
+            )
+        milliseconds = max(1, min(int(check_interval * 1000), _MAX_LOCK_TIMEOUT_MS))
+        try:
+            with conn.begin():
+                conn.execute(
+                    _SET, {"name": "client_connection_check_interval", "value": f"{milliseconds}"}
+                )
+        except DBAPIError as error:  # a platform without the check, say
+            reason = str(error.orig or error).strip().splitlines()[0]
+            return (
+                f"The server cannot check that this process is still connected: {reason}. "
+                "HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL=0 hides this note."
+            )
+        return None
+
+    @contextmanager
+    def statement_lock_timeout(self, conn: Connection, seconds: float) -> Iterator[None]:
+        # On the session, not SET LOCAL: it holds for steps without a transaction too.
+        milliseconds = max(1, min(int(seconds * 1000), _MAX_LOCK_TIMEOUT_MS))
+        with conn.begin():
+            saved = conn.execute(text("SELECT current_setting('lock_timeout')")).scalar_one()
+            conn.execute(_SET, {"name": "lock_timeout", "value": f"{milliseconds}"})
+        try:
+            yield
+        finally:
+            # The run's connection is closed after the run: putting it back is for tidiness,
+            # and must not hide the error of a step.
+            if not (conn.invalidated or conn.closed):
+                with suppress(DBAPIError), conn.begin():
+                    conn.execute(_SET, {"name": "lock_timeout", "value": saved})
+
+    def lock_not_obtained(self, error: DBAPIError) -> bool:
+        return _sqlstate(error) == _LOCK_NOT_AVAILABLE
+
+    def session_id(self, conn: Connection) -> int | None:
+        with conn.begin():
+            pid: int = conn.execute(text("SELECT pg_catalog.pg_backend_pid()")).scalar_one()
+        return pid
+
+    def blockers(self, conn: Connection, session_id: int) -> tuple[str, ...]:
+        with conn.begin():
+            rows = conn.execute(_BLOCKERS, {"pid": session_id}).all()
+        return tuple(_describe_session(row) for row in rows)
 
     def refused_in_a_transaction(self, error: BaseException) -> bool:
         return isinstance(error, DBAPIError) and _sqlstate(error) == _ACTIVE_SQL_TRANSACTION
@@ -121,6 +201,14 @@ class PostgreSQLImpl(DialectImpl):
         since = row.backend_start.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
         source = row.client_addr or "local"
         return f"PostgreSQL backend pid {row.pid}{app} from {source}, since {since}"
+
+
+def _describe_session(row: Any) -> str:
+    app = f" {row.application_name!r}" if row.application_name else ""
+    query = " ".join(str(row.query or "").split())
+    query = query if len(query) <= 100 else query[:97] + "..."
+    doing = f"{row.state}: {query}" if query else str(row.state)
+    return f"PostgreSQL backend pid {row.pid}{app} ({doing})"
 
 
 #: Class 42, "syntax error or access rule violation": found while the statement is parsed and

@@ -37,6 +37,8 @@ from ..lock import lock_timeout_error
 from .base import DialectImpl, WaitCallback, driver_connection
 
 _POLL_SECONDS = 0.05
+_SQLITE_BUSY = 5
+_SQLITE_LOCKED = 6
 _memory_lock = threading.Lock()
 
 
@@ -171,13 +173,37 @@ class SQLiteImpl(DialectImpl):
         # An engine set up with SQLAlchemy's recipe for real pysqlite transactions sends its
         # own BEGIN from a "begin" event: a second one would fail.
         if not driver_connection(conn).in_transaction:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                # "database is locked": the connection must be free for the next begin().
+                transaction.rollback()
+                raise
         return transaction
 
     @contextmanager
     def autocommit(self, conn: Connection) -> Iterator[None]:
         # prepared() already put the driver in autocommit; only begin() sends a BEGIN.
         yield
+
+    @contextmanager
+    def statement_lock_timeout(self, conn: Connection, seconds: float) -> Iterator[None]:
+        # SQLite's one lock wait is the busy timeout: how long BEGIN IMMEDIATE (and any write)
+        # waits for another connection's write lock before "database is locked".
+        dbapi_connection = driver_connection(conn)
+        saved = int(dbapi_connection.execute("PRAGMA busy_timeout").fetchone()[0])
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {max(1, int(seconds * 1000))}")
+        try:
+            yield
+        finally:
+            if not (conn.invalidated or conn.closed):
+                dbapi_connection.execute(f"PRAGMA busy_timeout = {saved}")
+
+    def lock_not_obtained(self, error: DBAPIError) -> bool:
+        code = getattr(error.orig, "sqlite_errorcode", None)  # Python 3.11 and later
+        if code is not None:
+            return (code & 0xFF) in (_SQLITE_BUSY, _SQLITE_LOCKED)  # extended codes included
+        return "database is locked" in str(error.orig) or "table is locked" in str(error.orig)
 
     @contextmanager
     def locked(
