@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .create import create_migration
 from .errors import (
+    BatchModeRequired,
     BrokenMigrationFile,
     ConfigurationError,
     DatabaseUnavailable,
@@ -30,11 +31,13 @@ from .migration import Migration
 from .plan import MigrationPlan, PlannedStep, RepairAction, RepairPlan, RepairResult
 from .progress import Progress
 from .runner import MigrationManager
+from .schema_operations import schema
 from .states import Direction, ShownState
 from .status import MigrationStatus, MisnamedFile, Status
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
+    "BatchModeRequired",
     "BrokenMigrationFile",
     "ConfigurationError",
     "DatabaseUnavailable",
@@ -69,4 +72,5 @@ __all__ = [
     "UnknownTarget",
     "UnsupportedDatabase",
     "create_migration",
+    "schema",
 ]

@@ -270,3 +270,12 @@ class MigrationFileNotCreated(MigrationError):
 
 class LockFileUnavailable(MigrationError):
     """The SQLite migration lock file beside the database cannot be opened."""
+
+
+class BatchModeRequired(MigrationError):
+    """A schema operation SQLite can only do by rebuilding the table, outside batch mode."""
+
+    def __init__(self, message: str, *, table: str | None = None):
+        super().__init__(message)
+        self.table = table
+
