@@ -297,6 +297,7 @@ class ForeignKeyViolations(MigrationError):
     """A step on SQLite left rows whose foreign keys point nowhere; it was not committed."""
 
     def __init__(self, violations: tuple[ForeignKeyViolation, ...]):
+        #: Each row left pointing at nothing, as ``PRAGMA foreign_key_check`` lists it.
         self.violations = violations
         shown = "; ".join(v.describe() for v in violations[:_SHOWN_VIOLATIONS])
         more = len(violations) - _SHOWN_VIOLATIONS
