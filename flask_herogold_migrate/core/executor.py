@@ -53,7 +53,11 @@ class Executor:
 
     def execute(self, plan: MigrationPlan, migrations: Sequence[Migration]) -> None:
         """Run every step of ``plan``; ``migrations`` are its loaded files, in the same order."""
-        with self.locks.applied(), self._run_transaction(migrations) as joined:
+        with (
+            self.locks.applied(),
+            self.impl.running_steps(self.conn),
+            self._run_transaction(migrations) as joined,
+        ):
             for step, migration in zip(plan.steps, migrations, strict=True):
                 # A step of a single transaction cannot be tried again: the run's is lost.
                 attempt = partial(self.run, step, migration, joined=joined)
@@ -72,6 +76,7 @@ class Executor:
             if joined or (impl.transactional_ddl and migration.transactional):
                 with nullcontext() if joined else impl.begin(conn):
                     run_step(conn, impl.join_transaction_mode, _method(migration, step))
+                    impl.check_before_commit(conn)
                     self.tracking.record(conn, step)
             else:
                 with conn.begin():
@@ -116,6 +121,7 @@ class Executor:
         try:
             with statements_commit, watch, conn.begin():
                 run_step(conn, mode, _method(migration, step))
+                impl.check_before_commit(conn)
                 self.tracking.finish(conn, step)
         except BaseException as error:
             # Ctrl-C too: the process is alive to record what it knows, and a row left
