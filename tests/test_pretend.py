@@ -379,3 +379,44 @@ def test_nothing_pending_is_said_as_a_real_run_says_it(cli, database, write_migr
     assert json.loads(cli("migrate", "--pretend", "--json").stdout) == {"migrations": []}
     cli("migrate:reset", "--force")
     assert cli("migrate:rollback", "--pretend").output == "Nothing to roll back.\n"
+
+
+def test_schema_operations_show_their_changes_not_their_catalogue_reads(
+    cli, database, write_migration
+):
+    write_migration(
+        "20260301_t", "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)", "DROP TABLE t"
+    )
+    assert cli("migrate").exit_code == 0
+    write_migration(
+        "20260302_add_w",
+        body="""
+        import sqlalchemy as sa
+        from flask_herogold_migrate import Migration, schema
+
+        class AddW(Migration):
+            def up(self, session):
+                with schema(session).batch_alter_table("t") as batch:
+                    batch.add_column(sa.Column("w", sa.Integer))
+                    batch.alter_column("v", existing_type=sa.Integer, nullable=True, new_column_name="v2")
+
+            def down(self, session):
+                with schema(session).batch_alter_table("t") as batch:
+                    batch.alter_column("v2", existing_type=sa.Integer, new_column_name="v")
+                    batch.drop_column("w")
+        """,
+    )
+    before = snapshot(database)
+
+    result = cli("migrate", "--pretend", "--json")
+
+    assert result.exit_code == 0, result.output
+    statements = [
+        s["sql"] for m in json.loads(result.output)["migrations"] for s in m["statements"]
+    ]
+    assert any("w" in sql for sql in statements), statements
+    for sql in statements:
+        assert not sql.lstrip().upper().startswith(("PRAGMA", "SHOW", "DESCRIBE")), sql
+        assert "sqlite_master" not in sql and "information_schema" not in sql, sql
+        assert "pg_catalog" not in sql, sql
+    assert snapshot(database) == before

@@ -13,6 +13,7 @@ the cursor, which is a dialect event, so the capture listens there too for the d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,15 @@ _NO_ROWS = {
     "oracle": "SELECT 1 FROM DUAL WHERE 1 = 0",
 }
 _NO_ROWS_DEFAULT = "SELECT 1 WHERE 1 = 0"
+
+#: Reads of the schema catalogue, as Alembic's operations make to reflect a table (SQLite's
+#: batch mode, above all): what the database is, not what the migration would change. They
+#: are sent, even where nothing else is, and left out of the record.
+_CATALOGUE_READ = re.compile(
+    r"\s*(?:PRAGMA\s+(?![^;]*=)|SHOW\s|DESCRIBE\s|SELECT\s.*?\b(?:sqlite_master|"
+    r"sqlite_temp_master|sqlite_schema|pg_catalog\.|information_schema\.))",
+    re.IGNORECASE | re.DOTALL,
+)
 
 #: The session's own savepoints (a step's ``session.commit()``): the run's, not the step's.
 _SAVEPOINTS = (SavepointClause, ReleaseSavepointClause, RollbackToSavepointClause)
@@ -92,6 +102,8 @@ class StatementCapture:
         context: Any,
         executemany: bool,
     ) -> tuple[str, Any]:
+        if _CATALOGUE_READ.match(statement):
+            return statement, parameters
         compiled = getattr(context, "compiled", None)
         if not isinstance(getattr(compiled, "statement", None), _SAVEPOINTS):
             # The INSERT of several rows in one statement ("insertmanyvalues") is flagged as
