@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from .dialects.sqlite import is_memory_database
 from .errors import ConfigurationError, DatabaseUnavailable
+from .schemas import enter_schema
 from .urls import hide_secrets, safe_url
 
 EngineResolver = Callable[[], "Engine | None"]
@@ -97,17 +98,20 @@ def _missing_driver(url: URL, error: ModuleNotFoundError) -> str:
 
 
 @contextmanager
-def run_connection(engine: Engine) -> Iterator[Connection]:
+def run_connection(engine: Engine, schema: str | None = None) -> Iterator[Connection]:
     """A connection of the run's own, closed (not pooled) at the end.
 
     Taking it out of the pool means nothing the run did to the session (locks, driver
     settings) reaches the app, and no connection is left for a forked worker to inherit.
     An in-memory SQLite database lives in its one connection, so that one is shared instead.
+    With ``schema`` (PostgreSQL), its ``search_path`` is that schema alone (:mod:`.schemas`).
     """
     conn = _connect(engine)
     try:
         if not (engine.dialect.name == "sqlite" and is_memory_database(engine.url)):
             conn.detach()
+        if schema is not None:
+            enter_schema(conn, schema)
         yield conn
     finally:
         conn.close()

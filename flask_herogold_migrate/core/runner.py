@@ -57,6 +57,8 @@ class MigrationManager:
     ours (one this package does not support), as auto-run in many workers must.
     ``protected`` marks a production database: the commands that undo or rewrite history
     (rollback, reset, repair) ask for confirmation first. The API itself never asks.
+    ``schema`` (PostgreSQL) runs everything in that schema: ``search_path`` is set to it
+    alone, so the tracking table, the lock and what the migrations create are the schema's.
     """
 
     def __init__(
@@ -70,6 +72,7 @@ class MigrationManager:
         progress: ProgressCallback | None = None,
         require_lock: bool = False,
         protected: bool = False,
+        schema: str | None = None,
     ) -> None:
         self.migrations_dir = Path(migrations_dir)
         self.tracking = TrackingTable(table)
@@ -79,6 +82,8 @@ class MigrationManager:
         self.require_lock = require_lock
         #: Production: the commands that undo or rewrite history ask first (the CLI's job).
         self.protected = protected
+        #: PostgreSQL: the schema every connection of a run is set to (a schema tenant).
+        self.schema = schema
         self._engine: Engine | None = None if engine is None else resolve_engine(engine)
 
     @property
@@ -106,7 +111,7 @@ class MigrationManager:
             )
         stems = list_stems(self.migrations_dir)
         last = None if target is None else find_target(discover(self.migrations_dir, stems), target)
-        with run_connection(engine) as conn:
+        with run_connection(engine, self.schema) as conn:
             states = self.tracking.read_states(conn)
             unknown = [stem for stem in stems if stem not in states]
             for stem, reason in misnamed(unknown):
@@ -153,7 +158,7 @@ class MigrationManager:
         """
         stems = list_stems(self.migrations_dir)
         files = discover(self.migrations_dir, stems)
-        with run_connection(self.engine) as conn:
+        with run_connection(self.engine, self.schema) as conn:
             records = self.tracking.read(conn)
         taken = {file.name for file in files}
         return build_status(files, records, misnamed([s for s in stems if s not in taken]))
@@ -167,7 +172,7 @@ class MigrationManager:
     ) -> RepairPlan:
         """What :meth:`repair` would change now, to show before doing it. Takes no lock."""
         files = discover(self.migrations_dir)
-        with run_connection(self.engine) as conn:
+        with run_connection(self.engine, self.schema) as conn:
             records = self.tracking.read(conn)
         return plan_repair(
             files,
@@ -202,7 +207,7 @@ class MigrationManager:
         if plan is not None:
             realign_checksums, forget_missing = plan.realign_checksums, plan.forget_missing
             rename_moved = plan.rename_moved
-        with run_connection(self.engine) as conn, self._exclusive(conn, "up"):
+        with run_connection(self.engine, self.schema) as conn, self._exclusive(conn, "up"):
             records = self.tracking.read(conn)
             if records:
                 self.tracking.ensure(conn)  # a table from an older version gets its columns
@@ -241,7 +246,7 @@ class MigrationManager:
     # -- internals -----------------------------------------------------------------------
 
     def _undo(self, batches: int | None) -> list[str]:
-        with run_connection(self.engine) as conn:
+        with run_connection(self.engine, self.schema) as conn:
             if not self.tracking.read_states(conn):
                 return []
             with self._exclusive(conn, "down") as impl:
