@@ -36,9 +36,10 @@ def build_commands(
     open_manager: OpenManager,
     options: Sequence[Decorator] = (),
     decorate: Decorator = lambda f: f,
+    options_for: Callable[[str], Sequence[Decorator]] = lambda name: (),
 ) -> list[click.Command]:
     """The six commands, each taking ``--dir`` and ``--traceback`` plus the caller's
-    ``options``."""
+    ``options``, and ``options_for(name)`` for the command called ``name`` (innermost)."""
 
     def command(name: str, help_text: str) -> Callable[[Callable[..., Any]], click.Command]:
         def wrap(body: Callable[..., Any]) -> click.Command:
@@ -49,7 +50,7 @@ def build_commands(
 
             function: Callable[..., Any] = guarded
 
-            for option in reversed(options):
+            for option in reversed([*options, *options_for(name)]):
                 function = option(function)
             function = click.option(
                 "--traceback",
