@@ -39,7 +39,7 @@ def write(directory: Path, stem: str, table: str, *, broken: bool = False) -> No
 
 
 class BindsApp:
-    def __init__(self, tmp_path: Path, servers: Servers) -> None:
+    def __init__(self, tmp_path: Path, servers: Servers) -> None:  # noqa: F811
         self.root = tmp_path
         self.urls = {
             "default": servers.database("postgresql"),
