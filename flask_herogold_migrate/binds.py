@@ -9,7 +9,8 @@ bind's database. Each database has its own tracking table, batches and lock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ from flask import Flask
 from sqlalchemy.engine import Engine
 
 from .core import ConfigurationError, MigrationManager
-from .core.connection import engine_from_url
+from .core.connection import engine_for_many_runs, engine_from_url
 from .core.settings import parse_flag, parse_seconds
 from .core.targets import Target, fixed_target
 from .core.tenants import Tenant, load_tenants, select_tenant, tenant_target, tenant_targets
@@ -153,10 +154,18 @@ def tenant_builder(app: Flask, directory: Path | None) -> Any:
     return build
 
 
+@contextmanager
 def all_tenant_targets(
     extension: HerogoldMigrate, app: Flask, directory: Path | None = None
-) -> list[Target]:
-    return tenant_targets(tenants(app), extension.engine(app), tenant_builder(app, directory))
+) -> Iterator[list[Target]]:
+    """Every tenant's target, for the duration of a run over all of them.
+
+    Schema tenants share an engine of their own whose connections serve one tenant after the
+    other (:func:`.core.connection.engine_for_many_runs`).
+    """
+    found = tenants(app)
+    with engine_for_many_runs(extension.engine(app)) as engine:
+        yield tenant_targets(found, engine, tenant_builder(app, directory))
 
 
 def one_tenant_target(

@@ -185,8 +185,8 @@ class HerogoldMigrate:
         Returns what each tenant did, or the error it stopped with.
         """
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        targets = all_tenant_targets(self, app)
-        results = run_each(targets, lambda _, m: m.run_migrations(), jobs=jobs)
+        with all_tenant_targets(self, app) as targets:
+            results = run_each(targets, lambda _, m: m.run_migrations(), jobs=jobs)
         return summarize("tenant", targets, results, done="applied", nothing="up-to-date")
 
     @staticmethod

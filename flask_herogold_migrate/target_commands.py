@@ -12,7 +12,8 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -218,12 +219,15 @@ class _Printer:
         return show
 
 
-def _targets(selection: _Selection, directory: Path | None) -> list[Target]:
+@contextmanager
+def _targets(selection: _Selection, directory: Path | None) -> Iterator[list[Target]]:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     extension: HerogoldMigrate = app.extensions["herogold_migrate"].extension
     if selection.all_binds:
-        return bind_targets(extension, app)
-    return all_tenant_targets(extension, app, directory)
+        yield bind_targets(extension, app)
+        return
+    with all_tenant_targets(extension, app, directory) as targets:
+        yield targets
 
 
 def _run_changes(
@@ -237,8 +241,33 @@ def _run_changes(
     before: Callable[[list[Target]], None] = lambda targets: None,
 ) -> None:
     """``migrate``, ``migrate:rollback`` or ``migrate:reset`` over many databases."""
-    targets = _targets(selection, directory)
-    before(targets)
+    with _targets(selection, directory) as targets:
+        before(targets)
+        results = run_each(
+            targets,
+            _show_work(work, verb, single_transaction, as_json),
+            jobs=selection.jobs,
+            stop_at_first_failure=selection.all_binds,
+        )
+    done, nothing = (
+        ("applied", "up-to-date") if verb == "Applied" else ("rolled-back", "nothing-to-roll-back")
+    )
+    outcome = summarize(selection.kind, targets, results, done=done, nothing=nothing)  # type: ignore[arg-type]
+    _spare_exit_collection([name for o in outcome.outcomes for name in o.migrations])
+    if as_json:
+        click.echo(json.dumps(outcome.to_json(), indent=2))
+    elif selection.all_tenants:
+        click.echo(_tenant_summary(outcome))
+    _fail_if_any(selection, outcome)
+
+
+def _show_work(
+    work: Callable[[MigrationManager], list[str]],
+    verb: str,
+    single_transaction: bool | None,
+    as_json: bool,
+) -> Callable[[Target, MigrationManager], list[str]]:
+    """The work on one target, its lines printed with the target's name."""
     printer = _Printer()
 
     def one(target: Target, manager: MigrationManager) -> list[str]:
@@ -250,17 +279,7 @@ def _run_changes(
             printer.line(target.name, _done(verb, names, manager))
         return names
 
-    results = run_each(targets, one, jobs=selection.jobs, stop_at_first_failure=selection.all_binds)
-    done, nothing = (
-        ("applied", "up-to-date") if verb == "Applied" else ("rolled-back", "nothing-to-roll-back")
-    )
-    outcome = summarize(selection.kind, targets, results, done=done, nothing=nothing)  # type: ignore[arg-type]
-    _spare_exit_collection([name for o in outcome.outcomes for name in o.migrations])
-    if as_json:
-        click.echo(json.dumps(outcome.to_json(), indent=2))
-    elif selection.all_tenants:
-        click.echo(_tenant_summary(outcome))
-    _fail_if_any(selection, outcome)
+    return one
 
 
 def _done(verb: str, names: list[str], manager: MigrationManager) -> str:
@@ -381,13 +400,13 @@ def _reset_many(selection: _Selection, **kwargs: Any) -> None:
 def _status_many(
     selection: _Selection, *, directory: Path | None, as_json: bool, check: bool
 ) -> None:
-    targets = _targets(selection, directory)
-    results = run_each(
-        targets,
-        lambda target, manager: manager.status(),
-        jobs=selection.jobs,
-        stop_at_first_failure=selection.all_binds,
-    )
+    with _targets(selection, directory) as targets:
+        results = run_each(
+            targets,
+            lambda target, manager: manager.status(),
+            jobs=selection.jobs,
+            stop_at_first_failure=selection.all_binds,
+        )
     if selection.all_binds:
         _bind_statuses(results, as_json)
         not_run = [t.name for t in targets[len(results) :]]

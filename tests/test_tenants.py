@@ -435,3 +435,36 @@ def test_threads_share_one_migration_file_without_declaring_it_twice(tenants):
 
     assert errors == []
     assert all("gadget" in tenants.tables(schema) for schema in schemas)
+
+
+def test_a_setting_one_tenant_leaves_in_its_session_does_not_reach_the_next(tenants, tmp_path):
+    schemas = tenants.add_schemas(3)
+    log = tmp_path / "settings.log"
+    (tenants.dir / "20260106_settings.py").write_text(
+        textwrap.dedent(
+            f"""
+            from sqlalchemy import text
+            from flask_herogold_migrate import Migration
+
+
+            class LeavesASetting(Migration):
+                def up(self, session):
+                    seen = session.exec(text("SHOW work_mem")).scalar()
+                    with open({str(log)!r}, "a") as handle:
+                        handle.write(seen + "\\n")
+                    session.exec(text("SET work_mem = '7MB'"))  # for the session, not LOCAL
+                    session.exec(text("CREATE TEMPORARY TABLE scratch (id INTEGER)"))
+
+                def down(self, session):
+                    pass
+            """
+        )
+    )
+    app = tenants.make()
+
+    result = invoke(app, "migrate", "--all-tenants", "--jobs", "1")
+
+    assert result.exit_code == 0, result.output
+    seen = log.read_text().splitlines()
+    assert len(seen) == 3
+    assert "7MB" not in seen
