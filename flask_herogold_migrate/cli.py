@@ -264,8 +264,9 @@ def _spare_exit_collection(names_run: list[str]) -> None:
     The command ends its process. The interpreter's shutdown would walk every object several
     times, which costs noticeably once a thousand migration modules are loaded (see
     ``benchmarks/results/``); freezing them at exit skips that walk. Only a process that ran
-    a command is concerned, and only as it exits. Objects are still released by reference counting, files flushed and
-    atexit handlers run; the operating system takes back the rest of the memory.
+    a command is concerned, and only as it exits. Objects are still released by reference
+    counting, files flushed and atexit handlers run; the operating system takes back the
+    rest of the memory.
     """
     if names_run:
         atexit.unregister(gc.freeze)  # once per process, however many commands ran

@@ -438,7 +438,7 @@ def test_threads_share_one_migration_file_without_declaring_it_twice(tenants):
 
 
 def test_a_setting_one_tenant_leaves_in_its_session_does_not_reach_the_next(tenants, tmp_path):
-    schemas = tenants.add_schemas(3)
+    tenants.add_schemas(3)
     log = tmp_path / "settings.log"
     (tenants.dir / "20260106_settings.py").write_text(
         textwrap.dedent(
