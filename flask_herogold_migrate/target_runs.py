@@ -22,7 +22,7 @@ from . import protection
 from .binds import all_tenant_targets, bind_targets, settings
 from .cli import _spare_exit_collection, summary
 from .core import MigrationManager, Progress
-from .core.targets import BindFailed, RunSummary, Target, run_each, summarize
+from .core.targets import BindFailed, OutcomeState, RunSummary, Target, run_each, summarize
 
 if TYPE_CHECKING:
     from .extension import HerogoldMigrate
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Selection:
+    """Which databases a command acts on, as its options say."""
+
     bind: str | None
     all_binds: bool
     tenant: str | None
@@ -115,10 +117,10 @@ def _run_changes(
             jobs=selection.jobs,
             stop_at_first_failure=selection.all_binds,
         )
-    done, nothing = (
+    states: tuple[OutcomeState, OutcomeState] = (
         ("applied", "up-to-date") if verb == "Applied" else ("rolled-back", "nothing-to-roll-back")
     )
-    outcome = summarize(selection.kind, targets, results, done=done, nothing=nothing)  # type: ignore[arg-type]
+    outcome = summarize(selection.kind, targets, results, done=states[0], nothing=states[1])
     _spare_exit_collection([name for o in outcome.outcomes for name in o.migrations])
     if as_json:
         click.echo(json.dumps(outcome.to_json(), indent=2))
