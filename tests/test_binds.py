@@ -241,6 +241,8 @@ def test_migrate_all_binds_stops_at_the_first_failure_naming_the_bind(binds):
         (["migrate", "--bind", "analytics", "--all-binds"], "cannot be given together"),
         (["migrate", "--all-binds", "--jobs", "2"], "--jobs goes with --all-tenants"),
         (["migrate", "--json"], "migrate --json goes with --all-tenants or --all-binds"),
+        (["migrate", "--all-binds", "--dir", "elsewhere"], "--dir names one directory"),
+        (["migrate", "--all-binds", "--target", "users"], "--target names a file of one"),
     ],
 )
 def test_bad_bind_options_say_so_and_run_nothing(binds, args, message):

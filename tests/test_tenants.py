@@ -468,3 +468,12 @@ def test_a_setting_one_tenant_leaves_in_its_session_does_not_reach_the_next(tena
     seen = log.read_text().splitlines()
     assert len(seen) == 3
     assert "7MB" not in seen
+
+
+def test_make_for_all_tenants_writes_in_the_tenants_directory(tenants):
+    app = tenants.make(tenants=lambda: None)  # making a file asks nothing of the tenants
+
+    result = invoke(app, "migrate:make", "add_reports", "--all-tenants")
+
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in tenants.dir.glob("*_add_reports.py")] != []
