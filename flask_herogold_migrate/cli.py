@@ -41,9 +41,11 @@ def build_commands(
     options: Sequence[Decorator] = (),
     decorate: Decorator = lambda f: f,
     make_options: Sequence[Decorator] | None = None,
+    options_for: Callable[[str], Sequence[Decorator]] = lambda name: (),
 ) -> list[click.Command]:
-    """The commands, each taking ``--dir`` and ``--traceback`` plus the caller's
-    ``options`` (``make_options`` for ``migrate:make``, if given)."""
+    """The commands, each taking ``--dir`` and ``--traceback`` plus the caller's ``options``
+    (``make_options`` for ``migrate:make``, if given), and ``options_for(name)`` for the
+    command called ``name`` (innermost)."""
 
     def command(
         name: str, help_text: str, own_options: Sequence[Decorator] | None = None
@@ -56,7 +58,9 @@ def build_commands(
 
             function: Callable[..., Any] = guarded
 
-            for option in reversed(options if own_options is None else own_options):
+            for option in reversed(
+                [*(options if own_options is None else own_options), *options_for(name)]
+            ):
                 function = option(function)
             function = click.option(
                 "--traceback",
@@ -362,8 +366,8 @@ def _spare_exit_collection(names_run: list[str]) -> None:
     times, which costs noticeably once a thousand migration modules are loaded (see
     ``benchmarks/results/``); freezing them at exit skips that walk. Only a process that ran
     a command is concerned, and only as it exits. Objects are still released by reference
-    counting, files flushed and atexit handlers run; the operating system takes back the rest
-    of the memory.
+    counting, files flushed and atexit handlers run; the operating system takes back the
+    rest of the memory.
     """
     if names_run:
         atexit.unregister(gc.freeze)  # once per process, however many commands ran

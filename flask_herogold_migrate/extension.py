@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,21 +18,30 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import make_url
 from sqlalchemy.engine import Engine
 
+from .binds import (
+    all_tenant_targets,
+    bind_engine,
+    bind_name,
+    bind_order,
+    check_bind,
+    one_tenant_target,
+    settings,
+)
 from .cli import build_commands, summary
-from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager, Progress
+from .core import (
+    DEFAULT_LOCK_TIMEOUT,
+    ConfigurationError,
+    MigrationError,
+    MigrationManager,
+    Progress,
+)
 from .core.connection import engine_from_url, register_engine_resolver
 from .core.dialects.sqlite import is_memory_database
 from .core.lock import DEFAULT_CONNECTION_CHECK_INTERVAL
-from .core.plan import OUT_OF_ORDER_POLICIES
-from .core.settings import (
-    parse_auto_mode,
-    parse_choice,
-    parse_count,
-    parse_flag,
-    parse_optional_seconds,
-    parse_seconds,
-)
+from .core.settings import parse_auto_mode, parse_seconds
+from .core.targets import BindFailed, RunSummary, run_each, summarize
 from .core.wait import DEFAULT_WAIT_INTERVAL, DEFAULT_WAIT_TIMEOUT, Outstanding, wait_until_migrated
+from .target_commands import open_selected_manager, target_options
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
@@ -45,6 +57,8 @@ class _AppState:
     extension: HerogoldMigrate
     db: SQLAlchemy | None
     own_engine: Engine | None = field(default=None)
+    #: Engines built from SQLALCHEMY_BINDS when there is no Flask-SQLAlchemy.
+    own_bind_engines: dict[str, Engine] = field(default_factory=dict)
 
 
 class HerogoldMigrate:
@@ -97,6 +111,9 @@ class HerogoldMigrate:
         app.config.setdefault("HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT", None)
         app.config.setdefault("HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES", 0)
         app.config.setdefault("HEROGOLD_MIGRATE_OUT_OF_ORDER", "warn")
+        app.config.setdefault("HEROGOLD_MIGRATE_BINDS", {})
+        app.config.setdefault("HEROGOLD_MIGRATE_TENANTS", None)
+        app.config.setdefault("HEROGOLD_MIGRATE_TENANT_DIR", "migrations_tenants")
         app.extensions[EXTENSION_KEY] = _AppState(self, db if db is not None else self.db)
         for command in _FLASK_COMMANDS:
             app.cli.add_command(command)
@@ -112,14 +129,27 @@ class HerogoldMigrate:
                     self._wait_for_migrations()
 
     def _auto_run(self) -> None:
-        manager = self.manager()
-        manager.progress = _log_progress
-        manager.require_lock = True  # many workers start at once
-        applied = manager.run_migrations()
-        if applied:
-            logger.info(
-                "Auto-run in process %d: %s", os.getpid(), summary("Applied", applied, manager)
-            )
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        binds = bind_order(app)
+        for bind in binds:
+            manager = self.manager(bind=bind)
+            manager.require_lock = True  # many workers start at once
+            prefix = "" if binds == [None] else f"[{bind_name(bind)}] "
+            manager.progress = functools.partial(_log_progress, prefix=prefix)
+            try:
+                applied = manager.run_migrations()
+            except MigrationError as error:
+                if binds == [None]:
+                    raise
+                later = [bind_name(b) for b in binds[binds.index(bind) + 1 :]]
+                raise BindFailed.after(bind_name(bind), error, later) from error
+            if applied:
+                logger.info(
+                    "Auto-run in process %d: %s%s",
+                    os.getpid(),
+                    prefix,
+                    summary("Applied", applied, manager),
+                )
 
     def _wait_for_migrations(self) -> None:
         config = current_app.config
@@ -140,41 +170,58 @@ class HerogoldMigrate:
                 result.seconds,
             )
 
-    def manager(self, directory: str | os.PathLike[str] | None = None) -> MigrationManager:
-        """A :class:`MigrationManager` for the current app (an app context must be active)."""
-        app = current_app
-        config = app.config
-        return MigrationManager(
-            directory if directory is not None else self.migrations_dir(app),
-            engine=self.engine(app),
-            table=config["HEROGOLD_MIGRATE_TABLE"],
-            lock_timeout=parse_seconds(
-                "HEROGOLD_MIGRATE_LOCK_TIMEOUT", config["HEROGOLD_MIGRATE_LOCK_TIMEOUT"]
-            ),
-            single_transaction=parse_flag(
-                "HEROGOLD_MIGRATE_SINGLE_TRANSACTION", config["HEROGOLD_MIGRATE_SINGLE_TRANSACTION"]
-            ),
-            protected=parse_flag(
-                "HEROGOLD_MIGRATE_PROTECTED", config["HEROGOLD_MIGRATE_PROTECTED"]
-            ),
-            connection_check_interval=parse_seconds(
-                "HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL",
-                config["HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL"],
-            ),
-            statement_lock_timeout=parse_optional_seconds(
-                "HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT",
-                config["HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT"],
-            ),
-            statement_lock_retries=parse_count(
-                "HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES",
-                config["HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES"],
-            ),
-            out_of_order=parse_choice(
-                "HEROGOLD_MIGRATE_OUT_OF_ORDER",
-                config["HEROGOLD_MIGRATE_OUT_OF_ORDER"],
-                OUT_OF_ORDER_POLICIES,
-            ),
-        )
+    def manager(
+        self, directory: str | os.PathLike[str] | None = None, *, bind: str | None = None
+    ) -> MigrationManager:
+        """A :class:`MigrationManager` for the current app (an app context must be active).
+
+        ``bind`` names a Flask-SQLAlchemy bind listed in ``HEROGOLD_MIGRATE_BINDS``; None is
+        the default bind.
+        """
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        if bind is None:
+            where = directory if directory is not None else self.migrations_dir(app)
+            engine = self.engine(app)
+        else:
+            bind_dir = check_bind(app, bind)
+            where = directory if directory is not None else bind_dir
+            state: _AppState = app.extensions[EXTENSION_KEY]
+            engine = bind_engine(app, _db_of(app), state.own_bind_engines, bind)
+        return MigrationManager(where, engine=engine, **settings(app))
+
+    @contextmanager
+    def tenant_manager(
+        self, name: str, directory: str | os.PathLike[str] | None = None
+    ) -> Iterator[MigrationManager]:
+        """The manager of the tenant ``name`` (one ``HEROGOLD_MIGRATE_TENANTS`` returns).
+
+        A context manager: a tenant with a database of its own gets an engine for the run,
+        disposed of when the block ends. An app context must be active.
+        """
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        where = None if directory is None else Path(directory)
+        with one_tenant_target(self, app, name, where).open() as manager:
+            yield manager
+
+    def migrate_tenant(self, name: str, target: str | None = None) -> list[str]:
+        """Bring the tenant ``name`` to head (or to ``target``); return the names applied.
+
+        For a signup handler, once the tenant exists (its schema created, or its database)
+        and ``HEROGOLD_MIGRATE_TENANTS`` returns it. Holds the tenant's own migration lock,
+        so a deploy migrating every tenant at the same time never applies a file twice.
+        """
+        with self.tenant_manager(name) as manager:
+            return manager.run_migrations(target)
+
+    def migrate_all_tenants(self, *, jobs: int = 1) -> RunSummary:
+        """Migrate every tenant, ``jobs`` at a time; one's failure does not stop the others.
+
+        Returns what each tenant did, or the error it stopped with.
+        """
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        with all_tenant_targets(self, app) as targets:
+            results = run_each(targets, lambda _, m: m.run_migrations(), jobs=jobs)
+        return summarize("tenant", targets, results, done="applied", nothing="up-to-date")
 
     @staticmethod
     def migrations_dir(app: Flask) -> Path:
@@ -185,7 +232,7 @@ class HerogoldMigrate:
     def engine(app: Flask) -> Engine:
         """The engine migrations run on: Flask-SQLAlchemy's, else one from the config."""
         state: _AppState = app.extensions[EXTENSION_KEY]
-        db = state.db if state.db is not None else app.extensions.get("sqlalchemy")
+        db = _db_of(app)
         if db is not None:
             if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
                 return db.engine
@@ -196,6 +243,11 @@ class HerogoldMigrate:
         return state.own_engine
 
 
+def _db_of(app: Flask) -> SQLAlchemy | None:
+    state: _AppState = app.extensions[EXTENSION_KEY]
+    return state.db if state.db is not None else app.extensions.get("sqlalchemy")
+
+
 def _database_url(app: Flask) -> Any:
     uri = app.config.get("SQLALCHEMY_DATABASE_URI")
     if not uri:
@@ -203,6 +255,11 @@ def _database_url(app: Flask) -> Any:
             "HerogoldMigrate needs a database: pass the Flask-SQLAlchemy db to init_app(), or "
             "set SQLALCHEMY_DATABASE_URI."
         )
+    return resolve_sqlite_path(app, uri)
+
+
+def resolve_sqlite_path(app: Flask, uri: str) -> Any:
+    """``uri``, a relative SQLite path in it made relative to the instance folder."""
     url = make_url(uri)
     if url.get_backend_name() != "sqlite" or is_memory_database(url):
         return url
@@ -246,9 +303,9 @@ def _log_waiting(outstanding: Outstanding, seconds_left: float) -> None:
     )
 
 
-def _log_progress(progress: Progress) -> None:
+def _log_progress(progress: Progress, prefix: str = "") -> None:
     level = logging.WARNING if progress.is_warning else logging.INFO
-    logger.log(level, "%s", progress.describe())
+    logger.log(level, "%s%s", prefix, progress.describe())
 
 
 def _current_app_engine() -> Engine | None:
@@ -259,9 +316,11 @@ def _current_app_engine() -> Engine | None:
 
 def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationManager:
     state: _AppState = current_app.extensions[EXTENSION_KEY]
-    return state.extension.manager(directory)
+    return open_selected_manager(state.extension, directory, extra)
 
 
 register_engine_resolver(_current_app_engine)
-_FLASK_COMMANDS = build_commands(_open_manager, decorate=with_appcontext)
+_FLASK_COMMANDS = build_commands(
+    _open_manager, decorate=with_appcontext, options_for=target_options
+)
 _COMMAND_NAMES = frozenset(command.name for command in _FLASK_COMMANDS)

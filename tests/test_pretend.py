@@ -398,7 +398,9 @@ def test_schema_operations_show_their_changes_not_their_catalogue_reads(
             def up(self, session):
                 with schema(session).batch_alter_table("t") as batch:
                     batch.add_column(sa.Column("w", sa.Integer))
-                    batch.alter_column("v", existing_type=sa.Integer, nullable=True, new_column_name="v2")
+                    batch.alter_column(
+                        "v", existing_type=sa.Integer, nullable=True, new_column_name="v2"
+                    )
 
             def down(self, session):
                 with schema(session).batch_alter_table("t") as batch:

@@ -10,6 +10,7 @@ import inspect
 import marshal
 import os
 import sys
+import threading
 import traceback
 import types
 from pathlib import Path
@@ -74,7 +75,17 @@ def _refuse_async_steps(file: MigrationFile, cls: type[Migration]) -> None:
             )
 
 
+# Tenants migrate on several threads at once, all from the same files: one thread imports a
+# file while the others wait and reuse it, so no class is declared twice.
+_IMPORTING = threading.Lock()
+
+
 def _import(file: MigrationFile) -> types.ModuleType:
+    with _IMPORTING:
+        return _import_once(file)
+
+
+def _import_once(file: MigrationFile) -> types.ModuleType:
     path = file.path
     digest = _directory_digest(os.path.abspath(file.directory))
     module_name = f"{_PACKAGE}.m{digest}_{file.name}"

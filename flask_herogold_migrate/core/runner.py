@@ -67,6 +67,9 @@ class MigrationManager:
 
     ``connection_check_interval``, ``statement_lock_timeout``, ``statement_lock_retries`` and
     ``out_of_order`` are the settings of the same names described in Configuration.
+
+    ``schema`` (PostgreSQL) runs everything in that schema: ``search_path`` is set to it
+    alone, so the tracking table, the lock and what the migrations create are the schema's.
     """
 
     #: Set on the copy of a manager that rehearses a run (see :mod:`.rehearsal`).
@@ -87,6 +90,7 @@ class MigrationManager:
         statement_lock_timeout: float | None = None,
         statement_lock_retries: int = 0,
         out_of_order: OutOfOrderPolicy = "warn",
+        schema: str | None = None,
     ) -> None:
         self.migrations_dir = Path(migrations_dir)
         self.tracking = TrackingTable(table)
@@ -100,6 +104,8 @@ class MigrationManager:
         self.statement_lock_timeout = statement_lock_timeout
         self.statement_lock_retries = statement_lock_retries
         self.out_of_order = out_of_order
+        #: PostgreSQL: the schema every connection of a run is set to (a schema tenant).
+        self.schema = schema
         self._engine: Engine | None = None if engine is None else resolve_engine(engine)
 
     @property
@@ -129,7 +135,7 @@ class MigrationManager:
             )
         stems = list_stems(self.migrations_dir)
         last = None if target is None else find_target(discover(self.migrations_dir, stems), target)
-        with run_connection(engine) as conn:
+        with run_connection(engine, self.schema) as conn:
             states = self.tracking.read_states(conn)
             unknown = [stem for stem in stems if stem not in states]
             for stem, reason in misnamed(unknown):
@@ -203,7 +209,7 @@ class MigrationManager:
         """
         stems = list_stems(self.migrations_dir)
         files = discover(self.migrations_dir, stems)
-        with run_connection(self.engine) as conn:
+        with run_connection(self.engine, self.schema) as conn:
             records = self.tracking.read(conn)
         taken = {file.name for file in files}
         return build_status(files, records, misnamed([s for s in stems if s not in taken]))
@@ -217,7 +223,7 @@ class MigrationManager:
     ) -> RepairPlan:
         """What :meth:`repair` would change now, to show before doing it. Takes no lock."""
         files = discover(self.migrations_dir)
-        with run_connection(self.engine) as conn:
+        with run_connection(self.engine, self.schema) as conn:
             records = self.tracking.read(conn)
         return plan_repair(
             files,
@@ -252,7 +258,7 @@ class MigrationManager:
         if plan is not None:
             realign_checksums, forget_missing = plan.realign_checksums, plan.forget_missing
             rename_moved = plan.rename_moved
-        with run_connection(self.engine) as conn, self._exclusive(conn, "up"):
+        with run_connection(self.engine, self.schema) as conn, self._exclusive(conn, "up"):
             records = self.tracking.read(conn)
             if records:
                 self.tracking.ensure(conn)  # a table from an older version gets its columns
@@ -291,7 +297,7 @@ class MigrationManager:
     # -- internals -----------------------------------------------------------------------
 
     def _undo(self, batches: int | None) -> list[str]:
-        with run_connection(self.engine) as conn:
+        with run_connection(self.engine, self.schema) as conn:
             if not self.tracking.read_states(conn):
                 return []
             with self._exclusive(conn, "down") as impl:
