@@ -53,13 +53,6 @@ _JOBS = click.option(
     show_default=True,
     help="With --all-tenants: how many tenants to run at once, each on its own connection.",
 )
-_JSON = click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="With --all-tenants or --all-binds: print what each did as JSON, instead of progress "
-    "lines.",
-)
 _MAKE_FOR_TENANTS = click.option(
     "--all-tenants",
     is_flag=True,
@@ -73,10 +66,8 @@ def target_options(name: str) -> Sequence[Decorator]:
         return [_BIND, _MAKE_FOR_TENANTS, _one_database(name)]
     if name == "migrate:repair":
         return [_BIND, _TENANT, _one_database(name)]
-    options = [_BIND, _ALL_BINDS, _TENANT, _ALL_TENANTS, _JOBS]
-    if name == "migrate":
-        options.append(_JSON)
-    return [*options, _dispatch(name)]
+    # migrate, migrate:rollback and migrate:reset already take --json, for --pretend.
+    return [_BIND, _ALL_BINDS, _TENANT, _ALL_TENANTS, _JOBS, _dispatch(name)]
 
 
 def open_selected_manager(
@@ -131,13 +122,21 @@ def _dispatch(command: str) -> Decorator:
         ) -> Any:
             selection = Selection(bind, all_binds, tenant, all_tenants, jobs)
             selection.check(kwargs["directory"])
+            pretend = kwargs.get("pretend", False)
             if not selection.many:
-                if command == "migrate" and kwargs.pop("as_json"):
+                if command == "migrate" and kwargs["as_json"] and not pretend:
                     raise click.UsageError(
-                        "migrate --json goes with --all-tenants or --all-binds; "
-                        "migrate:status --json shows one database."
+                        "migrate --json goes with --all-tenants or --all-binds, or with "
+                        "--pretend; migrate:status --json shows one database."
                     )
                 return function(*args, bind=bind, tenant=tenant, **kwargs)
+            if pretend:
+                raise click.UsageError(
+                    "--pretend rehearses one database: give --bind NAME or --tenant NAME."
+                )
+            kwargs.pop("pretend", None)
+            if command in ("migrate:rollback", "migrate:reset") and kwargs.pop("as_json", False):
+                raise click.UsageError("--json goes with --pretend.")
             show_traceback = kwargs.pop("traceback")
             with user_errors(show_traceback=show_traceback):
                 return _MANY[command](selection, **kwargs)

@@ -178,7 +178,16 @@ def test_status_of_all_binds_adds_the_bind_to_each_json_entry(binds):
         ("analytics", "20260102_visits", "applied"),
         ("billing", "20260101_invoices", "pending"),
     ]
-    assert set(entries[0]) == {"bind", "name", "state", "batch", "applied_at", "modified", "step"}
+    assert set(entries[0]) == {
+        "bind",
+        "name",
+        "state",
+        "batch",
+        "applied_at",
+        "modified",
+        "step",
+        "out_of_order",
+    }
     assert invoke(app, "migrate:status", "--all-binds", "--check").exit_code == 1
 
 
