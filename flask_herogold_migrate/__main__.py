@@ -130,10 +130,13 @@ def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationMan
         lock_timeout=extra["lock_timeout"],
         single_transaction=_flag("HEROGOLD_MIGRATE_SINGLE_TRANSACTION"),
         protected=_flag("HEROGOLD_MIGRATE_PROTECTED"),
-        connection_check_interval=extra["connection_check_interval"],
-        statement_lock_timeout=extra["statement_lock_timeout"],
-        statement_lock_retries=extra["statement_lock_retries"],
-        out_of_order=extra["out_of_order"].lower(),
+        # migrate:make takes none of these: it writes a file and runs nothing.
+        connection_check_interval=extra.get(
+            "connection_check_interval", DEFAULT_CONNECTION_CHECK_INTERVAL
+        ),
+        statement_lock_timeout=extra.get("statement_lock_timeout"),
+        statement_lock_retries=extra.get("statement_lock_retries", 0),
+        out_of_order=extra.get("out_of_order", "warn").lower(),
     )
 
 
