@@ -81,16 +81,20 @@ def compare_models(
 
 
 def comparison_context(
-    conn: Connection, metadata: list[MetaData], *, tracking_table: str
+    conn: Connection,
+    metadata: list[MetaData],
+    *,
+    tracking_table: str,
+    only: set[str] | None = None,
 ) -> MigrationContext:
     """Alembic's context for comparing ``metadata`` with the database behind ``conn``.
 
-    Only the models' tables are reflected: the others (the tracking table, tables of other
-    apps) cost no query and can never show up as dropped.
+    Only the models' tables (or the tables ``only`` names) are reflected: the others (the
+    tracking table, tables of other apps) cost no query and can never show up as dropped.
     """
     from alembic.runtime.migration import MigrationContext
 
-    known = model_table_names(metadata) - {tracking_table}
+    known = (model_table_names(metadata) if only is None else only) - {tracking_table}
 
     def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
         if type_ == "schema":

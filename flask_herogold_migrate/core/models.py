@@ -10,13 +10,36 @@ import strings (``"myapp.models:db.metadata"``, several separated by commas).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
+
+
+MetadataResolver = Callable[[], "list[MetaData] | None"]
+_resolvers: list[MetadataResolver] = []
+
+
+def register_metadata_resolver(resolver: MetadataResolver) -> None:
+    """Let a framework say where the models are (the Flask layer: the current app's)."""
+    if resolver not in _resolvers:
+        _resolvers.append(resolver)
+
+
+def resolve_model_metadata(setting: object = None) -> list[MetaData]:
+    """The models to compare: ``setting`` if given, else what a framework registered finds
+    (the Flask app's), else ``$HEROGOLD_MIGRATE_METADATA``, else ``SQLModel.metadata``."""
+    if setting is not None and setting != "":
+        return find_model_metadata(setting)
+    for resolver in _resolvers:
+        found = resolver()
+        if found is not None:
+            return found
+    return find_model_metadata(os.environ.get("HEROGOLD_MIGRATE_METADATA"))
 
 
 def find_model_metadata(
