@@ -155,6 +155,14 @@ def build_commands(
             _spare_exit_collection(applied)
             click.echo(summary("Applied", applied, manager))
 
+    metadata_option = click.option(
+        "--metadata",
+        "models",
+        metavar="MODULE:ATTR",
+        help="The models' MetaData as an import string (myapp.models:db.metadata; several "
+        "separated by commas), instead of HEROGOLD_MIGRATE_METADATA or the models found.",
+    )
+
     # Options above a command are listed last to first.
     @click.option("--sql", is_flag=True, help="Write raw SQL statements, not schema operations.")
     @click.option(
@@ -318,6 +326,20 @@ def build_commands(
         )
 
     @click.option(
+        "--json", "as_json", is_flag=True, help="Print JSON: pending, failed, differences."
+    )
+    @metadata_option
+    @command(
+        "migrate:check",
+        "Exit with status 1 if a migration is pending or failed, or if the models differ "
+        "from the database (for CI). Writes nothing.",
+    )
+    def check(directory: Path | None, as_json: bool, models: str | None, **extra: Any) -> None:
+        from .cli_autogenerate import show_check
+
+        show_check(open_manager(directory, extra), models=models, as_json=as_json)
+
+    @click.option(
         "--all-rules",
         is_flag=True,
         help="Also run squawk's rules of style and robustness, which are not about locks.",
@@ -334,7 +356,7 @@ def build_commands(
         manager.progress = _print_progress
         show_lint(lint_pending(manager, all_rules=all_rules))
 
-    return [migrate, make, status, rollback, reset, repair, lint]
+    return [migrate, make, status, rollback, reset, repair, lint, check]
 
 
 @contextmanager

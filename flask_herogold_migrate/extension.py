@@ -19,10 +19,12 @@ from .cli import build_commands, summary
 from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager, Progress
 from .core.connection import engine_from_url, register_engine_resolver
 from .core.dialects.sqlite import is_memory_database
+from .core.models import find_model_metadata, register_metadata_resolver
 from .core.settings import parse_flag, parse_seconds
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
+    from sqlalchemy import MetaData
 
 EXTENSION_KEY = "herogold_migrate"
 
@@ -189,11 +191,23 @@ def _current_app_engine() -> Engine | None:
     return HerogoldMigrate.engine(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
+def _current_app_models() -> list[MetaData] | None:
+    """The models of the current app: ``HEROGOLD_MIGRATE_METADATA``, else the db's
+    metadata and SQLModel's."""
+    if not has_app_context() or EXTENSION_KEY not in current_app.extensions:
+        return None
+    state: _AppState = current_app.extensions[EXTENSION_KEY]
+    db = state.db if state.db is not None else current_app.extensions.get("sqlalchemy")
+    found = [] if db is None else [db.metadata]
+    return find_model_metadata(current_app.config.get("HEROGOLD_MIGRATE_METADATA"), found=found)
+
+
 def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationManager:
     state: _AppState = current_app.extensions[EXTENSION_KEY]
     return state.extension.manager(directory)
 
 
 register_engine_resolver(_current_app_engine)
+register_metadata_resolver(_current_app_models)
 _FLASK_COMMANDS = build_commands(_open_manager, decorate=with_appcontext)
 _COMMAND_NAMES = frozenset(command.name for command in _FLASK_COMMANDS)
