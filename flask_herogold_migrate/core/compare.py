@@ -13,6 +13,7 @@ Alembic is imported when a comparison starts, never with this module.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -113,12 +114,49 @@ def comparison_context(
         opts={
             "target_metadata": metadata,
             "compare_type": True,
-            "compare_server_default": True,
+            "compare_server_default": same_default_or_ask_alembic,
             "include_name": include_name,
             "include_object": include_object,
             "render_as_batch": conn.dialect.name == "sqlite",
         },
     )
+
+
+#: Spellings a database gives back for what a model wrote otherwise: the same default.
+_SAME_DEFAULT = {
+    "now()": "current_timestamp",
+    "current_timestamp()": "current_timestamp",
+    "true": "1",
+    "false": "0",
+}
+
+
+def same_default_or_ask_alembic(
+    context: Any,
+    inspected_column: Any,
+    metadata_column: Any,
+    inspected_default: str | None,
+    metadata_default: Any,
+    rendered_metadata_default: str | None,
+) -> bool | None:
+    """False (no difference) for defaults that only differ in spelling, such as MariaDB's
+    ``current_timestamp()`` for ``now()`` or ``1`` for ``true``; None lets Alembic compare.
+
+    Without this, such a column is a difference for ever, however often it is migrated.
+    """
+    if inspected_default is None or rendered_metadata_default is None:
+        return None
+    if _normal_default(inspected_default) == _normal_default(rendered_metadata_default):
+        return False
+    return None
+
+
+def _normal_default(text: str) -> str:
+    text = text.strip().lower()
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    text = text.strip("'\"")
+    return _SAME_DEFAULT.get(text, text)
 
 
 def differences_of(diff: Any, dialect: Dialect) -> list[Difference]:
@@ -167,8 +205,8 @@ def default_text(default: Any, dialect: Dialect) -> str:
     if isinstance(arg, str):
         return repr(arg) if hasattr(default, "arg") else arg
     text = getattr(arg, "text", None)
-    if isinstance(text, str):
-        return text
+    if isinstance(text, str):  # a reflected default: drop PostgreSQL's cast of a literal
+        return re.sub(r"^('(?:[^']|'')*')::[\w ]+$", r"\1", text)
     try:
         return str(arg.compile(dialect=dialect))
     except Exception:
