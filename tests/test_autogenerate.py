@@ -401,3 +401,50 @@ def test_the_standalone_command_autogenerates_from_metadata_given(
     assert "+ table notes" in made.output.splitlines()
     assert applied.exit_code == 0, applied.output
     assert "notes" in database.table_names()
+
+
+def test_server_defaults_are_compared_and_round_trip(project):
+    def events(md: sa.MetaData, *, state: str = "draft") -> None:
+        sa.Table(
+            "events",
+            md,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("state", sa.String(20), nullable=False, server_default=state),
+            sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+            sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+            sa.Column("created_at", sa.DateTime, nullable=False, server_default=sa.func.now()),
+        )
+
+    project.use(models(events))
+    project.make("create_events")
+    assert project.run("migrate").exit_code == 0
+    assert project.check().exit_code == 0, project.check().output
+
+    project.step(
+        "change_default",
+        models(lambda md: events(md, state="new")),
+        expect=["~ column events.state: default 'draft' -> 'new'"],
+    )
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_an_index_a_mariadb_foreign_key_takes_over_is_a_todo(project):
+    project.use(models(users, posts))
+    project.make("create_tables")
+    assert project.run("migrate").exit_code == 0
+    md = models(users, posts)
+    sa.Index("ix_posts_user_id_title", md.tables["posts"].c.user_id, md.tables["posts"].c.title)
+    project.use(md)
+
+    result = project.run("migrate:make", "index_posts", "--autogenerate")
+
+    assert result.exit_code == 0, result.output
+    assert (
+        "Warning: On MariaDB and MySQL the index ix_posts_user_id_title becomes the one the "
+        "foreign key on posts (user_id) uses: down() cannot drop it while the key stands."
+    ) in result.output
+    assert project.run("migrate").exit_code == 0
+    # As the warning says: rolling back as generated fails, and says why.
+    rolled_back = project.run("migrate:rollback")
+    assert rolled_back.exit_code == 1
+    assert "needed in a foreign key constraint" in rolled_back.output

@@ -59,6 +59,8 @@ class AutogeneratePlan:
     changed_enums: tuple[EnumChange, ...] = ()
     #: What Alembic warned of while comparing (an expression index it cannot compare, ...).
     alembic_warnings: tuple[str, ...] = ()
+    #: The models compared.
+    metadata: tuple[MetaData, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -75,8 +77,10 @@ class AutogeneratePlan:
     def todos(self) -> list[Todo]:
         """What cannot be generated (with the renames answered so far): ``# TODO`` comments
         in the file, and warnings."""
-        todos = [Todo(f"Alembic warned: {warning}") for warning in self.alembic_warnings]
-        return todos + find_todos(self.final_operations(), self.dialect, self.changed_enums)
+        todos = [Todo(f"While comparing: {warning}") for warning in self.alembic_warnings]
+        tables = {t.name: t for item in self.metadata for t in item.tables.values()}
+        operations = self.final_operations()
+        return todos + find_todos(operations, self.dialect, self.changed_enums, tables)
 
     def open_questions(self) -> list[RenameCandidate]:
         """The candidates still to ask about, given the answers so far."""
@@ -161,6 +165,7 @@ def plan_autogenerate(
         new_enums=tuple(new_enums),
         changed_enums=tuple(changed_enums),
         alembic_warnings=tuple(str(w.message) for w in caught),
+        metadata=tuple(metadata_list),
     )
 
 

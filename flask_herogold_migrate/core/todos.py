@@ -8,12 +8,13 @@ says where.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from alembic.operations.ops import MigrateOperation
+    from sqlalchemy import Table
     from sqlalchemy.engine import Dialect
 
     from .postgresql_enums import EnumChange
@@ -33,9 +34,11 @@ def find_todos(
     operations: Sequence[MigrateOperation],
     dialect: Dialect,
     changed_enums: Sequence[EnumChange] = (),
+    tables: Mapping[str, Table] | None = None,
 ) -> list[Todo]:
-    """What in ``operations`` (and the enum changes) may not run as generated."""
-    from alembic.operations.ops import AddColumnOp, AlterColumnOp, ModifyTableOps
+    """What in ``operations`` (and the enum changes) may not run as generated; ``tables``
+    are the models' tables, by name."""
+    from alembic.operations.ops import AddColumnOp, AlterColumnOp, CreateIndexOp, ModifyTableOps
 
     todos = []
     for group in operations:
@@ -56,6 +59,9 @@ def find_todos(
                 )
             if isinstance(op, AlterColumnOp):
                 todos += [Todo(m, table) for m in _alteration_problems(op, dialect)]
+            model = (tables or {}).get(str(table))
+            if isinstance(op, CreateIndexOp) and dialect.name == "mysql" and model is not None:
+                todos += [Todo(m, table) for m in _foreign_key_index_problems(op, model)]
     for change in changed_enums:
         if not change.only_adds_values and change.old is not None:
             removed = [value for value in change.old if value not in change.new]
@@ -119,6 +125,23 @@ def _alteration_problems(op: Any, dialect: Dialect) -> list[str]:
                 f"{where} changes type from {old!r} to {new!r}: PostgreSQL converts only "
                 "what it can cast by itself. If it refuses, add "
                 f'postgresql_using="{op.column_name}::..." to its alter_column.'
+            )
+    return problems
+
+
+def _foreign_key_index_problems(op: Any, model: Table) -> list[str]:
+    """MariaDB and MySQL make a new index the one a foreign key uses, when it starts with
+    the key's columns, and then refuse to drop it (in ``down()``) while the key stands."""
+    columns = [getattr(c, "name", str(c)) for c in op.columns]
+    problems = []
+    for key in model.foreign_key_constraints:
+        names = [c.name for c in key.columns]
+        if columns[: len(names)] == names:
+            problems.append(
+                f"On MariaDB and MySQL the index {op.index_name} becomes the one the foreign "
+                f"key on {model.name} ({', '.join(names)}) uses: down() cannot drop it while "
+                "the key stands. In down(), drop the foreign key first and create it again "
+                "after the index is dropped."
             )
     return problems
 
