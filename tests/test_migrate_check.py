@@ -220,3 +220,24 @@ def test_a_bad_models_setting_is_one_error_line(app, migrated):
     assert result.exit_code == 1
     assert result.output.startswith("Error: Cannot import the models of ")
     assert "Traceback" not in result.output
+
+
+def test_an_integer_primary_key_made_by_hand_matches_its_model(app, write_migration, cli):
+    # SQLite reflects "id INTEGER PRIMARY KEY" (its rowid, never NULL) as nullable.
+    write_migration(
+        "20260301_create_notes",
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body VARCHAR(200))",
+        "DROP TABLE notes",
+    )
+    assert cli("migrate").exit_code == 0
+    md = sa.MetaData()
+    sa.Table(
+        "notes",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("body", sa.String(200)),
+    )
+
+    result = check(app, md)
+
+    assert result.exit_code == 0, result.output
