@@ -448,3 +448,35 @@ def test_an_index_a_mariadb_foreign_key_takes_over_is_a_todo(project):
     rolled_back = project.run("migrate:rollback")
     assert rolled_back.exit_code == 1
     assert "needed in a foreign key constraint" in rolled_back.output
+
+
+def test_db_metadata_and_sqlmodel_metadata_are_both_found(project, database):
+    """SQLModel's table=True models register on SQLModel.metadata, not on db.metadata."""
+    import types
+
+    from sqlmodel import Field, SQLModel
+
+    db = project.app.extensions["sqlalchemy"]
+    db.Table("flask_things", sa.Column("id", sa.Integer, primary_key=True))
+    name = f"gadgets_{database.dialect}"  # SQLModel's registry is global: one class per run
+    gadget = types.new_class(
+        name.title().replace("_", ""),
+        (SQLModel,),
+        {"table": True},
+        lambda ns: ns.update(
+            __tablename__=name,
+            __annotations__={"id": int | None, "label": str},
+            id=Field(default=None, primary_key=True),
+            label=Field(max_length=40),
+        ),
+    )
+    try:
+        path = project.make("create_both")
+        applied = project.run("migrate")
+    finally:
+        SQLModel.metadata.remove(gadget.__table__)
+
+    source = path.read_text()
+    assert applied.exit_code == 0, applied.output + source
+    assert {"flask_things", name} <= database.table_names()
+    assert "import sqlmodel.sql.sqltypes\n" in source  # str is SQLModel's AutoString

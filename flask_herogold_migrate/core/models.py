@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -53,9 +54,12 @@ def find_model_metadata(
     """
     if setting is not None and setting != "":
         return unique_metadata(_from_setting(setting))
-    from sqlmodel import SQLModel
-
-    return unique_metadata([*found, SQLModel.metadata])
+    # A table=True model registers on SQLModel.metadata when its module is imported, and
+    # that module imports sqlmodel: if sqlmodel is not imported, it holds no table, and
+    # importing it only to find that out would slow every command down.
+    sqlmodel = sys.modules.get("sqlmodel")
+    from_sqlmodel = [] if sqlmodel is None else [sqlmodel.SQLModel.metadata]
+    return unique_metadata([*found, *from_sqlmodel])
 
 
 def unique_metadata(metadata: Iterable[MetaData]) -> list[MetaData]:
