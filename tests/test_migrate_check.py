@@ -244,3 +244,18 @@ def test_an_integer_primary_key_made_by_hand_matches_its_model(app, write_migrat
     result = check(app, md)
 
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # no database behaviour
+def test_neither_check_nor_autogenerate_imports_a_migration(app, migrated, migrations_dir):
+    # Applied, then made to fail if anything imports it: only its name may be read.
+    applied = migrations_dir / "20260301_create_users.py"
+    applied.write_text("raise RuntimeError('a migration file was imported')\n")
+
+    checked = check(app, users_model(email=255))
+    made = app.test_cli_runner().invoke(args=["migrate:make", "widen_email", "--autogenerate"])
+
+    assert checked.exit_code == 1, checked.output
+    assert "~ column users.email: VARCHAR(100) -> VARCHAR(255)" in checked.output
+    assert made.exit_code == 0, made.output
+    assert "imported" not in checked.output + made.output
