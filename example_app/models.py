@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from pydantic import NaiveDatetime
 from sqlmodel import Field, SQLModel
@@ -30,5 +31,10 @@ class User(SQLModel, table=True):
     name: str = Field(max_length=100)
     email: str = Field(max_length=255, unique=True)
     # Naive UTC: the column is a plain TIMESTAMP/DATETIME (no time zone) on every database.
-    created_at: NaiveDatetime = Field(default_factory=utc_now)
+    # The database fills it too (server_default), for rows inserted without the app.
+    created_at: NaiveDatetime = Field(
+        default_factory=utc_now,
+        index=True,
+        sa_column_kwargs={"server_default": sa.func.current_timestamp()},
+    )
     role_id: int | None = Field(default=None, foreign_key="roles.id")

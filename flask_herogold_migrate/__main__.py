@@ -126,7 +126,9 @@ def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationMan
         if directory is not None
         else os.environ.get("HEROGOLD_MIGRATE_DIR", "migrations"),
         engine=database_url,
-        table=extra.get("table", "migrations"),
+        # migrate:make has no --table of its own for the tracking table (its --table is
+        # Laravel's): --autogenerate still needs the one configured.
+        table=extra.get("table", os.environ.get("HEROGOLD_MIGRATE_TABLE") or "migrations"),
         lock_timeout=extra["lock_timeout"],
         single_transaction=_flag("HEROGOLD_MIGRATE_SINGLE_TRANSACTION"),
         protected=_flag("HEROGOLD_MIGRATE_PROTECTED"),

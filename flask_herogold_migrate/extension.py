@@ -38,6 +38,7 @@ from .core import (
 from .core.connection import engine_from_url, register_engine_resolver
 from .core.dialects.sqlite import is_memory_database
 from .core.lock import DEFAULT_CONNECTION_CHECK_INTERVAL
+from .core.models import find_model_metadata, register_metadata_resolver
 from .core.settings import parse_auto_mode, parse_seconds
 from .core.targets import BindFailed, RunSummary, run_each, summarize
 from .core.wait import DEFAULT_WAIT_INTERVAL, DEFAULT_WAIT_TIMEOUT, Outstanding, wait_until_migrated
@@ -45,6 +46,7 @@ from .target_commands import open_selected_manager, target_options
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
+    from sqlalchemy import MetaData
 
 EXTENSION_KEY = "herogold_migrate"
 
@@ -314,12 +316,24 @@ def _current_app_engine() -> Engine | None:
     return HerogoldMigrate.engine(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
+def _current_app_models() -> list[MetaData] | None:
+    """The models of the current app: ``HEROGOLD_MIGRATE_METADATA``, else the db's
+    metadata and SQLModel's."""
+    if not has_app_context() or EXTENSION_KEY not in current_app.extensions:
+        return None
+    state: _AppState = current_app.extensions[EXTENSION_KEY]
+    db = state.db if state.db is not None else current_app.extensions.get("sqlalchemy")
+    found = [] if db is None else [db.metadata]
+    return find_model_metadata(current_app.config.get("HEROGOLD_MIGRATE_METADATA"), found=found)
+
+
 def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationManager:
     state: _AppState = current_app.extensions[EXTENSION_KEY]
     return open_selected_manager(state.extension, directory, extra)
 
 
 register_engine_resolver(_current_app_engine)
+register_metadata_resolver(_current_app_models)
 _FLASK_COMMANDS = build_commands(
     _open_manager, decorate=with_appcontext, options_for=target_options
 )

@@ -1,7 +1,8 @@
-"""What several test files share that is not a fixture: the source of migrations they write, and
-the schema and rows of a database as reflection sees them."""
+"""What several test files share that is not a fixture: the source of migrations they write,
+a snapshot of a database, and the schema and rows of a database as reflection sees them."""
 
-from sqlalchemy import inspect
+from sqlalchemy import String, inspect
+from sqlalchemy.types import TypeDecorator
 
 NON_TRANSACTIONAL = """
 from sqlalchemy import text
@@ -72,3 +73,10 @@ def reflected(engine) -> dict:
                 "rows": sorted(tuple(map(str, row)) for row in rows),
             }
     return state
+
+
+class Slug(TypeDecorator):
+    """A type of the app's own, as a model may use: a migration must import its module."""
+
+    impl = String
+    cache_ok = True
