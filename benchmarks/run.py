@@ -3,7 +3,9 @@
 For each N it generates the same N trivial migrations for both tools (migration i creates
 table ``t_i``, its down drops it), then times on SQLite (a file) and PostgreSQL:
 
-1. applying all N on an empty database (``flask migrate`` / ``flask db upgrade``);
+1. applying all N on an empty database (``flask migrate`` / ``flask db upgrade``), and again
+   with the N migrations written with schema operations (``schema(session).create_table`` /
+   ``op.create_table``);
 2. the no-op run with everything applied, as a whole process;
 3. the startup check inside ``create_app()``, in process (``HEROGOLD_MIGRATE_AUTO``);
 4. ``migrate:status`` / ``flask db current`` + ``flask db history``;
@@ -122,11 +124,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Generating {n:,} migrations for each tool ...", flush=True)
             root = work / f"n{n}"
             dummy = {"BENCH_DATABASE_URL": f"sqlite:///{work / 'init.db'}"}
+            env = {**measurements._env(""), **dummy}
             herogold = projects.make_herogold(root / "herogold", n)
-            peer = projects.make_flask_migrate(
-                root / "flask_migrate", n, {**measurements._env(""), **dummy}
+            peer = projects.make_flask_migrate(root / "flask_migrate", n, env)
+            herogold_schema = projects.make_herogold(root / "herogold_schema", n, "schema")
+            peer_schema = projects.make_flask_migrate(
+                root / "flask_migrate_schema", n, env, "schema"
             )
-            for project in (herogold, peer):
+            for project in (herogold, peer, herogold_schema, peer_schema):
                 projects.precompile(project)
             for databases in factories:
                 case = measurements.Case(
@@ -134,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
                     herogold,
                     peer,
                     results,
+                    herogold_schema=herogold_schema,
+                    flask_migrate_schema=peer_schema,
                     startup_iterations=args.startup_iterations,
                     quick_runs=args.quick_runs,
                     single_transaction=args.single_transaction,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from .core import Migration, MigrationManager, create_migration
 from .core.errors import MigrationError, MigrationFailed
+from .core.schema_operations import schema
 
 if TYPE_CHECKING:
     from .extension import HerogoldMigrate
@@ -17,6 +18,7 @@ __all__ = [
     "MigrationFailed",
     "MigrationManager",
     "create_migration",
+    "schema",
 ]
 __version__ = "0.1.0"
 

@@ -23,31 +23,33 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: Any) -> float:
     return seconds
 
 
-_OPTIONS = [
-    click.option(
-        "--database-url",
-        envvar="DATABASE_URL",
-        metavar="URL",
-        help="SQLAlchemy URL of the database (default: $DATABASE_URL).",
-    ),
-    click.option(
-        "--table",
-        envvar="HEROGOLD_MIGRATE_TABLE",
-        default="migrations",
-        show_default=True,
-        help="Tracking table name ($HEROGOLD_MIGRATE_TABLE).",
-    ),
-    click.option(
-        "--lock-timeout",
-        envvar="HEROGOLD_MIGRATE_LOCK_TIMEOUT",
-        type=str,  # parsed by the callback, as the Flask setting is
-        metavar="SECONDS",
-        callback=_seconds,
-        default=DEFAULT_LOCK_TIMEOUT,
-        show_default=True,
-        help="Seconds to wait for another process's migration run.",
-    ),
-]
+_DATABASE_URL = click.option(
+    "--database-url",
+    envvar="DATABASE_URL",
+    metavar="URL",
+    help="SQLAlchemy URL of the database (default: $DATABASE_URL).",
+)
+_TRACKING_TABLE = click.option(
+    "--table",
+    envvar="HEROGOLD_MIGRATE_TABLE",
+    default="migrations",
+    show_default=True,
+    help="Tracking table name ($HEROGOLD_MIGRATE_TABLE).",
+)
+_LOCK_TIMEOUT = click.option(
+    "--lock-timeout",
+    envvar="HEROGOLD_MIGRATE_LOCK_TIMEOUT",
+    type=str,  # parsed by the callback, as the Flask setting is
+    metavar="SECONDS",
+    callback=_seconds,
+    default=DEFAULT_LOCK_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for another process's migration run.",
+)
+_OPTIONS = [_DATABASE_URL, _TRACKING_TABLE, _LOCK_TIMEOUT]
+# migrate:make never reads the tracking table, and its own --table is Laravel's: the table
+# the new migration changes.
+_MAKE_OPTIONS = [_DATABASE_URL, _LOCK_TIMEOUT]
 
 
 class _WithoutDatabase(MigrationManager):
@@ -72,7 +74,7 @@ def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationMan
         if directory is not None
         else os.environ.get("HEROGOLD_MIGRATE_DIR", "migrations"),
         engine=database_url,
-        table=extra["table"],
+        table=extra.get("table", "migrations"),
         lock_timeout=extra["lock_timeout"],
         single_transaction=_flag("HEROGOLD_MIGRATE_SINGLE_TRANSACTION"),
         protected=_flag("HEROGOLD_MIGRATE_PROTECTED"),
@@ -92,7 +94,7 @@ def main() -> None:
     pass
 
 
-for _command in build_commands(_open_manager, options=_OPTIONS):
+for _command in build_commands(_open_manager, options=_OPTIONS, make_options=_MAKE_OPTIONS):
     main.add_command(_command)
 
 if __name__ == "__main__":

@@ -40,11 +40,14 @@ def build_commands(
     open_manager: OpenManager,
     options: Sequence[Decorator] = (),
     decorate: Decorator = lambda f: f,
+    make_options: Sequence[Decorator] | None = None,
 ) -> list[click.Command]:
     """The commands, each taking ``--dir`` and ``--traceback`` plus the caller's
-    ``options``."""
+    ``options`` (``make_options`` for ``migrate:make``, if given)."""
 
-    def command(name: str, help_text: str) -> Callable[[Callable[..., Any]], click.Command]:
+    def command(
+        name: str, help_text: str, own_options: Sequence[Decorator] | None = None
+    ) -> Callable[[Callable[..., Any]], click.Command]:
         def wrap(body: Callable[..., Any]) -> click.Command:
             @functools.wraps(body)
             def guarded(*args: Any, traceback: bool, **kwargs: Any) -> Any:
@@ -53,7 +56,7 @@ def build_commands(
 
             function: Callable[..., Any] = guarded
 
-            for option in reversed(options):
+            for option in reversed(options if own_options is None else own_options):
                 function = option(function)
             function = click.option(
                 "--traceback",
@@ -152,10 +155,32 @@ def build_commands(
             _spare_exit_collection(applied)
             click.echo(summary("Applied", applied, manager))
 
+    # Options above a command are listed last to first.
+    @click.option("--sql", is_flag=True, help="Write raw SQL statements, not schema operations.")
+    @click.option(
+        "--table", metavar="TABLE", help="Write a batch_alter_table(TABLE) block, up and down."
+    )
+    @click.option(
+        "--create", "create_table", metavar="TABLE", help="Write create_table(TABLE) and its drop."
+    )
     @click.argument("name")
-    @command("migrate:make", "Create a new migration file named YYYYMMDD_NAME.py.")
-    def make(directory: Path | None, name: str, **extra: Any) -> None:
-        path = open_manager(directory, extra).create(name)
+    @command(
+        "migrate:make",
+        "Create a new migration file named YYYYMMDD_NAME.py. A NAME like create_posts_table "
+        "writes create_table('posts'); one like add_slug_to_posts_table, a batch_alter_table"
+        "('posts') block.",
+        make_options,
+    )
+    def make(
+        directory: Path | None,
+        name: str,
+        create_table: str | None,
+        table: str | None,
+        sql: bool,
+        **extra: Any,
+    ) -> None:
+        manager = open_manager(directory, extra)
+        path = manager.create(name, create=create_table, table=table, sql=sql)
         click.echo(f"Created migration {path}")
 
     @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")

@@ -1,5 +1,5 @@
 """What several test files share that is not a fixture: the source of migrations they write,
-and a snapshot of a database."""
+a snapshot of a database, and the schema and rows of a database as reflection sees them."""
 
 from sqlalchemy import inspect
 
@@ -37,3 +37,38 @@ def snapshot(database) -> dict:
     }
     tracking = database.rows() if "migrations" in tables else None
     return {"tables": tables, "tracking": tracking}
+
+
+def reflected(engine) -> dict:
+    """Every table but the tracking table as reflection sees it, with its rows: compares with ==."""
+    from sqlalchemy import inspect, text
+
+    inspector = inspect(engine)
+    state: dict = {}
+    with engine.connect() as conn:
+        for table in sorted(set(inspector.get_table_names()) - {"migrations"}):
+            rows = conn.execute(text(f"SELECT * FROM {table}")).all()
+            state[table] = {
+                "columns": [
+                    (c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)
+                ],
+                "primary_key": inspector.get_pk_constraint(table)["constrained_columns"],
+                "foreign_keys": sorted(
+                    (fk["name"] or "", tuple(fk["constrained_columns"]), fk["referred_table"])
+                    for fk in inspector.get_foreign_keys(table)
+                ),
+                "indexes": sorted(
+                    (i["name"] or "", tuple(i["column_names"]), bool(i["unique"]))
+                    for i in inspector.get_indexes(table)
+                ),
+                "unique": sorted(
+                    (u["name"] or "", tuple(u["column_names"]))
+                    for u in inspector.get_unique_constraints(table)
+                ),
+                "checks": sorted(
+                    (c["name"] or "", "".join(c["sqltext"].split()))
+                    for c in inspector.get_check_constraints(table)
+                ),
+                "rows": sorted(tuple(map(str, row)) for row in rows),
+            }
+    return state

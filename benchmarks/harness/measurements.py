@@ -2,7 +2,8 @@
 
 One repetition of a case (a database kind and an N) goes: apply on three empty databases
 (us, Flask-Migrate, the raw floor), then on those now fully migrated databases the no-op run,
-status, the in-process startup check, and finally the roll back of everything.
+status, the in-process startup check, and finally the roll back of everything. Then the apply
+again, on three more empty databases, with the migrations written with schema operations.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class Case:
     herogold: Project
     flask_migrate: Project
     results: Results
+    #: The same migrations written with schema operations (``schema()``, ``op.create_table``).
+    herogold_schema: Project | None = None
+    flask_migrate_schema: Project | None = None
     startup_iterations: int = 30
     quick_runs: int = 3
     single_transaction: bool = False
@@ -126,6 +130,8 @@ def _short_error(failure: CommandFailed) -> str:
 
 def _peer_in_steps(case: Case, url: str, measurement: str) -> None:
     """Bring Flask-Migrate's database where one failed run should have, 1,000 revisions a run."""
+    if measurement == "apply_schema":
+        return  # nothing is measured on that database afterwards
     n, step = case.n, 1000
     if measurement == "apply":
         targets = [alembic_revision(k) for k in range(step, n, step)] + ["head"]
@@ -170,6 +176,17 @@ def measure_apply(case: Case, urls: dict[str, str], rep: int, check: bool) -> No
         FLOOR: (floor("up", case.n), case.herogold.root),
     }
     _timed_writes(case, urls, runs, "apply", rep, case.n if check else None)
+
+
+def measure_apply_schema(case: Case, urls: dict[str, str], rep: int, check: bool) -> None:
+    """1b. Apply all N written with schema operations, on three more empty databases."""
+    assert case.herogold_schema is not None and case.flask_migrate_schema is not None
+    runs: dict[str, _Run] = {
+        HEROGOLD: (flask("migrate", *case.write_options), case.herogold_schema.root),
+        FLASK_MIGRATE: (flask("db", "upgrade"), case.flask_migrate_schema.root),
+        FLOOR: (floor("up", case.n), case.herogold.root),
+    }
+    _timed_writes(case, urls, runs, "apply_schema", rep, case.n if check else None)
 
 
 def measure_noop(case: Case, urls: dict[str, str]) -> None:
@@ -249,6 +266,11 @@ def run_case(case: Case, repeat: int, progress: Callable[[str], None] = print) -
                 measure_status(case, urls)
             measure_startup(case, urls)
             measure_reset(case, urls, rep, check)
+            if case.herogold_schema is not None:
+                for contender in urls:
+                    case.databases.drop(urls[contender])
+                    urls[contender] = case.databases.create(contender)
+                measure_apply_schema(case, urls, rep, check)
         finally:
             for url in urls.values():
                 case.databases.drop(url)
@@ -259,4 +281,7 @@ def warm_up(case: Case) -> None:
     with case.databases.fresh("warmup") as url:
         run_process(flask("migrate:status"), case.herogold.root, url)
         run_process(flask("db", "history"), case.flask_migrate.root, url)
+        if case.herogold_schema is not None and case.flask_migrate_schema is not None:
+            run_process(flask("migrate:status"), case.herogold_schema.root, url)
+            run_process(flask("db", "history"), case.flask_migrate_schema.root, url)
         run_process(IMPORT_FLOOR, case.herogold.root, url)

@@ -128,6 +128,8 @@ def rows(results: Results) -> list[Row]:
         # (label, ours, peer, floor shown, floor the ratio divides by, peer's failure)
         lines = [
             written("1. apply all N", "apply"),
+            written("1b. apply all N, written with schema operations (peer: op.create_table)",
+                    "apply_schema"),
             ("2. no-op run, whole process", *three("noop"), imports, None),
             ("2b. no-op run above the import floor",
              _minus(ours_noop, imports), _minus(peer_noop, imports), None, None, None),

@@ -4,19 +4,15 @@ Migration 20250315_02_add_users_created_at_index of the example app: the second 
 that day, hence the 02.
 """
 
-from sqlalchemy import text
 from sqlmodel import Session
 
-from flask_herogold_migrate import Migration
+from flask_herogold_migrate import Migration, schema
 
 
 class AddUsersCreatedAtIndex(Migration):
     def up(self, session: Session) -> None:
-        session.exec(text("CREATE INDEX ix_users_created_at ON users (created_at)"))
+        schema(session).create_index("ix_users_created_at", "users", ["created_at"])
 
     def down(self, session: Session) -> None:
-        if session.get_bind().dialect.name in ("mysql", "mariadb"):
-            # In MySQL/MariaDB an index belongs to its table, and DROP INDEX says which.
-            session.exec(text("DROP INDEX ix_users_created_at ON users"))
-        else:
-            session.exec(text("DROP INDEX ix_users_created_at"))
+        # MariaDB/MySQL's DROP INDEX names the table too: table_name says which.
+        schema(session).drop_index("ix_users_created_at", table_name="users")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from .create import create_migration
 from .errors import (
+    BatchModeRequired,
     BrokenMigrationFile,
     ConfigurationError,
     DatabaseUnavailable,
     FailedMigrationRecorded,
     FailureLocation,
+    ForeignKeyViolation,
+    ForeignKeyViolations,
     InvalidMigrationName,
     LockFileUnavailable,
     LockTimeout,
@@ -30,17 +33,21 @@ from .migration import Migration
 from .plan import MigrationPlan, PlannedStep, RepairAction, RepairPlan, RepairResult
 from .progress import Progress
 from .runner import MigrationManager
+from .schema_operations import schema
 from .states import Direction, ShownState
 from .status import MigrationStatus, MisnamedFile, Status
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
+    "BatchModeRequired",
     "BrokenMigrationFile",
     "ConfigurationError",
     "DatabaseUnavailable",
     "Direction",
     "FailedMigrationRecorded",
     "FailureLocation",
+    "ForeignKeyViolation",
+    "ForeignKeyViolations",
     "InvalidMigrationName",
     "LockFileUnavailable",
     "LockTimeout",
@@ -69,4 +76,5 @@ __all__ = [
     "UnknownTarget",
     "UnsupportedDatabase",
     "create_migration",
+    "schema",
 ]

@@ -9,42 +9,27 @@ from pathlib import Path
 
 from .errors import MigrationFileNotCreated
 from .naming import class_name, next_stem, normalize_new_name, parse_stem
-
-_TEMPLATE = '''"""{title}
-
-Migration {stem}, created {created} UTC.
-"""
-
-from sqlalchemy import text  # noqa: F401  (for the statements you write below)
-from sqlmodel import Session
-
-from flask_herogold_migrate import Migration
-
-
-class {cls}(Migration):
-    def up(self, session: Session) -> None:
-        """Apply the change, for example:
-
-        session.exec(text("CREATE TABLE ..."))
-        """
-
-    def down(self, session: Session) -> None:
-        """Undo exactly what up() did."""
-'''
+from .templates import choose_template, render
 
 
 def create_migration(
     name: str,
     migrations_dir: str | os.PathLike[str] = "migrations",
     *,
+    create: str | None = None,
+    table: str | None = None,
+    sql: bool = False,
     now: datetime | None = None,
 ) -> Path:
-    """Write a new, empty migration named after ``name`` and return its path.
+    """Write a new migration named after ``name`` and return its path.
 
     The file is ``YYYYMMDD_name.py`` (UTC date), or ``YYYYMMDD_NN_name.py`` when files of that day
     exist already. ``name`` must be letters, digits and underscores; CamelCase becomes snake_case.
+    Its body creates the table ``create``, changes the table ``table`` in batch mode, or holds
+    raw SQL with ``sql``; without them, the name says which (see :mod:`.templates`).
     """
     description = normalize_new_name(name)
+    template = choose_template(description, create=create, table=table, sql=sql)
     directory = Path(migrations_dir)
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -61,7 +46,8 @@ def create_migration(
     existing = [p.stem for p in directory.glob("*.py") if parse_stem(p.stem)]
     stem = next_stem(description, created.date(), existing)
     path = directory / f"{stem}.py"
-    source = _TEMPLATE.format(
+    source = render(
+        template,
         title=description.replace("_", " ").capitalize() + ".",
         stem=stem,
         created=created.strftime("%Y-%m-%d %H:%M:%S"),

@@ -49,7 +49,7 @@ class Executor:
 
     def execute(self, plan: MigrationPlan, migrations: Sequence[Migration]) -> None:
         """Run every step of ``plan``; ``migrations`` are its loaded files, in the same order."""
-        with self._run_transaction(migrations) as joined:
+        with self.impl.running_steps(self.conn), self._run_transaction(migrations) as joined:
             for step, migration in zip(plan.steps, migrations, strict=True):
                 self.run(step, migration, joined=joined)
 
@@ -66,6 +66,7 @@ class Executor:
             if joined or (impl.transactional_ddl and migration.transactional):
                 with nullcontext() if joined else impl.begin(conn):
                     run_step(conn, impl.join_transaction_mode, _method(migration, step))
+                    impl.check_before_commit(conn)
                     self.tracking.record(conn, step)
             else:
                 with conn.begin():
@@ -108,6 +109,7 @@ class Executor:
         try:
             with statements_commit, watch, conn.begin():
                 run_step(conn, mode, _method(migration, step))
+                impl.check_before_commit(conn)
                 self.tracking.finish(conn, step)
         except (Exception, SystemExit) as error:
             try:

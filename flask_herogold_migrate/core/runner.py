@@ -93,9 +93,11 @@ class MigrationManager:
         """The engine migrated: the one given, else the current app's."""
         return self._engine or resolve_engine(None)
 
-    def create(self, name: str) -> Path:
-        """Write a new migration file in this manager's directory."""
-        return create_migration(name, self.migrations_dir)
+    def create(
+        self, name: str, *, create: str | None = None, table: str | None = None, sql: bool = False
+    ) -> Path:
+        """Write a new migration file in this manager's directory (see :func:`create_migration`)."""
+        return create_migration(name, self.migrations_dir, create=create, table=table, sql=sql)
 
     def run_migrations(self, target: str | None = None) -> list[str]:
         """Apply pending migrations, up to and including ``target`` if given, as one batch.

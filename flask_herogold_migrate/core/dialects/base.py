@@ -49,6 +49,15 @@ class DialectImpl:
         """Set the connection up for running migrations, and put it back afterwards."""
         yield
 
+    @contextmanager
+    def running_steps(self, conn: Connection) -> Iterator[None]:
+        """Around the steps of a run, outside any transaction; see :meth:`check_before_commit`."""
+        yield
+
+    def check_before_commit(self, conn: Connection) -> None:
+        """After a step, inside its transaction: refuse to commit what :meth:`running_steps`
+        left unchecked while the step ran."""
+
     def begin(self, conn: Connection) -> RootTransaction:
         """Begin the transaction one migration and its tracking row run in."""
         return conn.begin()

@@ -32,7 +32,12 @@ from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.util import asbool
 
-from ..errors import ConfigurationError, LockFileUnavailable
+from ..errors import (
+    ConfigurationError,
+    ForeignKeyViolation,
+    ForeignKeyViolations,
+    LockFileUnavailable,
+)
 from ..lock import lock_timeout_error
 from .base import DialectImpl, WaitCallback, driver_connection
 
@@ -166,6 +171,36 @@ class SQLiteImpl(DialectImpl):
             if not conn.closed and not conn.invalidated:
                 dbapi_connection.isolation_level = saved
 
+    #: Whether foreign keys were on when the steps began, so each step is checked instead.
+    _checking_foreign_keys = False
+
+    @contextmanager
+    def running_steps(self, conn: Connection) -> Iterator[None]:
+        # SQLite's own procedure for schema changes (lang_altertable.html, "Making Other Kinds
+        # Of Table Schema Changes"): with foreign keys on, the DROP TABLE of a table rebuild
+        # (Alembic's batch mode) deletes the old table's rows first, which runs ON DELETE
+        # CASCADE on every row that references them. So they go off, outside any transaction
+        # (inside one the pragma does nothing), each step is checked before it commits, and
+        # they come back on. prepared() has left the driver outside a transaction.
+        if not _driver_pragma(conn, "foreign_keys"):
+            yield
+            return
+        _driver_pragma(conn, "foreign_keys = OFF")
+        self._checking_foreign_keys = True
+        try:
+            yield
+        finally:
+            self._checking_foreign_keys = False
+            if not (conn.closed or conn.invalidated):
+                _driver_pragma(conn, "foreign_keys = ON")
+
+    def check_before_commit(self, conn: Connection) -> None:
+        if not self._checking_foreign_keys:
+            return
+        found = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if found:
+            raise ForeignKeyViolations(tuple(ForeignKeyViolation(*row[:3]) for row in found))
+
     def begin(self, conn: Connection) -> RootTransaction:
         transaction = conn.begin()
         # An engine set up with SQLAlchemy's recipe for real pysqlite transactions sends its
@@ -205,6 +240,17 @@ class SQLiteImpl(DialectImpl):
                 yield
             finally:
                 _unlock(handle)
+
+
+def _driver_pragma(conn: Connection, pragma: str) -> object:
+    """Run ``PRAGMA pragma`` on the driver itself, where SQLAlchemy would begin a transaction."""
+    cursor = driver_connection(conn).cursor()
+    try:
+        cursor.execute(f"PRAGMA {pragma}")
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return row[0] if row else None
 
 
 def _wait_for_file_lock(
