@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from pydantic import NaiveDatetime
 from sqlmodel import Field, SQLModel
@@ -19,16 +20,23 @@ def utc_now() -> datetime:
 class Role(SQLModel, table=True):
     __tablename__ = "roles"
 
-    id: int | None = Field(default=None, primary_key=True)
+    # Identity(), as the migrations create it: an identity column on PostgreSQL, the usual
+    # auto-numbered key elsewhere. `flask migrate:test` checks that models and migrations agree.
+    id: int | None = Field(default=None, primary_key=True, sa_column_args=[sa.Identity()])
     name: str = Field(max_length=50, unique=True)
 
 
 class User(SQLModel, table=True):
     __tablename__ = "users"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_column_args=[sa.Identity()])
     name: str = Field(max_length=100)
     email: str = Field(max_length=255, unique=True)
     # Naive UTC: the column is a plain TIMESTAMP/DATETIME (no time zone) on every database.
-    created_at: NaiveDatetime = Field(default_factory=utc_now)
+    # The list is shown in this order, hence the index; rows written by SQL get the default.
+    created_at: NaiveDatetime = Field(
+        default_factory=utc_now,
+        index=True,
+        sa_column_kwargs={"server_default": sa.func.current_timestamp()},
+    )
     role_id: int | None = Field(default=None, foreign_key="roles.id")
