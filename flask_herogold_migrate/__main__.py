@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData
 
 from .cli import build_commands
 from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager
@@ -94,7 +97,18 @@ def main() -> None:
     pass
 
 
-for _command in build_commands(_open_manager, options=_OPTIONS, make_options=_MAKE_OPTIONS):
+def _find_models(extra: dict[str, Any]) -> list[MetaData]:
+    """The models ``HEROGOLD_MIGRATE_METADATA`` names (``myapp.models:db.metadata``); else
+    SQLModel's, which holds none unless a migration imported them."""
+    from .core.models import find_model_metadata
+
+    setting = extra.get("metadata") or os.environ.get("HEROGOLD_MIGRATE_METADATA") or None
+    return find_model_metadata(setting)
+
+
+for _command in build_commands(
+    _open_manager, options=_OPTIONS, make_options=_MAKE_OPTIONS, find_models=_find_models
+):
     main.add_command(_command)
 
 if __name__ == "__main__":

@@ -27,11 +27,15 @@ from .core.states import ShownState
 from .core.status import MigrationStatus, Status
 
 if TYPE_CHECKING:
+    from sqlalchemy import MetaData
+
     from .core.rehearsal import Rehearsal
 
 #: Builds the manager for a command from ``--dir`` (None when not given) and the caller's
 #: own options (for example ``database_url``).
 OpenManager = Callable[[Path | None, dict[str, Any]], MigrationManager]
+#: The models ``migrate:test`` compares with the schema, from the caller's own options.
+FindModels = Callable[[dict[str, Any]], "list[MetaData]"]
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 _Decorated = TypeVar("_Decorated", bound=Callable[..., Any])
 
@@ -41,9 +45,12 @@ def build_commands(
     options: Sequence[Decorator] = (),
     decorate: Decorator = lambda f: f,
     make_options: Sequence[Decorator] | None = None,
+    test_options: Sequence[Decorator] | None = None,
+    find_models: FindModels | None = None,
 ) -> list[click.Command]:
     """The commands, each taking ``--dir`` and ``--traceback`` plus the caller's
-    ``options`` (``make_options`` for ``migrate:make``, if given)."""
+    ``options`` (``make_options`` for ``migrate:make``, ``test_options`` for
+    ``migrate:test``, if given). ``find_models`` gives ``migrate:test`` the models."""
 
     def command(
         name: str, help_text: str, own_options: Sequence[Decorator] | None = None
@@ -334,7 +341,28 @@ def build_commands(
         manager.progress = _print_progress
         show_lint(lint_pending(manager, all_rules=all_rules))
 
-    return [migrate, make, status, rollback, reset, repair, lint]
+    @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (for CI).")
+    @command(
+        "migrate:test",
+        "Test the migrations on a throwaway database made beside the app's (or the one of "
+        "--database-url), which is dropped afterwards: every file loads, every migration "
+        "applies from an empty database, down() puts back exactly the schema up() found, and "
+        "the models match the schema. Exits with status 1 on any failure.",
+        test_options,
+    )
+    def test(directory: Path | None, as_json: bool, **extra: Any) -> None:
+        from .cli_checks import run_migration_checks  # only for this command
+
+        manager = open_manager(directory, extra)
+        run_migration_checks(
+            extra.get("database_url") or manager.engine.url,
+            manager.migrations_dir,
+            tracking_table=manager.tracking.name,
+            metadata=find_models(extra) if find_models is not None else [],
+            as_json=as_json,
+        )
+
+    return [migrate, make, status, rollback, reset, repair, lint, test]
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from .core.settings import parse_flag, parse_seconds
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
+    from sqlalchemy import MetaData
 
 EXTENSION_KEY = "herogold_migrate"
 
@@ -195,5 +196,29 @@ def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationMan
 
 
 register_engine_resolver(_current_app_engine)
-_FLASK_COMMANDS = build_commands(_open_manager, decorate=with_appcontext)
+
+
+def _app_models(extra: dict[str, Any]) -> list[MetaData]:
+    """``HEROGOLD_MIGRATE_METADATA``, else Flask-SQLAlchemy's ``db.metadata`` and SQLModel's."""
+    from .core.models import find_model_metadata
+
+    state: _AppState = current_app.extensions[EXTENSION_KEY]
+    db = state.db if state.db is not None else current_app.extensions.get("sqlalchemy")
+    found = [db.metadata] if db is not None else []
+    return find_model_metadata(current_app.config.get("HEROGOLD_MIGRATE_METADATA"), found=found)
+
+
+# migrate:test makes its throwaway database beside the app's, or beside this one.
+_THROWAWAY_BESIDE = click.option(
+    "--database-url",
+    metavar="URL",
+    help="Make the throwaway database on the server of URL, with its credentials, instead of "
+    "the app's (the database the URL names is never touched).",
+)
+_FLASK_COMMANDS = build_commands(
+    _open_manager,
+    decorate=with_appcontext,
+    test_options=[_THROWAWAY_BESIDE],
+    find_models=_app_models,
+)
 _COMMAND_NAMES = frozenset(command.name for command in _FLASK_COMMANDS)
