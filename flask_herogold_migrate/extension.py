@@ -198,14 +198,19 @@ def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationMan
 register_engine_resolver(_current_app_engine)
 
 
-def _app_models(extra: dict[str, Any]) -> list[MetaData]:
-    """``HEROGOLD_MIGRATE_METADATA``, else Flask-SQLAlchemy's ``db.metadata`` and SQLModel's."""
+def app_model_metadata(app: Flask) -> list[MetaData]:
+    """The models of ``app``: ``HEROGOLD_MIGRATE_METADATA``, else Flask-SQLAlchemy's
+    ``db.metadata`` and SQLModel's."""
     from .core.models import find_model_metadata
 
-    state: _AppState = current_app.extensions[EXTENSION_KEY]
-    db = state.db if state.db is not None else current_app.extensions.get("sqlalchemy")
+    state: _AppState = app.extensions[EXTENSION_KEY]
+    db = state.db if state.db is not None else app.extensions.get("sqlalchemy")
     found = [db.metadata] if db is not None else []
-    return find_model_metadata(current_app.config.get("HEROGOLD_MIGRATE_METADATA"), found=found)
+    return find_model_metadata(app.config.get("HEROGOLD_MIGRATE_METADATA"), found=found)
+
+
+def _app_models(extra: dict[str, Any]) -> list[MetaData]:
+    return app_model_metadata(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 # migrate:test makes its throwaway database beside the app's, or beside this one.
