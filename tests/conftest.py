@@ -117,6 +117,20 @@ def database(request, tmp_path: Path, admin_engines: dict[str, Engine]) -> Itera
             conn.execute(text(f"DROP DATABASE IF EXISTS {name}{force}"))
 
 
+@pytest.fixture(params=DIALECTS)
+def database_server(request, tmp_path: Path, admin_engines: dict[str, Engine]) -> str:
+    """The URL of a database on each server, for code that makes databases of its own beside
+    it (the migration checks' throwaway databases). Nothing is created; the database named
+    must never be changed."""
+    dialect = request.param
+    if dialect == "sqlite":
+        return f"sqlite:///{tmp_path / 'app.db'}"
+    admin_url = POSTGRES_ADMIN_URL if dialect == "postgresql" else MARIADB_ADMIN_URL
+    if dialect not in admin_engines:
+        admin_engines[dialect] = _server_or_skip(dialect, admin_url)
+    return admin_url
+
+
 @pytest.fixture
 def migrations_dir(tmp_path: Path) -> Path:
     path = tmp_path / "migrations"
