@@ -29,7 +29,6 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import NullPool
 
 from .errors import ConfigurationError, ThrowawayDatabaseError
 from .urls import hide_secrets, safe_url
@@ -80,6 +79,7 @@ class ThrowawayServer:
                 path, url, _engine(url), "SQLite database (a temporary file)"
             )
             self._made.append(database)
+            logger.debug("Created the throwaway database %s", path)
             return database
         url = self.source.set(database=name)
         with self._admin_connection() as conn:
@@ -95,6 +95,7 @@ class ThrowawayServer:
                     f"{self._reason(error)}. Testing migrations needs a user allowed to create "
                     "databases there; give the URL of one with --database-url."
                 ) from None
+        logger.debug("Created the throwaway database %s", name)
         return database
 
     def drop(self, database: ThrowawayDatabase) -> None:
@@ -106,6 +107,7 @@ class ThrowawayServer:
             with self._admin_connection() as conn:
                 self._drop_on_server(conn, database.name)
         self._made.remove(database)
+        logger.debug("Dropped the throwaway database %s", database.name)
 
     def close(self) -> None:
         """Drop every database still there; raise if one could not be dropped."""
@@ -141,7 +143,7 @@ class ThrowawayServer:
         if self._admin is None:
             admin_url = self.source
             if self.backend != "postgresql":
-                admin_url = admin_url.set(database=None)
+                admin_url = admin_url._replace(database=None)
             self._admin = _engine(admin_url, isolation_level="AUTOCOMMIT")
         try:
             return self._admin.connect()
@@ -184,7 +186,7 @@ class ThrowawayServer:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
 
     def _server(self) -> str:
-        return safe_url(self.source.set(database=None))
+        return safe_url(self.source._replace(database=None))
 
     def _reason(self, error: DBAPIError) -> str:
         lines = str(error.orig if error.orig is not None else error).strip().splitlines()
@@ -220,8 +222,9 @@ def throwaway_database(url: str | URL) -> Iterator[ThrowawayDatabase]:
 
 
 def _engine(url: URL, **options: Any) -> Engine:
-    # No pool: a connection closed is a session ended, so nothing holds the database open.
-    return create_engine(url, poolclass=NullPool, **options)
+    # Pooled, as connecting can be slow (PyMySQL sets up TLS for each connection): drop()
+    # disposes of the pool first, and ends whatever session is still out.
+    return create_engine(url, **options)
 
 
 def _server_version(conn: Connection) -> tuple[int, ...]:
