@@ -166,7 +166,7 @@ def herogold_check_report(
     )
     url = make_url(herogold_database_url)
     # Every database of one server gives the same results: each run makes its own.
-    server = "sqlite" if url.get_backend_name() == "sqlite" else url.set(database=None)
+    server = "sqlite" if url.get_backend_name() == "sqlite" else url._replace(database=None)
     # MetaData compares by identity; kept in the key, none can be freed and its id reused.
     key = (str(directory), str(server), herogold_tracking_table, *herogold_model_metadata)
     reports = request.config.stash.setdefault(_REPORTS, {})
