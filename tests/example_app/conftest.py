@@ -7,15 +7,13 @@ plugin's fixtures (``migrator``, the migration checks) run on each server too.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from sqlalchemy import MetaData
-from sqlmodel import SQLModel
 
 from example_app import create_app, db
+from tests.helpers import example_models
 
 
 @pytest.fixture
@@ -43,14 +41,3 @@ def herogold_app(database_server: str) -> Iterator[Flask]:
     yield flask_app
     with flask_app.app_context():
         db.engine.dispose()
-
-
-@functools.cache
-def example_models() -> MetaData:
-    """The example app's models alone: other test modules declare SQLModel tables too. One
-    object for the session, so the plugin runs the migration checks once per server."""
-    models = MetaData()
-    for table in SQLModel.metadata.sorted_tables:
-        if table.name in ("users", "roles"):
-            table.to_metadata(models)
-    return models
