@@ -25,6 +25,9 @@ from sqlalchemy.engine import Engine
 from flask_herogold_migrate import HerogoldMigrate, MigrationManager
 from flask_herogold_migrate.__main__ import main as standalone_main
 
+# pytester: the pytest plugin is tested as a project uses it (tests/test_pytest_plugin.py).
+pytest_plugins = ["pytester"]
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "HEROGOLD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
