@@ -80,6 +80,20 @@ class CreateTags(Migration):
     def down(self, session):
         pass
 """
+# down() drops an index that was there before up(), and leaves the column as up() made it.
+WIDENS_TITLE = """
+import sqlalchemy as sa
+from flask_herogold_migrate import Migration, schema
+
+
+class WidenTitle(Migration):
+    def up(self, session):
+        with schema(session).batch_alter_table("posts") as batch:
+            batch.alter_column("title", type_=sa.String(200), existing_type=sa.String(100))
+
+    def down(self, session):
+        schema(session).drop_index("ix_posts_title", table_name="posts")
+"""
 CREATE_AUTHORS = """
 import sqlalchemy as sa
 from flask_herogold_migrate import Migration, schema
@@ -197,6 +211,7 @@ def test_fails_naming_the_migration_and_what_down_left_or_the_file(
             "20260301_index_title": FORGETS_INDEX,
             "20260401_add_body": FORGETS_COLUMN,
             "20260501_create_tags_table": FORGETS_TABLE,
+            "20260515_widen_title": WIDENS_TITLE,
             "20260601_create_authors_table": CREATE_AUTHORS,
             "20260601_02_create_authors_table": CREATE_AUTHORS.replace('"authors"', '"co_authors"'),
             "20260701_broken": "from flask_herogold_migrate import Migration\nclass Broken(",
@@ -221,14 +236,23 @@ def test_fails_naming_the_migration_and_what_down_left_or_the_file(
         "FAILED   round trip    20260301_index_title: down() left index ix_posts_title",
         "FAILED   round trip    20260401_add_body: down() left column posts.body",
         "FAILED   round trip    20260501_create_tags_table: down() left table tags",
+        "FAILED   round trip    20260515_widen_title: down() left column posts.title changed: "
+        "VARCHAR(200); before up(): VARCHAR(100)",
         f"FAILED   from empty    20260701_broken: up() failed: {migrations / '20260701_broken.py'}"
         ", line 2: syntax error: '(' was never closed.",
     ]
     # The migrations after a failed round trip are checked, each from a sound schema.
     assert "ok       round trip    20260601_02_create_authors_table" in lines
-    assert lines[-1] == "7 checks failed; 14 passed, 2 skipped."
+    widened = lines.index(failed[6])
+    assert lines[widened + 1 : widened + 3] == [
+        " " * 23 + "20260515_widen_title: down() dropped index ix_posts_title, which was there "
+        "before up()",
+        " " * 23 + "20260515_widen_title: up() after down() did not make index ix_posts_title, "
+        "which the first up() did",
+    ]
+    assert lines[-1] == "8 checks failed; 16 passed, 2 skipped."
     made, dropped = made_and_dropped(caplog)
-    assert len(made) == 4  # the first, and a new one after each round trip that left a mess
+    assert len(made) == 5  # the first, and a new one after each round trip that left a mess
     assert sorted(dropped) == sorted(made)
     assert_none_left(database_server, made, temporary_files)
 
