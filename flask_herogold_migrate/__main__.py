@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 from sqlalchemy.engine import Engine
-
-if TYPE_CHECKING:
-    from sqlalchemy import MetaData
 
 from .cli import build_commands
 from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager
@@ -77,7 +74,9 @@ def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationMan
         if directory is not None
         else os.environ.get("HEROGOLD_MIGRATE_DIR", "migrations"),
         engine=database_url,
-        table=extra.get("table", "migrations"),
+        # migrate:make has no --table of its own for the tracking table (its --table is
+        # Laravel's): --autogenerate still needs the one configured.
+        table=extra.get("table", os.environ.get("HEROGOLD_MIGRATE_TABLE") or "migrations"),
         lock_timeout=extra["lock_timeout"],
         single_transaction=_flag("HEROGOLD_MIGRATE_SINGLE_TRANSACTION"),
         protected=_flag("HEROGOLD_MIGRATE_PROTECTED"),
@@ -97,18 +96,7 @@ def main() -> None:
     pass
 
 
-def _find_models(extra: dict[str, Any]) -> list[MetaData]:
-    """The models ``HEROGOLD_MIGRATE_METADATA`` names (``myapp.models:db.metadata``); else
-    SQLModel's, which holds none unless a migration imported them."""
-    from .core.models import find_model_metadata
-
-    setting = extra.get("metadata") or os.environ.get("HEROGOLD_MIGRATE_METADATA") or None
-    return find_model_metadata(setting)
-
-
-for _command in build_commands(
-    _open_manager, options=_OPTIONS, make_options=_MAKE_OPTIONS, find_models=_find_models
-):
+for _command in build_commands(_open_manager, options=_OPTIONS, make_options=_MAKE_OPTIONS):
     main.add_command(_command)
 
 if __name__ == "__main__":

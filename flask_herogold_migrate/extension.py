@@ -19,6 +19,7 @@ from .cli import build_commands, summary
 from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager, Progress
 from .core.connection import engine_from_url, register_engine_resolver
 from .core.dialects.sqlite import is_memory_database
+from .core.models import find_model_metadata, register_metadata_resolver
 from .core.settings import parse_flag, parse_seconds
 
 if TYPE_CHECKING:
@@ -190,28 +191,24 @@ def _current_app_engine() -> Engine | None:
     return HerogoldMigrate.engine(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
+def _current_app_models() -> list[MetaData] | None:
+    """The models of the current app: ``HEROGOLD_MIGRATE_METADATA``, else the db's
+    metadata and SQLModel's."""
+    if not has_app_context() or EXTENSION_KEY not in current_app.extensions:
+        return None
+    state: _AppState = current_app.extensions[EXTENSION_KEY]
+    db = state.db if state.db is not None else current_app.extensions.get("sqlalchemy")
+    found = [] if db is None else [db.metadata]
+    return find_model_metadata(current_app.config.get("HEROGOLD_MIGRATE_METADATA"), found=found)
+
+
 def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationManager:
     state: _AppState = current_app.extensions[EXTENSION_KEY]
     return state.extension.manager(directory)
 
 
 register_engine_resolver(_current_app_engine)
-
-
-def app_model_metadata(app: Flask) -> list[MetaData]:
-    """The models of ``app``: ``HEROGOLD_MIGRATE_METADATA``, else Flask-SQLAlchemy's
-    ``db.metadata`` and SQLModel's."""
-    from .core.models import find_model_metadata
-
-    state: _AppState = app.extensions[EXTENSION_KEY]
-    db = state.db if state.db is not None else app.extensions.get("sqlalchemy")
-    found = [db.metadata] if db is not None else []
-    return find_model_metadata(app.config.get("HEROGOLD_MIGRATE_METADATA"), found=found)
-
-
-def _app_models(extra: dict[str, Any]) -> list[MetaData]:
-    return app_model_metadata(current_app._get_current_object())  # type: ignore[attr-defined]
-
+register_metadata_resolver(_current_app_models)
 
 # migrate:test makes its throwaway database beside the app's, or beside this one.
 _THROWAWAY_BESIDE = click.option(
@@ -221,9 +218,6 @@ _THROWAWAY_BESIDE = click.option(
     "the app's (the database the URL names is never touched).",
 )
 _FLASK_COMMANDS = build_commands(
-    _open_manager,
-    decorate=with_appcontext,
-    test_options=[_THROWAWAY_BESIDE],
-    find_models=_app_models,
+    _open_manager, decorate=with_appcontext, test_options=[_THROWAWAY_BESIDE]
 )
 _COMMAND_NAMES = frozenset(command.name for command in _FLASK_COMMANDS)

@@ -242,17 +242,15 @@ def herogold_model_metadata(
     request: pytest.FixtureRequest, herogold_app: Flask | None
 ) -> list[MetaData]:
     """The models the models-match check compares with the schema."""
-    from .core.models import find_model_metadata
+    from .core.models import find_model_metadata, resolve_model_metadata
 
     configured = request.config.getini(_INI_MODELS)
     if configured:
         return find_model_metadata(str(configured))
-    app = herogold_app
-    if app is not None:
-        from .extension import app_model_metadata
-
-        return app_model_metadata(app)
-    return find_model_metadata(os.environ.get("HEROGOLD_MIGRATE_METADATA") or None)
+    if herogold_app is not None:
+        with herogold_app.app_context():  # the app's models, as migrate:test finds them
+            return resolve_model_metadata()
+    return resolve_model_metadata()
 
 
 def _checks_directory(config: pytest.Config, marker: pytest.Mark) -> Path:

@@ -4,7 +4,8 @@ example app's models."""
 
 import functools
 
-from sqlalchemy import MetaData, inspect
+from sqlalchemy import MetaData, String, inspect
+from sqlalchemy.types import TypeDecorator
 
 NON_TRANSACTIONAL = """
 from sqlalchemy import text
@@ -91,3 +92,10 @@ def example_models() -> MetaData:
         if table.name in ("users", "roles"):
             table.to_metadata(models)
     return models
+
+
+class Slug(TypeDecorator):
+    """A type of the app's own, as a model may use: a migration must import its module."""
+
+    impl = String
+    cache_ok = True

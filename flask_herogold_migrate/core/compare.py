@@ -13,6 +13,8 @@ Alembic is imported when a comparison starts, never with this module.
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 from .models import as_metadata_list, find_model_metadata, model_table_names
 
 if TYPE_CHECKING:
+    from alembic.operations.ops import UpgradeOps
     from alembic.runtime.migration import MigrationContext
-    from sqlalchemy import MetaData
+    from sqlalchemy import MetaData, Table
     from sqlalchemy.engine import Connection, Dialect
 
 __all__ = ["Difference", "compare_models", "find_model_metadata"]
@@ -67,11 +70,9 @@ def compare_models(
     The tracking table and the tables no model describes are left out. Reads only:
     reflection queries, no lock, nothing written.
     """
-    from alembic.autogenerate import compare_metadata
-
     metadata_list = as_metadata_list(metadata)
-    context = comparison_context(conn, metadata_list, tracking_table=tracking_table)
-    diffs = compare_metadata(context, metadata_list)  # type: ignore[arg-type]
+    operations, _ = produce_operations(conn, metadata_list, tracking_table=tracking_table)
+    diffs = operations.as_diffs()
     differences = [found for diff in diffs for found in differences_of(diff, conn.dialect)]
     if conn.dialect.name == "postgresql":
         from .postgresql_enums import compare_enums
@@ -80,17 +81,86 @@ def compare_models(
     return differences
 
 
+def produce_operations(
+    conn: Connection,
+    metadata: list[MetaData],
+    *,
+    tracking_table: str,
+    only: set[str] | None = None,
+) -> tuple[UpgradeOps, list[str]]:
+    """Alembic's operations from the models to the database, and what it warned of.
+
+    Set up by :func:`comparison_context`, without the differences Alembic reports where
+    there are none (see :func:`_without_false_positives`).
+    """
+    from alembic.autogenerate import produce_migrations
+
+    context = comparison_context(conn, metadata, tracking_table=tracking_table, only=only)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        script = produce_migrations(context, metadata)  # type: ignore[arg-type]
+    operations = script.upgrade_ops
+    assert operations is not None
+    _without_false_positives(operations, metadata, conn.dialect)
+    return operations, [str(warning.message) for warning in caught]
+
+
+def _without_false_positives(
+    operations: UpgradeOps, metadata: list[MetaData], dialect: Dialect
+) -> None:
+    """Drop what Alembic reports but is no difference.
+
+    On SQLite, a table made with ``id INTEGER PRIMARY KEY`` reflects its key as nullable,
+    though that column is the rowid and never NULL: Alembic reports it changing to NOT
+    NULL every time, so a check could never pass.
+    """
+    from alembic.operations.ops import AlterColumnOp, ModifyTableOps
+
+    if dialect.name != "sqlite":
+        return
+    tables = {t.name: t for item in metadata for t in item.tables.values()}
+    for group in operations.ops:
+        table = tables.get(getattr(group, "table_name", ""))
+        if not isinstance(group, ModifyTableOps) or table is None:
+            continue
+        rowid = _rowid_column(table)
+        for op in list(group.ops):
+            if (
+                isinstance(op, AlterColumnOp)
+                and op.column_name == rowid
+                and op.modify_nullable is False
+            ):
+                op.modify_nullable = None
+                if not op.has_changes():
+                    group.ops.remove(op)
+    operations.ops[:] = [g for g in operations.ops if not isinstance(g, ModifyTableOps) or g.ops]
+
+
+def _rowid_column(table: Table) -> str | None:
+    """The column that is SQLite's rowid: a primary key of one INTEGER column."""
+    from sqlalchemy import Integer
+
+    key = list(table.primary_key.columns)
+    if len(key) == 1 and key[0].type._type_affinity is Integer:
+        return key[0].name
+    return None
+
+
 def comparison_context(
-    conn: Connection, metadata: list[MetaData], *, tracking_table: str
+    conn: Connection,
+    metadata: list[MetaData],
+    *,
+    tracking_table: str,
+    only: set[str] | None = None,
 ) -> MigrationContext:
     """Alembic's context for comparing ``metadata`` with the database behind ``conn``.
 
-    Only the models' tables are reflected: the others (the tracking table, tables of other
-    apps) cost no query and can never show up as dropped.
+    Only the models' tables (or the tables ``only`` names) are reflected: the others (the
+    tracking table, tables of other apps) cost no query and can never show up as dropped.
     """
     from alembic.runtime.migration import MigrationContext
 
-    known = model_table_names(metadata) - {tracking_table}
+    known = (model_table_names(metadata) if only is None else only) - {tracking_table}
 
     def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
         if type_ == "schema":
@@ -109,12 +179,49 @@ def comparison_context(
         opts={
             "target_metadata": metadata,
             "compare_type": True,
-            "compare_server_default": True,
+            "compare_server_default": same_default_or_ask_alembic,
             "include_name": include_name,
             "include_object": include_object,
             "render_as_batch": conn.dialect.name == "sqlite",
         },
     )
+
+
+#: Spellings a database gives back for what a model wrote otherwise: the same default.
+_SAME_DEFAULT = {
+    "now()": "current_timestamp",
+    "current_timestamp()": "current_timestamp",
+    "true": "1",
+    "false": "0",
+}
+
+
+def same_default_or_ask_alembic(
+    context: Any,
+    inspected_column: Any,
+    metadata_column: Any,
+    inspected_default: str | None,
+    metadata_default: Any,
+    rendered_metadata_default: str | None,
+) -> bool | None:
+    """False (no difference) for defaults that only differ in spelling, such as MariaDB's
+    ``current_timestamp()`` for ``now()`` or ``1`` for ``true``; None lets Alembic compare.
+
+    Without this, such a column is a difference for ever, however often it is migrated.
+    """
+    if inspected_default is None or rendered_metadata_default is None:
+        return None
+    if _normal_default(inspected_default) == _normal_default(rendered_metadata_default):
+        return False
+    return None
+
+
+def _normal_default(text: str) -> str:
+    text = text.strip().lower()
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    text = text.strip("'\"")
+    return _SAME_DEFAULT.get(text, text)
 
 
 def differences_of(diff: Any, dialect: Dialect) -> list[Difference]:
@@ -165,8 +272,8 @@ def default_text(default: Any, dialect: Dialect) -> str:
     if isinstance(arg, str):
         return repr(arg) if hasattr(default, "arg") else arg
     text = getattr(arg, "text", None)
-    if isinstance(text, str):
-        return text
+    if isinstance(text, str):  # a reflected default: drop PostgreSQL's cast of a literal
+        return re.sub(r"^('(?:[^']|'')*')::[\w ]+$", r"\1", text)
     try:
         return str(arg.compile(dialect=dialect))
     except Exception:

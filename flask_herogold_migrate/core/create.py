@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import MigrationFileNotCreated
 from .naming import class_name, next_stem, normalize_new_name, parse_stem
 from .templates import choose_template, render
+
+
+@dataclass(frozen=True)
+class NewMigration:
+    """What names a new file and its class, for whatever writes its body."""
+
+    #: The name as a sentence: ``"Add slug to posts table."``
+    title: str
+    #: The file name without ``.py``: ``20260301_add_slug_to_posts_table``.
+    stem: str
+    #: When it was created, UTC, ``YYYY-MM-DD HH:MM:SS``.
+    created: str
+    #: The migration class: ``AddSlugToPostsTable``.
+    cls: str
 
 
 def create_migration(
@@ -30,6 +46,29 @@ def create_migration(
     """
     description = normalize_new_name(name)
     template = choose_template(description, create=create, table=table, sql=sql)
+    return write_new_migration(
+        description,
+        migrations_dir,
+        lambda new: render(
+            template, title=new.title, stem=new.stem, created=new.created, cls=new.cls
+        ),
+        now=now,
+    )
+
+
+def write_new_migration(
+    name: str,
+    migrations_dir: str | os.PathLike[str],
+    source: Callable[[NewMigration], str],
+    *,
+    now: datetime | None = None,
+) -> Path:
+    """Write the file ``source`` returns for the new migration named ``name``; its path.
+
+    Never overwrites a file: one that appears meanwhile is an error, and a file half
+    written (a full disk) is removed.
+    """
+    description = normalize_new_name(name)
     directory = Path(migrations_dir)
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -46,12 +85,13 @@ def create_migration(
     existing = [p.stem for p in directory.glob("*.py") if parse_stem(p.stem)]
     stem = next_stem(description, created.date(), existing)
     path = directory / f"{stem}.py"
-    source = render(
-        template,
-        title=description.replace("_", " ").capitalize() + ".",
-        stem=stem,
-        created=created.strftime("%Y-%m-%d %H:%M:%S"),
-        cls=class_name(description),
+    text = source(
+        NewMigration(
+            title=description.replace("_", " ").capitalize() + ".",
+            stem=stem,
+            created=created.strftime("%Y-%m-%d %H:%M:%S"),
+            cls=class_name(description),
+        )
     )
     try:
         handle = path.open("x", encoding="utf-8")  # never overwrite a file
@@ -66,7 +106,7 @@ def create_migration(
         ) from None
     try:
         with handle:
-            handle.write(source)
+            handle.write(text)
     except OSError as error:
         with contextlib.suppress(OSError):
             path.unlink()  # the half-written file is ours: leave nothing behind

@@ -270,6 +270,16 @@ class MigrationFileNotCreated(MigrationError):
     """``migrate:make`` could not write the new file; no existing file was changed."""
 
 
+class DatabaseNotMigrated(MigrationError):
+    """The models cannot be compared with a database some migrations have not reached."""
+
+    def __init__(self, message: str, *, pending: tuple[str, ...], failed: tuple[str, ...]):
+        super().__init__(message)
+        #: The migrations not applied yet, and those recorded as failed (or still running).
+        self.pending = pending
+        self.failed = failed
+
+
 class LockFileUnavailable(MigrationError):
     """The SQLite migration lock file beside the database cannot be opened."""
 

@@ -10,13 +10,37 @@ import strings (``"myapp.models:db.metadata"``, several separated by commas).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Sequence
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
+
+
+MetadataResolver = Callable[[], "list[MetaData] | None"]
+_resolvers: list[MetadataResolver] = []
+
+
+def register_metadata_resolver(resolver: MetadataResolver) -> None:
+    """Let a framework say where the models are (the Flask layer: the current app's)."""
+    if resolver not in _resolvers:
+        _resolvers.append(resolver)
+
+
+def resolve_model_metadata(setting: object = None) -> list[MetaData]:
+    """The models to compare: ``setting`` if given, else what a framework registered finds
+    (the Flask app's), else ``$HEROGOLD_MIGRATE_METADATA``, else ``SQLModel.metadata``."""
+    if setting is not None and setting != "":
+        return find_model_metadata(setting)
+    for resolver in _resolvers:
+        found = resolver()
+        if found is not None:
+            return found
+    return find_model_metadata(os.environ.get("HEROGOLD_MIGRATE_METADATA"))
 
 
 def find_model_metadata(
@@ -30,9 +54,12 @@ def find_model_metadata(
     """
     if setting is not None and setting != "":
         return unique_metadata(_from_setting(setting))
-    from sqlmodel import SQLModel
-
-    return unique_metadata([*found, SQLModel.metadata])
+    # A table=True model registers on SQLModel.metadata when its module is imported, and
+    # that module imports sqlmodel: if sqlmodel is not imported, it holds no table, and
+    # importing it only to find that out would slow every command down.
+    sqlmodel = sys.modules.get("sqlmodel")
+    from_sqlmodel = [] if sqlmodel is None else [sqlmodel.SQLModel.metadata]
+    return unique_metadata([*found, *from_sqlmodel])
 
 
 def unique_metadata(metadata: Iterable[MetaData]) -> list[MetaData]:
