@@ -160,6 +160,8 @@ def comparison_context(
     """
     from alembic.runtime.migration import MigrationContext
 
+    from .identity_comparison import identity_plugin
+
     known = (model_table_names(metadata) if only is None else only) - {tracking_table}
 
     def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
@@ -180,6 +182,8 @@ def comparison_context(
             "target_metadata": metadata,
             "compare_type": True,
             "compare_server_default": same_default_or_ask_alembic,
+            # Identity columns bypass that callable, which cannot take them (see the module).
+            "autogenerate_plugins": ["alembic.autogenerate.*", identity_plugin()],
             "include_name": include_name,
             "include_object": include_object,
             "render_as_batch": conn.dialect.name == "sqlite",
