@@ -156,8 +156,17 @@ def test_migration_checks_are_one_test_per_check_and_migration(pytester, databas
         herogold_database_url = {database_server}
         """
     )
+    pytester.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture
+        def herogold_model_metadata():
+            return []  # SQLModel.metadata, the default, holds the models of this whole suite
+        """
+    )
     pytester.makepyfile(
-        test_migrations="""
+        test_checked_migrations="""
         from flask_herogold_migrate.pytest_plugin import migration_checks
 
         test_migrations = migration_checks()
