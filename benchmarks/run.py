@@ -11,7 +11,10 @@ table ``t_i``, its down drops it), then times on SQLite (a file) and PostgreSQL:
 4. ``migrate:status`` / ``flask db current`` + ``flask db history``;
 5. rolling everything back (``migrate:reset --force`` / ``flask db downgrade base``);
 6. the floor: the same statements from a plain SQLAlchemy script, and
-   ``python -c "import flask, flask_sqlalchemy"``.
+   ``python -c "import flask, flask_sqlalchemy"``;
+7. with everything applied and the tables of 50 models left, ``migrate:make --autogenerate``
+   and ``migrate:check`` against ``flask db migrate`` and ``flask db check`` (no change to
+   find), over the bare app built with its models.
 
 The contenders alternate run by run; each figure is the median over ``--repeat`` runs with
 its range, and each ratio is taken run by run. Needs the bench extra:
@@ -76,6 +79,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="Apply and roll back with our --single-transaction, Alembic's default mode: the "
         "whole run commits once (the targets are set for the default, a commit per migration).",
+    )
+    parser.add_argument(
+        "--models-only",
+        action="store_true",
+        help="Only measure autogenerate and the check against db migrate and db check "
+        "(6 and 7), with the models' 50 tables.",
     )
     parser.add_argument("--output", type=Path, help="Write the Markdown report to this file.")
     parser.add_argument(
@@ -147,7 +156,9 @@ def main(argv: list[str] | None = None) -> int:
                     verbose=args.verbose,
                 )
                 measurements.warm_up(case)
-                measurements.run_case(case, args.repeat)
+                if not args.models_only:
+                    measurements.run_case(case, args.repeat)
+                measurements.run_models_case(case, args.repeat)
     finally:
         for databases in factories:
             databases.close()

@@ -20,20 +20,18 @@ def utc_now() -> datetime:
 class Role(SQLModel, table=True):
     __tablename__ = "roles"
 
-    # Identity(), as the migrations create it: an identity column on PostgreSQL, the usual
-    # auto-numbered key elsewhere. `flask migrate:test` checks that models and migrations agree.
-    id: int | None = Field(default=None, primary_key=True, sa_column_args=[sa.Identity()])
+    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=50, unique=True)
 
 
 class User(SQLModel, table=True):
     __tablename__ = "users"
 
-    id: int | None = Field(default=None, primary_key=True, sa_column_args=[sa.Identity()])
+    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100)
     email: str = Field(max_length=255, unique=True)
     # Naive UTC: the column is a plain TIMESTAMP/DATETIME (no time zone) on every database.
-    # The list is shown in this order, hence the index; rows written by SQL get the default.
+    # The database fills it too (server_default), for rows inserted without the app.
     created_at: NaiveDatetime = Field(
         default_factory=utc_now,
         index=True,

@@ -189,6 +189,7 @@ def test_check_writes_nothing_and_takes_no_lock(
     assert snapshot(database) == before
 
 
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # no database behaviour
 def test_the_standalone_command_reads_the_models_from_the_environment(
     cli, migrated, tmp_path, monkeypatch
 ):
@@ -206,6 +207,7 @@ def test_the_standalone_command_reads_the_models_from_the_environment(
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # no database behaviour
 def test_no_model_tables_is_one_warning(app, migrated):
     result = check(app, sa.MetaData())
 
@@ -214,6 +216,7 @@ def test_no_model_tables_is_one_warning(app, migrated):
     assert result.output.count("Warning") == 1
 
 
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # no database behaviour
 def test_a_bad_models_setting_is_one_error_line(app, migrated):
     result = check(app, "no_such_module_anywhere:metadata")
 

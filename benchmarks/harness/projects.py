@@ -4,7 +4,8 @@ Migration i creates table ``t_i`` with two columns and its down drops it. Each t
 follow that tool's own template (``migrate:make`` for us, ``script.py.mako`` for Alembic), so
 each pays for the imports its users' files really have. Each tool gets two projects: one whose
 migrations run the SQL as text, and one whose migrations use the schema operations
-(``schema(session).create_table`` for us, ``op.create_table`` for Alembic).
+(``schema(session).create_table`` for us, ``op.create_table`` for Alembic). Each app also has
+models for the first 50 tables, loaded when ``BENCH_MODELS`` is set (autogenerate, check).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def create_app(auto=False, extension=True):
     app = Flask(__name__)
     app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["BENCH_DATABASE_URL"]
     app.config["HEROGOLD_MIGRATE_AUTO"] = auto
+    if os.environ.get("BENCH_MODELS"):
+        import models  # noqa: F401
     db.init_app(app)
     if extension:
         migrate.init_app(app, db)
@@ -107,10 +110,28 @@ migrate = Migrate()
 def create_app(extension=True):
     app = Flask(__name__)
     app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["BENCH_DATABASE_URL"]
+    if os.environ.get("BENCH_MODELS"):
+        import models  # noqa: F401
     db.init_app(app)
     if extension:
         migrate.init_app(app, db)
     return app
+'''
+
+#: How many tables the models describe (the first ones the migrations create) when the app
+#: is built with BENCH_MODELS set: what autogenerate and the check compare.
+MODEL_TABLES = 50
+
+_MODELS = '''"""The app's models: the tables the first {k} migrations create, as they create."""
+
+from app import db
+
+for _i in range(1, {k} + 1):
+    db.Table(
+        f"t_{{_i}}",
+        db.Column("id", db.Integer, primary_key=True),
+        db.Column("name", db.String(50)),
+    )
 '''
 
 _ALEMBIC_REVISION = '''"""create t {i}
@@ -177,10 +198,15 @@ def alembic_revision(i: int) -> str:
     return hashlib.sha1(f"t_{i}".encode()).hexdigest()[:12]
 
 
+def model_tables(n: int) -> int:
+    return min(MODEL_TABLES, n)
+
+
 def make_herogold(root: Path, n: int, style: str = "sql") -> Project:
     migrations = root / "migrations"
     migrations.mkdir(parents=True)
     (root / "app.py").write_text(_HEROGOLD_APP)
+    (root / "models.py").write_text(_MODELS.format(k=model_tables(n)))
     template = _HEROGOLD_SCHEMA_MIGRATION if style == "schema" else _HEROGOLD_MIGRATION
     for i in range(1, n + 1):
         stem = f"{day(i):%Y%m%d}_create_t_{i}"
@@ -194,6 +220,7 @@ def make_herogold(root: Path, n: int, style: str = "sql") -> Project:
 def make_flask_migrate(root: Path, n: int, env: dict[str, str], style: str = "sql") -> Project:
     root.mkdir(parents=True)
     (root / "app.py").write_text(_FLASK_MIGRATE_APP)
+    (root / "models.py").write_text(_MODELS.format(k=model_tables(n)))
     # Flask-Migrate's own `flask db init` writes env.py, alembic.ini and the template.
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "db", "init"],

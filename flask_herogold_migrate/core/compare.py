@@ -108,32 +108,72 @@ def produce_operations(
 def _without_false_positives(
     operations: UpgradeOps, metadata: list[MetaData], dialect: Dialect
 ) -> None:
-    """Drop what Alembic reports but is no difference.
+    """Drop what Alembic reports but is no difference, which would otherwise be reported
+    for ever, however often the database is migrated:
 
-    On SQLite, a table made with ``id INTEGER PRIMARY KEY`` reflects its key as nullable,
-    though that column is the rowid and never NULL: Alembic reports it changing to NOT
-    NULL every time, so a check could never pass.
+    * a server default the database spells otherwise (MariaDB gives back
+      ``current_timestamp()`` for ``now()``, ``1`` for ``true``);
+    * on SQLite, a table made with ``id INTEGER PRIMARY KEY``: its key is the rowid, never
+      NULL, but reflects as nullable;
+    * an identity column (``sa.Identity()``, as migrations write auto-numbered keys) where
+      the model has an auto-numbered key without saying how: both number the rows.
     """
     from alembic.operations.ops import AlterColumnOp, ModifyTableOps
 
-    if dialect.name != "sqlite":
-        return
     tables = {t.name: t for item in metadata for t in item.tables.values()}
     for group in operations.ops:
-        table = tables.get(getattr(group, "table_name", ""))
-        if not isinstance(group, ModifyTableOps) or table is None:
+        if not isinstance(group, ModifyTableOps):
             continue
-        rowid = _rowid_column(table)
+        table = tables.get(group.table_name)
+        rowid = _rowid_column(table) if table is not None and dialect.name == "sqlite" else None
+        numbered = _auto_numbered_column(table)
         for op in list(group.ops):
-            if (
-                isinstance(op, AlterColumnOp)
-                and op.column_name == rowid
-                and op.modify_nullable is False
-            ):
+            if not isinstance(op, AlterColumnOp):
+                continue
+            if op.column_name == rowid and op.modify_nullable is False:
                 op.modify_nullable = None
-                if not op.has_changes():
-                    group.ops.remove(op)
+            if op.modify_server_default is not False and (
+                _same_default(op.existing_server_default, op.modify_server_default, dialect)
+                or (
+                    op.column_name == numbered
+                    and op.modify_server_default is None
+                    and type(op.existing_server_default).__name__ == "Identity"
+                )
+            ):
+                op.modify_server_default = False
+            if not op.has_changes():
+                group.ops.remove(op)
     operations.ops[:] = [g for g in operations.ops if not isinstance(g, ModifyTableOps) or g.ops]
+
+
+def _same_default(reflected: Any, modelled: Any, dialect: Dialect) -> bool:
+    if reflected in (None, False) or modelled in (None, False):
+        return False
+    return _normal_default(default_sql(reflected, dialect)) == _normal_default(
+        default_sql(modelled, dialect)
+    )
+
+
+def default_sql(default: Any, dialect: Dialect) -> str:
+    """A server default as the SQL it stands for: a string is a quoted literal."""
+    arg = getattr(default, "arg", default)
+    if isinstance(arg, str):
+        return "'" + arg.replace("'", "''") + "'"
+    text = getattr(arg, "text", None)
+    if isinstance(text, str):
+        return text
+    try:
+        return str(arg.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    except Exception:  # an expression this dialect cannot compile alone
+        return repr(arg)
+
+
+def _auto_numbered_column(table: Table | None) -> str | None:
+    """The model's auto-numbered key, if it leaves how to the database (no Identity)."""
+    column = None if table is None else table.autoincrement_column
+    if column is None or column.identity is not None or column.server_default is not None:
+        return None
+    return column.name
 
 
 def _rowid_column(table: Table) -> str | None:
@@ -160,8 +200,6 @@ def comparison_context(
     """
     from alembic.runtime.migration import MigrationContext
 
-    from .identity_comparison import identity_plugin
-
     known = (model_table_names(metadata) if only is None else only) - {tracking_table}
 
     def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
@@ -181,9 +219,7 @@ def comparison_context(
         opts={
             "target_metadata": metadata,
             "compare_type": True,
-            "compare_server_default": same_default_or_ask_alembic,
-            # Identity columns bypass that callable, which cannot take them (see the module).
-            "autogenerate_plugins": ["alembic.autogenerate.*", identity_plugin()],
+            "compare_server_default": True,
             "include_name": include_name,
             "include_object": include_object,
             "render_as_batch": conn.dialect.name == "sqlite",
@@ -198,26 +234,6 @@ _SAME_DEFAULT = {
     "true": "1",
     "false": "0",
 }
-
-
-def same_default_or_ask_alembic(
-    context: Any,
-    inspected_column: Any,
-    metadata_column: Any,
-    inspected_default: str | None,
-    metadata_default: Any,
-    rendered_metadata_default: str | None,
-) -> bool | None:
-    """False (no difference) for defaults that only differ in spelling, such as MariaDB's
-    ``current_timestamp()`` for ``now()`` or ``1`` for ``true``; None lets Alembic compare.
-
-    Without this, such a column is a difference for ever, however often it is migrated.
-    """
-    if inspected_default is None or rendered_metadata_default is None:
-        return None
-    if _normal_default(inspected_default) == _normal_default(rendered_metadata_default):
-        return False
-    return None
 
 
 def _normal_default(text: str) -> str:
