@@ -11,7 +11,6 @@ from pathlib import Path
 
 from .errors import MigrationFileNotCreated
 from .naming import class_name, next_stem, normalize_new_name, parse_stem
-from .templates import choose_template, render
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,9 @@ def create_migration(
     Its body creates the table ``create``, changes the table ``table`` in batch mode, or holds
     raw SQL with ``sql``; without them, the name says which (see :mod:`.templates`).
     """
+    # Imported here: the runner imports this module on the no-op path, which writes no file.
+    from .templates import choose_template, render
+
     description = normalize_new_name(name)
     template = choose_template(description, create=create, table=table, sql=sql)
     return write_new_migration(
