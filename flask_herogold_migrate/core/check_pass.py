@@ -70,6 +70,8 @@ class CheckPass:
         self._clean = True
         #: Why the checks after a failure cannot run (None: they can).
         self._blocked: str | None = None
+        #: The schema as last seen, of the current database.
+        self._last_snapshot: SchemaSnapshot | None = None
 
     def run(self, on_database: Callable[[str], None] | None = None) -> str:
         """Run every check; return how messages name the (first) throwaway database."""
@@ -159,6 +161,7 @@ class CheckPass:
         if self._database is not None:
             self._server.drop(self._database)
         self._database = self._server.create()
+        self._last_snapshot = None  # of another database
         self._manager = MigrationManager(
             self._directory, engine=self._database.engine, table=self._tracking_table
         )
@@ -200,8 +203,12 @@ class CheckPass:
         return None
 
     def _snapshot(self) -> SchemaSnapshot:
+        """The schema now; only the tables changed since the last snapshot are reflected."""
         with self._current.engine.connect() as conn:
-            return take_snapshot(conn, exclude=(self._tracking_table,))
+            self._last_snapshot = take_snapshot(
+                conn, exclude=(self._tracking_table,), previous=self._last_snapshot
+            )
+        return self._last_snapshot
 
 
 def _describe(error: MigrationError) -> str:

@@ -21,6 +21,8 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.engine.reflection import Inspector
 from sqlalchemy.exc import SQLAlchemyError
 
+from .schema_fingerprints import table_fingerprints
+
 #: (table, or None for an object of the schema itself; kind; name or stand-in) -> description.
 ObjectKey = tuple[str | None, str, str]
 
@@ -30,6 +32,8 @@ class SchemaSnapshot:
     """Every object of a schema, keyed, with a description that changes when it does."""
 
     objects: Mapping[ObjectKey, str]
+    #: Each table's fingerprint (:mod:`.schema_fingerprints`), when the database has them.
+    fingerprints: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -52,15 +56,30 @@ class SchemaDifference:
         return f"{self.kind} {self.label}"
 
 
-def take_snapshot(conn: Connection, *, exclude: Collection[str] = ()) -> SchemaSnapshot:
-    """The schema ``conn`` sees, without the tables named in ``exclude`` (the tracking table)."""
+def take_snapshot(
+    conn: Connection, *, exclude: Collection[str] = (), previous: SchemaSnapshot | None = None
+) -> SchemaSnapshot:
+    """The schema ``conn`` sees, without the tables named in ``exclude`` (the tracking table).
+
+    Given the ``previous`` snapshot of the same database, a table whose fingerprint has not
+    changed since is taken from it instead of being reflected again.
+    """
     inspector = inspect(conn)
     objects: dict[ObjectKey, str] = {}
     tables = sorted(set(inspector.get_table_names()) - set(exclude))
+    fingerprints = table_fingerprints(conn, tables)
+    unchanged: set[str] = set()
+    if fingerprints is not None and previous is not None and previous.fingerprints is not None:
+        known = previous.fingerprints
+        unchanged = {table for table in tables if known.get(table) == fingerprints[table]}
+        objects.update(
+            (key, value) for key, value in previous.objects.items() if key[0] in unchanged
+        )
     for table in tables:
         objects[(table, "table", table)] = ""
-    if tables:
-        _add_table_objects(objects, inspector, tables, conn.dialect)
+    changed = [table for table in tables if table not in unchanged]
+    if changed:
+        _add_table_objects(objects, inspector, changed, conn.dialect)
     for view in _optional(inspector.get_view_names, []):
         objects[(None, "view", view)] = ""
     for sequence in _standalone_sequences(conn, inspector):
@@ -69,7 +88,7 @@ def take_snapshot(conn: Connection, *, exclude: Collection[str] = ()) -> SchemaS
     if get_enums is not None:
         for enum in _optional(get_enums, []):
             objects[(None, "enum type", enum["name"])] = ", ".join(enum["labels"])
-    return SchemaSnapshot(objects)
+    return SchemaSnapshot(objects, fingerprints)
 
 
 def differences(before: SchemaSnapshot, after: SchemaSnapshot) -> list[SchemaDifference]:
