@@ -49,7 +49,8 @@ _INI_URL = "herogold_database_url"
 _INI_MODELS = "herogold_models"
 #: A throwaway SQLite file, when nothing names a database.
 _SQLITE = "sqlite://"
-_REPORTS = pytest.StashKey[dict[tuple[Any, ...], "CheckReport"]]()
+#: The report of each run of the checks, or the error that stopped it.
+_REPORTS = pytest.StashKey[dict[tuple[Any, ...], "CheckReport | str"]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -157,6 +158,7 @@ def herogold_check_report(
     from sqlalchemy import make_url
 
     from .core.checks import run_checks
+    from .core.errors import MigrationError
 
     marker = request.node.get_closest_marker(_CHECKS_MARKER)
     directory = (
@@ -171,13 +173,20 @@ def herogold_check_report(
     key = (str(directory), str(server), herogold_tracking_table, *herogold_model_metadata)
     reports = request.config.stash.setdefault(_REPORTS, {})
     if key not in reports:
-        reports[key] = run_checks(
-            url,
-            directory,
-            tracking_table=herogold_tracking_table,
-            metadata=herogold_model_metadata,
-        )
-    return reports[key]
+        try:
+            reports[key] = run_checks(
+                url,
+                directory,
+                tracking_table=herogold_tracking_table,
+                metadata=herogold_model_metadata,
+            )
+        except MigrationError as error:
+            # Kept too: every other check would meet it again, after as long a wait.
+            reports[key] = str(error)
+    report = reports[key]
+    if isinstance(report, str):
+        pytest.fail(report, pytrace=False)
+    return report
 
 
 @pytest.fixture

@@ -271,6 +271,32 @@ def test_a_missing_migrations_directory_is_one_message(pytester):
     result.stdout.no_fnmatch_line("*Traceback*")
 
 
+def test_a_server_that_cannot_be_reached_fails_each_check_with_one_message(pytester):
+    write_migrations(pytester, "migrations", {"20260101_create_notes_table": CREATE_NOTES})
+    pytester.makeini(
+        """
+        [pytest]
+        herogold_database_url = postgresql+psycopg://someone:s3cret@127.0.0.1:1/app
+        """
+    )
+    pytester.makepyfile(
+        test_checked_migrations="""
+        from flask_herogold_migrate.pytest_plugin import migration_checks
+
+        test_migrations = migration_checks()
+        """
+    )
+
+    result = pytester.runpytest()
+
+    result.assert_outcomes(errors=4)
+    result.stdout.fnmatch_lines(
+        ["*Cannot connect to postgresql+psycopg://someone:***@127.0.0.1:1 to make a throwaway*"]
+    )
+    result.stdout.no_fnmatch_line("*s3cret*")
+    result.stdout.no_fnmatch_line("*ThrowawayDatabaseError*")  # a message, not a traceback
+
+
 def test_no_throwaway_database_is_left_when_pytest_is_interrupted(pytester, database_server):
     write_migrations(pytester, "migrations", {"20260101_create_notes_table": CREATE_NOTES})
     pytester.makeconftest(
