@@ -7,7 +7,10 @@ takes no lock. The tracking table and tables no model describes are never differ
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -244,3 +247,41 @@ def test_an_integer_primary_key_made_by_hand_matches_its_model(app, write_migrat
     result = check(app, md)
 
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # no database behaviour
+def test_neither_check_nor_autogenerate_imports_a_migration(app, migrated, migrations_dir):
+    # Applied, then made to fail if anything imports it: only its name may be read.
+    applied = migrations_dir / "20260301_create_users.py"
+    applied.write_text("raise RuntimeError('a migration file was imported')\n")
+
+    checked = check(app, users_model(email=255))
+    made = app.test_cli_runner().invoke(args=["migrate:make", "widen_email", "--autogenerate"])
+
+    assert checked.exit_code == 1, checked.output
+    assert "~ column users.email: VARCHAR(100) -> VARCHAR(255)" in checked.output
+    assert made.exit_code == 0, made.output
+    assert "imported" not in checked.output + made.output
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # no database behaviour
+def test_the_installed_command_imports_models_from_the_current_directory(
+    database, migrations_dir, migrated, tmp_path
+):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "shop_models.py").write_text(
+        "import sqlalchemy as sa\n"
+        "metadata = sa.MetaData()\n"
+        "sa.Table('users', metadata, sa.Column('id', sa.Integer, primary_key=True))\n"
+    )
+    script = Path(sys.executable).with_name("herogold-migrate")
+
+    result = subprocess.run(
+        [str(script), "migrate:check", "--metadata", "shop_models:metadata",
+         "--dir", str(migrations_dir), "--database-url", database.url],
+        cwd=project, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert result.returncode == 1, result.stderr
+    assert "- column users.email" in result.stdout.splitlines()

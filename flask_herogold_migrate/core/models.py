@@ -112,6 +112,10 @@ def load_metadata(spec: str) -> MetaData:
             f"Invalid models setting {spec!r}: write module:attribute, such as "
             "'myapp.models:db.metadata'."
         )
+    # As with ``flask --app``, the models of the project the command runs in are importable
+    # (an installed herogold-migrate script does not put the current directory on the path).
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
     try:
         found: object = importlib.import_module(module_name)
     except ImportError as error:

@@ -62,8 +62,8 @@ def render_migration(plan: AutogeneratePlan, new: NewMigration) -> str:
         ]
     )
     source = (
-        f'"""{new.title}\n\nMigration {new.stem}, created {new.created} UTC, generated from '
-        "the models\n(migrate:make --autogenerate): read it before applying it.\n"
+        f'"""{new.title}\n\nMigration {new.stem}, created {new.created} UTC.\n'
+        "Generated from the models by migrate:make --autogenerate: read it before applying it.\n"
         '"""\n\n'
         + _unknown_tables_comment(plan.tables_left_alone)
         + _imports(context.imports, body)
