@@ -42,10 +42,11 @@ def build_commands(
     decorate: Decorator = lambda f: f,
     make_options: Sequence[Decorator] | None = None,
     options_for: Callable[[str], Sequence[Decorator]] = lambda name: (),
+    test_options: Sequence[Decorator] | None = None,
 ) -> list[click.Command]:
     """The commands, each taking ``--dir`` and ``--traceback`` plus the caller's ``options``
-    (``make_options`` for ``migrate:make``, if given), and ``options_for(name)`` for the
-    command called ``name`` (innermost)."""
+    (``make_options`` for ``migrate:make``, ``test_options`` for ``migrate:test``, if given),
+    and ``options_for(name)`` for the command called ``name`` (innermost)."""
 
     def command(
         name: str, help_text: str, own_options: Sequence[Decorator] | None = None
@@ -385,7 +386,30 @@ def build_commands(
         manager.progress = _print_progress
         show_lint(lint_pending(manager, all_rules=all_rules))
 
-    return [migrate, make, status, rollback, reset, repair, lint, check]
+    @metadata_option
+    @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (for CI).")
+    @command(
+        "migrate:test",
+        "Test the migrations on a throwaway database made beside the app's (or the one of "
+        "--database-url), which is dropped afterwards: every file loads, every migration "
+        "applies from an empty database, down() puts back exactly the schema up() found, and "
+        "the models match the schema. Exits with status 1 on any failure.",
+        test_options,
+    )
+    def test(directory: Path | None, as_json: bool, models: str | None, **extra: Any) -> None:
+        from .cli_checks import run_migration_checks  # only for this command
+        from .core.models import resolve_model_metadata
+
+        manager = open_manager(directory, extra)
+        run_migration_checks(
+            extra.get("database_url") or manager.engine.url,
+            manager.migrations_dir,
+            tracking_table=manager.tracking.name,
+            metadata=resolve_model_metadata(models),
+            as_json=as_json,
+        )
+
+    return [migrate, make, status, rollback, reset, repair, lint, check, test]
 
 
 @contextmanager

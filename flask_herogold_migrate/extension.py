@@ -334,7 +334,18 @@ def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationMan
 
 register_engine_resolver(_current_app_engine)
 register_metadata_resolver(_current_app_models)
+
+# migrate:test makes its throwaway database beside the app's, or beside this one.
+_THROWAWAY_BESIDE = click.option(
+    "--database-url",
+    metavar="URL",
+    help="Make the throwaway database on the server of URL, with its credentials, instead of "
+    "the app's (the database the URL names is never touched).",
+)
 _FLASK_COMMANDS = build_commands(
-    _open_manager, decorate=with_appcontext, options_for=target_options
+    _open_manager,
+    decorate=with_appcontext,
+    test_options=[_THROWAWAY_BESIDE],
+    options_for=target_options,
 )
 _COMMAND_NAMES = frozenset(command.name for command in _FLASK_COMMANDS)

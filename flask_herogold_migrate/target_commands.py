@@ -64,7 +64,7 @@ def target_options(name: str) -> Sequence[Decorator]:
     """The options the command called ``name`` takes (``build_commands``' ``options_for``)."""
     if name == "migrate:make":
         return [_BIND, _MAKE_FOR_TENANTS, _one_database(name)]
-    if name == "migrate:repair":
+    if name not in _MANY:  # repair, lint, check, test: one database at a time
         return [_BIND, _TENANT, _one_database(name)]
     # migrate, migrate:rollback and migrate:reset already take --json, for --pretend.
     return [_BIND, _ALL_BINDS, _TENANT, _ALL_TENANTS, _JOBS, _dispatch(name)]

@@ -25,6 +25,9 @@ from sqlalchemy.engine import Engine
 from flask_herogold_migrate import HerogoldMigrate, MigrationManager
 from flask_herogold_migrate.__main__ import main as standalone_main
 
+# pytester: the pytest plugin is tested as a project uses it (tests/test_pytest_plugin.py).
+pytest_plugins = ["pytester"]
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "HEROGOLD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -115,6 +118,20 @@ def database(request, tmp_path: Path, admin_engines: dict[str, Engine]) -> Itera
         with admin.connect() as conn:
             force = " WITH (FORCE)" if dialect == "postgresql" else ""
             conn.execute(text(f"DROP DATABASE IF EXISTS {name}{force}"))
+
+
+@pytest.fixture(params=DIALECTS)
+def database_server(request, tmp_path: Path, admin_engines: dict[str, Engine]) -> str:
+    """The URL of a database on each server, for code that makes databases of its own beside
+    it (the migration checks' throwaway databases). Nothing is created; the database named
+    must never be changed."""
+    dialect = request.param
+    if dialect == "sqlite":
+        return f"sqlite:///{tmp_path / 'app.db'}"
+    admin_url = POSTGRES_ADMIN_URL if dialect == "postgresql" else MARIADB_ADMIN_URL
+    if dialect not in admin_engines:
+        admin_engines[dialect] = _server_or_skip(dialect, admin_url)
+    return admin_url
 
 
 @pytest.fixture

@@ -1,7 +1,10 @@
 """What several test files share that is not a fixture: the source of migrations they write,
-a snapshot of a database, and the schema and rows of a database as reflection sees them."""
+a snapshot of a database, the schema and rows of a database as reflection sees them, and the
+example app's models."""
 
-from sqlalchemy import String, inspect
+import functools
+
+from sqlalchemy import MetaData, String, inspect
 from sqlalchemy.types import TypeDecorator
 
 NON_TRANSACTIONAL = """
@@ -73,6 +76,22 @@ def reflected(engine) -> dict:
                 "rows": sorted(tuple(map(str, row)) for row in rows),
             }
     return state
+
+
+@functools.cache
+def example_models() -> MetaData:
+    """The example app's models alone (other test modules declare SQLModel tables too), for
+    HEROGOLD_MIGRATE_METADATA. One object for the session, so the pytest plugin runs the
+    migration checks once per server."""
+    from sqlmodel import SQLModel
+
+    import example_app.models  # noqa: F401  (declares the tables)
+
+    models = MetaData()
+    for table in SQLModel.metadata.sorted_tables:
+        if table.name in ("users", "roles"):
+            table.to_metadata(models)
+    return models
 
 
 class Slug(TypeDecorator):

@@ -163,6 +163,8 @@ def differences_of(diff: Any, dialect: Dialect) -> list[Difference]:
         return [Difference(f"{sign} column", diff[2], column.name, detail)]
     if action.startswith("modify_"):
         _, _, table, column, _, old, new = diff
+        if action == "modify_default" and _identity_not_kept(old, new, dialect):
+            return []
         return [Difference("~ column", table, column, _modification(action, old, new, dialect))]
     if action in ("add_index", "remove_index"):
         index = diff[1]
@@ -199,6 +201,16 @@ def default_text(default: Any, dialect: Dialect) -> str:
         return str(arg.compile(dialect=dialect))
     except Exception:
         return repr(arg)
+
+
+def _identity_not_kept(old: Any, new: Any, dialect: Dialect) -> bool:
+    """An ``Identity()`` of a model on a database without identity columns (SQLite, MariaDB,
+    MySQL): ``CREATE TABLE`` leaves it out there, for the autoincrement it stands for, so the
+    database cannot show it and it is no difference."""
+    from sqlalchemy import Identity
+
+    either = isinstance(old, Identity) or isinstance(new, Identity)
+    return either and not dialect.supports_identity_columns
 
 
 def _modification(action: str, old: Any, new: Any, dialect: Dialect) -> str:

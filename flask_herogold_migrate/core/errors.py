@@ -382,3 +382,7 @@ class ForeignKeyViolations(MigrationError):
 
 
 _SHOWN_VIOLATIONS = 10
+
+
+class ThrowawayDatabaseError(MigrationError):
+    """A throwaway database for testing migrations could not be made or dropped."""
