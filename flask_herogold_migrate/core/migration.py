@@ -15,7 +15,8 @@ class Migration:
     Subclass it once per file and implement :meth:`up` and :meth:`down`. Both receive a
     :class:`sqlmodel.Session` bound to the connection the runner controls: the migration and
     its row in the tracking table commit together, and ``session.commit()`` inside a
-    migration only ends a savepoint, never the runner's transaction.
+    migration only ends a savepoint, never the runner's transaction. ``schema(session)``
+    gives Alembic's schema operations on that same connection and transaction.
     """
 
     #: Set to False for statements that refuse to run inside a transaction, such as
