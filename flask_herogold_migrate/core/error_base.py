@@ -1,0 +1,10 @@
+"""The base of every error this package raises on purpose."""
+
+from __future__ import annotations
+
+
+class MigrationError(Exception):
+    """Base class of every error this package raises on purpose.
+
+    Its message is one readable paragraph: the CLI prints it without a traceback.
+    """
