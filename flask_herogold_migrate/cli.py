@@ -7,24 +7,27 @@ caller's business: it passes ``open_manager``.
 
 from __future__ import annotations
 
-import atexit
 import functools
-import gc
 import json
-import traceback
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from . import protection
-from .core import MigrationError, MigrationManager, Progress
-from .core.plan import RepairKind, RepairPlan
-from .core.states import ShownState
-from .core.status import MigrationStatus, Status
+from .cli_output import (
+    check_up_to_date,
+    print_progress,
+    print_progress_to_stderr,
+    repair_table,
+    spare_exit_collection,
+    status_table,
+    summary,
+)
+from .cli_tools import METADATA_OPTION, tool_commands
+from .core import MigrationManager, Progress
+from .user_errors import user_errors
 
 if TYPE_CHECKING:
     from .core.rehearsal import Rehearsal
@@ -83,7 +86,7 @@ def build_commands(
         directory: Path | None, extra: dict[str, Any], single_transaction: bool | None
     ) -> MigrationManager:
         manager = open_manager(directory, extra)
-        manager.progress = _print_progress
+        manager.progress = print_progress
         if single_transaction is not None:
             manager.single_transaction = single_transaction
         return manager
@@ -129,7 +132,7 @@ def build_commands(
         from .cli_preview import show_rehearsal  # only for --pretend: the rest starts faster
 
         manager = open_manager(directory, extra)
-        manager.progress = _print_progress_to_stderr if as_json else _print_progress
+        manager.progress = print_progress_to_stderr if as_json else print_progress
         show_rehearsal(rehearse(manager), as_json=as_json)
         return True
 
@@ -157,19 +160,11 @@ def build_commands(
         if not applied:
             click.echo("Nothing to migrate.")
         else:
-            _spare_exit_collection(applied)
+            spare_exit_collection(applied)
             click.echo(summary("Applied", applied, manager))
 
-    metadata_option = click.option(
-        "--metadata",
-        "models",
-        metavar="MODULE:ATTR",
-        help="The models' MetaData as an import string (myapp.models:db.metadata; several "
-        "separated by commas), instead of HEROGOLD_MIGRATE_METADATA or the models found.",
-    )
-
     # Options above a command are listed last to first.
-    @metadata_option
+    @METADATA_OPTION
     @click.option(
         "--no-input",
         is_flag=True,
@@ -233,12 +228,12 @@ def build_commands(
         if as_json:
             click.echo(json.dumps(result.to_json(), indent=2))
         else:
-            click.echo(_status_table(result.migrations))
+            click.echo(status_table(result.migrations))
             for file in result.misnamed:
                 warning = Progress("misnamed", file.name, "up", reason=file.reason)
                 click.echo(warning.describe(), err=True)
         if check:
-            _check_up_to_date(result)
+            check_up_to_date(result)
 
     @click.option(
         "--steps",
@@ -271,7 +266,7 @@ def build_commands(
             consequence=f"undoes {batches}",
         )
         undone = manager.rollback(steps)
-        _spare_exit_collection(undone)
+        spare_exit_collection(undone)
         click.echo(summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
 
     @force_option
@@ -297,7 +292,7 @@ def build_commands(
             always=True,
         )
         undone = manager.reset()
-        _spare_exit_collection(undone)
+        spare_exit_collection(undone)
         click.echo(summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
 
     @force_option
@@ -338,7 +333,7 @@ def build_commands(
         if not plan.actions:
             click.echo("Nothing to repair.")
             return
-        click.echo(_repair_table(plan))
+        click.echo(repair_table(plan))
         protection.confirm(
             protected=manager.protected,
             force=force,
@@ -355,170 +350,5 @@ def build_commands(
             f"checksum(s){forgot}{renamed}."
         )
 
-    @click.option(
-        "--json", "as_json", is_flag=True, help="Print JSON: pending, failed, differences."
-    )
-    @metadata_option
-    @command(
-        "migrate:check",
-        "Exit with status 1 if a migration is pending or failed, or if the models differ "
-        "from the database (for CI). Writes nothing.",
-    )
-    def check(directory: Path | None, as_json: bool, models: str | None, **extra: Any) -> None:
-        from .cli_autogenerate import show_check
-
-        show_check(open_manager(directory, extra), models=models, as_json=as_json)
-
-    @click.option(
-        "--all-rules",
-        is_flag=True,
-        help="Also run squawk's rules of style and robustness, which are not about locks.",
-    )
-    @command(
-        "migrate:lint",
-        "Check the pending migrations for statements that would lock or rewrite busy tables.",
-    )
-    def lint(directory: Path | None, all_rules: bool, **extra: Any) -> None:
-        from .cli_preview import show_lint
-        from .core.lint import lint_pending
-
-        manager = open_manager(directory, extra)
-        manager.progress = _print_progress
-        show_lint(lint_pending(manager, all_rules=all_rules))
-
-    @metadata_option
-    @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (for CI).")
-    @command(
-        "migrate:test",
-        "Test the migrations on a throwaway database made beside the app's (or the one of "
-        "--database-url), which is dropped afterwards: every file loads, every migration "
-        "applies from an empty database, down() puts back exactly the schema up() found, and "
-        "the models match the schema. Exits with status 1 on any failure.",
-        test_options,
-    )
-    def test(directory: Path | None, as_json: bool, models: str | None, **extra: Any) -> None:
-        from .cli_checks import run_migration_checks  # only for this command
-        from .core.models import resolve_model_metadata
-
-        manager = open_manager(directory, extra)
-        run_migration_checks(
-            extra.get("database_url") or manager.engine.url,
-            manager.migrations_dir,
-            tracking_table=manager.tracking.name,
-            metadata=resolve_model_metadata(models),
-            as_json=as_json,
-        )
-
-    return [migrate, make, status, rollback, reset, repair, lint, check, test]
-
-
-@contextmanager
-def user_errors(*, show_traceback: bool = False) -> Iterator[None]:
-    """Turn what a user can cause into one message and exit status 1, never a traceback.
-
-    ``show_traceback`` prints the full chained traceback first (``--traceback``).
-    """
-    try:
-        yield
-    except (MigrationError, SQLAlchemyError) as error:
-        if show_traceback:
-            click.echo("".join(traceback.format_exception(error)).rstrip(), err=True)
-        if isinstance(error, MigrationError):
-            raise click.ClickException(str(error)) from None
-        orig = getattr(error, "orig", None)
-        detail = str(orig if orig is not None else error).strip().splitlines()
-        raise click.ClickException(f"Database error: {detail[0] if detail else error}") from None
-
-
-def _spare_exit_collection(names_run: list[str]) -> None:
-    """Let a command that loaded migrations exit without garbage-collecting them.
-
-    The command ends its process. The interpreter's shutdown would walk every object several
-    times, which costs noticeably once a thousand migration modules are loaded (see
-    ``benchmarks/results/``); freezing them at exit skips that walk. Only a process that ran
-    a command is concerned, and only as it exits. Objects are still released by reference
-    counting, files flushed and atexit handlers run; the operating system takes back the
-    rest of the memory.
-    """
-    if names_run:
-        atexit.unregister(gc.freeze)  # once per process, however many commands ran
-        atexit.register(gc.freeze)
-
-
-def _print_progress(progress: Progress) -> None:
-    click.echo(progress.describe(), err=progress.is_warning)
-
-
-def _print_progress_to_stderr(progress: Progress) -> None:
-    """Progress for a command whose standard output is JSON: all of it on standard error."""
-    click.echo(progress.describe(), err=True)
-
-
-def summary(verb: str, names: list[str], manager: MigrationManager) -> str:
-    count = f"{len(names)} migration" + ("" if len(names) == 1 else "s")
-    # Say so: a single-transaction run printed its "Migrated:" lines before its one commit.
-    return f"{verb} {count}{' in one transaction' if manager.single_transaction else ''}."
-
-
-# What migrate:status --check fails on: anything but every file applied.
-_NOT_UP_TO_DATE: tuple[ShownState, ...] = ("pending", "failed", "running", "missing")
-_WHAT_IT_MEANS = {"missing": " (applied, but this code has no file for it)"}
-
-
-def _check_up_to_date(status: Status) -> None:
-    counts = status.counts()
-    behind = [
-        f"{counts[state]} {state}{_WHAT_IT_MEANS.get(state, '')}"
-        for state in _NOT_UP_TO_DATE
-        if counts[state]
-    ]
-    if behind:
-        raise click.ClickException(f"The database is not up to date: {', '.join(behind)}.")
-
-
-# What repair does to each record, as the plan lists it.
-_REPAIRS: dict[RepairKind, str] = {
-    "remove_failed_up": "Failed in up(), record to remove:",
-    "restore_failed_down": "Failed in down(), to restore as applied:",
-    "realign_checksum": "Checksum to update:",
-    "forget_missing": "File missing, record to forget:",
-    "rename": "File renamed, record to follow it:",
-}
-_REPAIR_WIDTH = max(map(len, _REPAIRS.values()))
-
-
-def _repair_table(plan: RepairPlan) -> str:
-    return "\n".join(
-        f"{_REPAIRS[a.kind]:<{_REPAIR_WIDTH}} {a.name}"
-        + (f" -> {a.new_name}" if a.new_name else "")
-        for a in plan.actions
-    )
-
-
-def _status_table(entries: list[MigrationStatus]) -> str:
-    if not entries:
-        return "No migrations found."
-    rows = [("Migration", "State", "Batch", "Applied at")]
-    for entry in entries:
-        state = entry.state + (f" in {entry.step}()" if entry.step else "")
-        state += " (modified)" if entry.modified else ""
-        state += " (out of order)" if entry.out_of_order else ""
-        if entry.renamed:
-            way = "from" if entry.state == "pending" else "to"
-            state += f" (renamed {way} {entry.renamed})"
-        applied_at = "" if entry.applied_at is None else entry.applied_at.isoformat()
-        rows.append(
-            (
-                entry.name,
-                state,
-                str(entry.batch or ""),
-                applied_at.replace("T", " ").replace("+00:00", " UTC"),
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    tools = tool_commands(command, open_manager, test_options)
+    return [migrate, make, status, rollback, reset, repair, *tools]

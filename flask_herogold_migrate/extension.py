@@ -27,7 +27,8 @@ from .binds import (
     one_tenant_target,
     settings,
 )
-from .cli import build_commands, summary
+from .cli import build_commands
+from .cli_output import summary
 from .core import (
     DEFAULT_LOCK_TIMEOUT,
     ConfigurationError,

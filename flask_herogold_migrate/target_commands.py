@@ -16,10 +16,10 @@ import click
 from flask import current_app
 
 from .binds import one_tenant_target, settings, tenant_dir
-from .cli import user_errors
 from .core import MigrationManager
 from .target_runs import Selection, migrate_many, reset_many, rollback_many
 from .target_status import status_many
+from .user_errors import user_errors
 
 if TYPE_CHECKING:
     from .extension import HerogoldMigrate

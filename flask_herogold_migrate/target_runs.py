@@ -20,7 +20,7 @@ from flask import current_app
 
 from . import protection
 from .binds import all_tenant_targets, bind_targets, settings
-from .cli import _spare_exit_collection, summary
+from .cli_output import spare_exit_collection, summary
 from .core import MigrationManager, Progress
 from .core.targets import BindFailed, OutcomeState, RunSummary, Target, run_each, summarize
 
@@ -121,7 +121,7 @@ def _run_changes(
         ("applied", "up-to-date") if verb == "Applied" else ("rolled-back", "nothing-to-roll-back")
     )
     outcome = summarize(selection.kind, targets, results, done=states[0], nothing=states[1])
-    _spare_exit_collection([name for o in outcome.outcomes for name in o.migrations])
+    spare_exit_collection([name for o in outcome.outcomes for name in o.migrations])
     if as_json:
         click.echo(json.dumps(outcome.to_json(), indent=2))
     elif selection.all_tenants:

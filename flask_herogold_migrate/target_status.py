@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .cli import _status_table
+from .cli_output import status_table
 from .core import Progress
 from .core.states import SHOWN_STATES
 from .core.status import Status
@@ -69,7 +69,7 @@ def _bind_statuses(results: list[TargetResult[Status]], as_json: bool) -> None:
     printer = Printer()
     for result in results:
         if result.value is not None:
-            printer.line(result.target.name, _status_table(result.value.migrations))
+            printer.line(result.target.name, status_table(result.value.migrations))
             for file in result.value.misnamed:
                 warning = Progress("misnamed", file.name, "up", reason=file.reason)
                 printer.line(result.target.name, warning.describe(), err=True)

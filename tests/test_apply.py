@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from flask_herogold_migrate import MigrationManager
 from flask_herogold_migrate.__main__ import main
-from flask_herogold_migrate.core import runner
+from flask_herogold_migrate.core import connection
 from flask_herogold_migrate.core.errors import MigrationFailed
 from tests.helpers import NON_TRANSACTIONAL
 
@@ -134,7 +134,7 @@ def test_an_autocommit_app_engine_still_runs_each_migration_in_a_transaction(
     # Only a run that takes the lock changes the connection: the startup check stays one query.
     (migrations_dir / "20260302_fails.py").unlink()
     changed: list[object] = []
-    monkeypatch.setattr(runner, "leave_autocommit", changed.append)
+    monkeypatch.setattr(connection, "leave_autocommit", changed.append)
     assert manager.run_migrations() == []
     assert changed == []
     if database.dialect != "sqlite":  # the app's own connections stay as the app set them

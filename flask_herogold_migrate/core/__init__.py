@@ -32,8 +32,9 @@ from .errors import (
 )
 from .lock import DEFAULT_LOCK_TIMEOUT
 from .migration import Migration
-from .plan import MigrationPlan, PlannedStep, RepairAction, RepairPlan, RepairResult
+from .plan import MigrationPlan, PlannedStep
 from .progress import Progress
+from .repair import RepairAction, RepairPlan, RepairResult
 from .runner import MigrationManager
 from .schema_operations import schema
 from .states import Direction, ShownState

@@ -254,6 +254,17 @@ class ConfigurationError(MigrationError):
 class UnsupportedDatabase(ConfigurationError):
     """Auto-run was asked on a database with no migration lock of ours."""
 
+    @classmethod
+    def for_auto_run(cls, dialect: str) -> UnsupportedDatabase:
+        from .dialects.base import SUPPORTED_DATABASES
+
+        return cls(
+            f"Auto-run refuses to migrate a {dialect} database: many workers start at once, "
+            "and only a migration lock keeps them from applying a migration twice; "
+            f"flask-herogold-migrate has one for {SUPPORTED_DATABASES}. Run flask migrate "
+            "once per deploy instead, and set HEROGOLD_MIGRATE_AUTO off."
+        )
+
 
 class DatabaseNotMigrated(MigrationError):
     """The models cannot be compared with a database some migrations have not reached."""

@@ -2,14 +2,25 @@
 
 Each dialect takes it with the database's own mechanism (see ``dialects``), so the server or
 the kernel releases it when the holding process dies and no stale lock ever needs cleaning.
-This module holds what the dialects share: stable keys and the timeout error.
+This module holds how a run takes it (:func:`holding_the_lock`) and what the dialects share:
+stable keys and the timeout error.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Connection
 
 from .errors import LockTimeout
+from .progress import Progress
+from .states import Direction
+
+if TYPE_CHECKING:
+    from .dialects import DialectImpl
 
 #: Seconds a process waits for another one's migration run before giving up.
 DEFAULT_LOCK_TIMEOUT = 60.0
@@ -42,3 +53,37 @@ def lock_timeout_error(timeout: float, holder: str | None) -> LockTimeout:
         timeout=timeout,
         holder=holder,
     )
+
+
+@contextmanager
+def holding_the_lock(
+    conn: Connection,
+    table: str,
+    direction: Direction,
+    *,
+    lock_timeout: float,
+    connection_check_interval: float,
+    emit: Callable[[Progress], None],
+) -> Iterator[DialectImpl]:
+    """The run's connection set up for migrations, holding the migration lock for ``table``."""
+    # Here, not at the top: the dialects import this module for its keys.
+    from .connection import leave_autocommit
+    from .dialects import dialect_for, missing_guarantees
+
+    impl = dialect_for(conn)
+    warning = missing_guarantees(impl)
+    if warning is not None:
+        emit(Progress("unsupported", "", direction, reason=warning))
+    leave_autocommit(conn)
+
+    def say_who_holds_it(holder: str | None) -> None:
+        emit(Progress("waiting", "", direction, lock_timeout, reason=holder))
+
+    with impl.prepared(conn):
+        # Before the lock is taken, so it is never held by a session the server keeps running
+        # after this process died.
+        note = impl.notice_dead_client(conn, connection_check_interval)
+        if note is not None:
+            emit(Progress("note", "", direction, reason=note))
+        with impl.locked(conn, table, lock_timeout, say_who_holds_it):
+            yield impl

@@ -18,7 +18,7 @@ from .errors import (
     OutOfOrderMigrations,
     RenamedMigrationFile,
 )
-from .naming import sort_key
+from .naming import parse_stem, sort_key
 from .states import APPLIED, Direction, Record
 
 
@@ -40,6 +40,10 @@ class MigrationPlan:
     steps: tuple[PlannedStep, ...]
     #: Steps of files dated before the newest migration the tracking table has.
     out_of_order: tuple[str, ...] = ()
+    #: That newest migration, when some steps are out of order.
+    newest_recorded: str | None = None
+    #: Applied migrations whose file changed since, found when a batch is applied.
+    edited: tuple[str, ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -79,9 +83,32 @@ def plan_up(
         if file.name not in done and (last is None or file.parsed.sort_key <= last.parsed.sort_key)
     )
     late = find_out_of_order([step.file for step in steps], records)
+    newest = newest_recorded(records) if late else None
     if late and out_of_order == "error":
-        raise OutOfOrderMigrations.for_names(late, newest_recorded(records) or "")
-    return MigrationPlan("up", steps, late)
+        raise OutOfOrderMigrations.for_names(late, newest or "")
+    # Hashing every applied file is a cost of a run with work, which the no-op path skips.
+    by_name = {file.name: file for file in files}
+    edited = tuple(
+        r.name
+        for r in sorted(records, key=lambda r: sort_key(r.name))
+        if r.name in by_name and edited_since_applied(r, by_name[r.name])
+    )
+    return MigrationPlan("up", steps, late, newest, edited)
+
+
+def work_left(states: dict[str, str], unknown: list[str], last: MigrationFile | None) -> bool:
+    """The startup check: whether a run has anything to do, from the one query's answer.
+
+    Only the names the database lacks (``unknown``) are parsed; a stuck row means work too
+    (the locked path reports it).
+    """
+    if any(state != APPLIED for state in states.values()):
+        return True
+    for stem in unknown:
+        parsed = parse_stem(stem)
+        if parsed and (last is None or parsed.sort_key <= last.parsed.sort_key):
+            return True
+    return False
 
 
 def newest_recorded(records: list[Record]) -> str | None:
@@ -173,94 +200,3 @@ def case_collisions(files: list[MigrationFile], records: list[Record]) -> list[t
         if other != file.name:
             pairs.append((other, file.name))
     return pairs
-
-
-#: What repair does to one record: forget a failed ``up()``, restore a failed ``down()`` as
-#: applied, store the checksum of an edited file, or forget an applied migration whose file
-#: is gone.
-RepairKind = Literal[
-    "remove_failed_up", "restore_failed_down", "realign_checksum", "forget_missing", "rename"
-]
-
-
-@dataclass(frozen=True)
-class RepairAction:
-    kind: RepairKind
-    name: str
-    #: For ``rename``: the name of the file the applied migration's content now has.
-    new_name: str | None = None
-
-
-@dataclass(frozen=True)
-class RepairPlan:
-    """What ``migrate:repair`` will change, in run order, and what it leaves as it is."""
-
-    actions: tuple[RepairAction, ...]
-    #: Applied migrations whose file is gone, kept because forgetting them was not asked for.
-    kept_missing: tuple[str, ...]
-    #: ``(old, new)`` of renamed files, kept because recording the new names was not asked for.
-    kept_renames: tuple[tuple[str, str], ...]
-    realign_checksums: bool
-    forget_missing: bool
-    rename_moved: bool = False
-
-    def names(self, kind: RepairKind) -> list[str]:
-        return [action.name for action in self.actions if action.kind == kind]
-
-
-@dataclass(frozen=True)
-class RepairResult:
-    """What a repair changed."""
-
-    removed: list[str]
-    restored: list[str]
-    realigned: list[str]
-    forgotten: list[str]
-    #: ``(old, new)``: applied migrations whose row now names their renamed file.
-    renamed: list[tuple[str, str]]
-
-
-def plan_repair(
-    files: list[MigrationFile],
-    records: list[Record],
-    *,
-    realign_checksums: bool,
-    forget_missing: bool,
-    rename_moved: bool = False,
-) -> RepairPlan:
-    """Failed records put back as before their step, checksums, renamed files, then missing
-    ones, each group in run order.
-
-    Only the files of applied records are read, for their checksums, and pending ones if an
-    applied migration's file is gone (it may have been renamed); none is imported.
-    """
-    by_name = {file.name: file for file in files}
-    renames = find_renames(files, records)
-    renamed = {old for old, _ in renames}
-    actions: list[RepairAction] = []
-    missing: list[str] = []
-    for record in sorted(records, key=lambda r: sort_key(r.name)):
-        file = by_name.get(record.name)
-        if record.direction == "up":
-            actions.append(RepairAction("remove_failed_up", record.name))
-        elif record.direction == "down":
-            actions.append(RepairAction("restore_failed_down", record.name))
-        elif record.state != APPLIED:
-            continue  # a state this version does not know: left for a human
-        elif file is None:
-            if record.name not in renamed:
-                missing.append(record.name)
-        elif realign_checksums and file.checksum() != record.checksum:
-            actions.append(RepairAction("realign_checksum", record.name))
-    if rename_moved:
-        actions += [RepairAction("rename", old, new) for old, new in renames]
-    if forget_missing:
-        actions += [RepairAction("forget_missing", name) for name in missing]
-    return RepairPlan(
-        tuple(actions),
-        () if forget_missing else tuple(missing),
-        () if rename_moved else tuple(renames),
-        realign_checksums,
-        forget_missing,
-        rename_moved,
-    )

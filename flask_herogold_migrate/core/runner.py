@@ -8,38 +8,32 @@ it, plans (:mod:`.plan`), loads every file of the plan, and hands the plan to th
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Connection, Engine
 
-from .connection import leave_autocommit, resolve_engine, run_connection
+from .connection import resolve_engine, run_connection
 from .create import create_migration
-from .dialects import DialectImpl, dialect_for, is_supported, missing_guarantees
-from .dialects.base import SUPPORTED_DATABASES
-from .discovery import MigrationFile, discover, find_target, list_stems, misnamed
-from .errors import ConfigurationError, FailedMigrationRecorded, UnsupportedDatabase
+from .dialects import DialectImpl, is_supported
+from .discovery import discover, find_target, list_stems, misnamed
+from .errors import ConfigurationError, UnsupportedDatabase
 from .executor import Executor
 from .loader import load_migration
-from .lock import DEFAULT_CONNECTION_CHECK_INTERVAL, DEFAULT_LOCK_TIMEOUT
-from .naming import parse_stem, sort_key
+from .lock import DEFAULT_CONNECTION_CHECK_INTERVAL, DEFAULT_LOCK_TIMEOUT, holding_the_lock
+from .naming import sort_key
 from .plan import (
     MigrationPlan,
     OutOfOrderPolicy,
-    RepairKind,
-    RepairPlan,
-    RepairResult,
-    edited_since_applied,
-    newest_recorded,
     plan_down,
-    plan_repair,
     plan_up,
+    work_left,
 )
 from .progress import Progress, ProgressCallback
+from .repair import RepairPlan, RepairResult, execute_repair, plan_repair
 from .statement_locks import StatementLockPolicy
-from .states import APPLIED, Direction, Record
+from .states import Direction
 from .status import Status, build_status
 from .tracking import TrackingTable
 
@@ -153,12 +147,7 @@ class MigrationManager:
         """
         engine = self.engine
         if self.require_lock and not is_supported(engine.dialect.name):
-            raise UnsupportedDatabase(
-                f"Auto-run refuses to migrate a {engine.dialect.name} database: many workers "
-                "start at once, and only a migration lock keeps them from applying a migration "
-                f"twice; flask-herogold-migrate has one for {SUPPORTED_DATABASES}. Run "
-                "flask migrate once per deploy instead, and set HEROGOLD_MIGRATE_AUTO off."
-            )
+            raise UnsupportedDatabase.for_auto_run(engine.dialect.name)
         stems = list_stems(self.migrations_dir)
         last = None if target is None else find_target(discover(self.migrations_dir, stems), target)
         with run_connection(engine, self.schema) as conn:
@@ -171,28 +160,19 @@ class MigrationManager:
             if gone:
                 names = tuple(sorted(gone, key=sort_key))
                 self._emit(Progress("missing", "", "up", names=names))
-            if not _work_left(states, unknown, last):
+            if not work_left(states, unknown, last):
                 return []
             with self._exclusive(conn, "up") as impl:
                 self._check_single_transaction_possible(impl)
                 self.tracking.ensure(conn)
-                records = self._records_ready_to_change(conn)
+                records = self.tracking.read_for_change(conn)
                 files = discover(self.migrations_dir, stems)
                 plan = plan_up(files, records, last, self.out_of_order)
                 if plan.out_of_order and self.out_of_order == "warn":
-                    newest = newest_recorded(records)
-                    self._emit(
-                        Progress("out_of_order", "", "up", reason=newest, names=plan.out_of_order)
-                    )
-                # Hashing every applied file has a cost the no-op path does not pay.
-                by_name = {file.name: file for file in files}
-                edited = tuple(
-                    r.name
-                    for r in sorted(records, key=lambda r: sort_key(r.name))
-                    if r.name in by_name and edited_since_applied(r, by_name[r.name])
-                )
-                if edited:
-                    self._emit(Progress("modified", "", "up", names=edited))
+                    late, newest = plan.out_of_order, plan.newest_recorded
+                    self._emit(Progress("out_of_order", "", "up", reason=newest, names=late))
+                if plan.edited:
+                    self._emit(Progress("modified", "", "up", names=plan.edited))
                 self._execute(conn, impl, plan)
                 return plan.names
 
@@ -281,44 +261,15 @@ class MigrationManager:
         only what it lists is done, and only if it still applies under the lock: a migration
         that failed since is left for the next repair. The plan's options replace the others.
         """
-        if plan is not None:
-            realign_checksums, forget_missing = plan.realign_checksums, plan.forget_missing
-            rename_moved = plan.rename_moved
+        options = plan or RepairPlan(
+            (), (), (), realign_checksums, forget_missing, rename_moved=rename_moved
+        )
         with run_connection(self.engine, self.schema) as conn, self._exclusive(conn, "up"):
             records = self.tracking.read(conn)
             if records:
                 self.tracking.ensure(conn)  # a table from an older version gets its columns
             files = discover(self.migrations_dir)
-            now = plan_repair(
-                files,
-                records,
-                realign_checksums=realign_checksums,
-                forget_missing=forget_missing,
-                rename_moved=rename_moved,
-            )
-            actions = [a for a in now.actions if plan is None or a in plan.actions]
-            by_name = {file.name: file for file in files}
-            with conn.begin():
-                for action in actions:
-                    if action.kind == "restore_failed_down":
-                        self.tracking.restore(conn, action.name)
-                    elif action.kind == "realign_checksum":
-                        self.tracking.realign(conn, action.name, by_name[action.name].checksum())
-                    elif action.kind == "rename" and action.new_name is not None:
-                        self.tracking.rename(conn, action.name, action.new_name)
-                    else:
-                        self.tracking.forget(conn, action.name)
-
-        def named(kind: RepairKind) -> list[str]:
-            return [action.name for action in actions if action.kind == kind]
-
-        return RepairResult(
-            removed=named("remove_failed_up"),
-            restored=named("restore_failed_down"),
-            realigned=named("realign_checksum"),
-            forgotten=named("forget_missing"),
-            renamed=[(a.name, a.new_name) for a in actions if a.new_name is not None],
-        )
+            return execute_repair(conn, self.tracking, files, records, options, shown=plan)
 
     # -- internals -----------------------------------------------------------------------
 
@@ -329,31 +280,22 @@ class MigrationManager:
             with self._exclusive(conn, "down") as impl:
                 self._check_single_transaction_possible(impl)
                 self.tracking.ensure(conn)  # a table from an older version gets its columns
-                records = self._records_ready_to_change(conn)
+                records = self.tracking.read_for_change(conn)
                 plan = plan_down(discover(self.migrations_dir), records, batches)
                 self._execute(conn, impl, plan)
                 return plan.names
 
-    @contextmanager
-    def _exclusive(self, conn: Connection, direction: Direction) -> Iterator[DialectImpl]:
-        """The run's connection set up for migrations, holding the migration lock."""
-        impl = dialect_for(conn)
-        warning = missing_guarantees(impl)
-        if warning is not None:
-            self._emit(Progress("unsupported", "", direction, reason=warning))
-        leave_autocommit(conn)
-
-        def say_who_holds_it(holder: str | None) -> None:
-            self._emit(Progress("waiting", "", direction, self.lock_timeout, reason=holder))
-
-        with impl.prepared(conn):
-            # Before the lock is taken, so it is never held by a session the server keeps
-            # running after this process died.
-            note = impl.notice_dead_client(conn, self.connection_check_interval)
-            if note is not None:
-                self._emit(Progress("note", "", direction, reason=note))
-            with impl.locked(conn, self.tracking.name, self.lock_timeout, say_who_holds_it):
-                yield impl
+    def _exclusive(
+        self, conn: Connection, direction: Direction
+    ) -> AbstractContextManager[DialectImpl]:
+        return holding_the_lock(
+            conn,
+            self.tracking.name,
+            direction,
+            lock_timeout=self.lock_timeout,
+            connection_check_interval=self.connection_check_interval,
+            emit=self._emit,
+        )
 
     def _check_single_transaction_possible(self, impl: DialectImpl) -> None:
         if self.single_transaction and not impl.transactional_ddl:
@@ -363,19 +305,6 @@ class MigrationManager:
                 "Nothing was run. Run without --single-transaction "
                 "(HEROGOLD_MIGRATE_SINGLE_TRANSACTION)."
             )
-
-    def _records_ready_to_change(self, conn: Connection) -> list[Record]:
-        """Read the table again under the lock; refuse to go on past a failed migration."""
-        records = self.tracking.read(conn)
-        stuck = sorted((r for r in records if r.stuck), key=lambda r: sort_key(r.name))
-        if not stuck:
-            return records
-        # We hold the lock, so a 'running' row belongs to a process that died mid-migration.
-        with conn.begin():
-            for record in stuck:
-                if record.running and record.direction:
-                    self.tracking.fail(conn, record.name, record.direction)
-        raise FailedMigrationRecorded.for_steps([(r.name, r.direction or "up") for r in stuck])
 
     def _execute(self, conn: Connection, impl: DialectImpl, plan: MigrationPlan) -> None:
         # Every file is loaded and checked before the first one runs.
@@ -397,14 +326,3 @@ class MigrationManager:
     def _emit(self, progress: Progress) -> None:
         if self.progress is not None:
             self.progress(progress)
-
-
-def _work_left(states: dict[str, str], unknown: list[str], last: MigrationFile | None) -> bool:
-    """The startup check: only the names the database lacks (``unknown``) are parsed."""
-    if any(state != APPLIED for state in states.values()):
-        return True  # go on to the locked path, which reports it
-    for stem in unknown:
-        parsed = parse_stem(stem)
-        if parsed and (last is None or parsed.sort_key <= last.parsed.sort_key):
-            return True
-    return False

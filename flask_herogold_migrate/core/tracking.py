@@ -29,6 +29,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from . import tracking_schema
+from .errors import FailedMigrationRecorded
+from .naming import sort_key
 from .states import APPLIED, Direction, Record, failed_state, running_state
 
 if TYPE_CHECKING:
@@ -94,6 +96,22 @@ class TrackingTable:
         except DBAPIError:
             return {r.name: r.state for r in self.read(conn)}
         return {name: state or APPLIED for name, state in rows}
+
+    def read_for_change(self, conn: Connection) -> list[Record]:
+        """Every row, read under the migration lock by a run about to change something.
+
+        A stuck row refuses the run. One still ``running`` belongs to a process that died
+        mid-step, since this one holds the lock: it becomes ``failed`` first.
+        """
+        records = self.read(conn)
+        stuck = sorted((r for r in records if r.stuck), key=lambda r: sort_key(r.name))
+        if not stuck:
+            return records
+        with conn.begin():
+            for record in stuck:
+                if record.running and record.direction:
+                    self.fail(conn, record.name, record.direction)
+        raise FailedMigrationRecorded.for_steps([(r.name, r.direction or "up") for r in stuck])
 
     def ensure(self, conn: Connection) -> None:
         """Create the table, or add the columns a table from an older version lacks."""

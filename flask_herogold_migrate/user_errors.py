@@ -1,0 +1,30 @@
+"""Errors a user can cause, shown as one message and exit status 1, never a traceback."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from .core import MigrationError
+
+
+@contextmanager
+def user_errors(*, show_traceback: bool = False) -> Iterator[None]:
+    """Turn what a user can cause into one message and exit status 1, never a traceback.
+
+    ``show_traceback`` prints the full chained traceback first (``--traceback``).
+    """
+    try:
+        yield
+    except (MigrationError, SQLAlchemyError) as error:
+        if show_traceback:
+            click.echo("".join(traceback.format_exception(error)).rstrip(), err=True)
+        if isinstance(error, MigrationError):
+            raise click.ClickException(str(error)) from None
+        orig = getattr(error, "orig", None)
+        detail = str(orig if orig is not None else error).strip().splitlines()
+        raise click.ClickException(f"Database error: {detail[0] if detail else error}") from None
