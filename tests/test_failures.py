@@ -414,3 +414,36 @@ def test_an_interrupt_after_ddl_committed_is_recorded_as_failed_not_running(
 
     assert database.migration_rows()["20260301_interrupted"]["state"] == "failed"
     assert manager.status().failed == ["20260301_interrupted"]
+
+
+COMMITS_HALF_WAY = """
+from sqlalchemy import text
+from flask_herogold_migrate import Migration
+
+class CommitsHalfWay(Migration):
+    def up(self, session):
+        session.exec(text("INSERT INTO t (id) VALUES (1)"))
+        session.exec(text("COMMIT"))
+        session.exec(text("INSERT INTO t (id) VALUES (2)"))
+        raise RuntimeError("after the commit")
+
+    def down(self, session):
+        pass
+"""
+
+
+@pytest.mark.parametrize("pretend", [False, True])
+def test_a_commit_sent_as_sql_is_refused_and_the_step_leaves_nothing(
+    cli, database, create_table_migration, write_migration, pretend
+):
+    create_table_migration("20260301_t", "t")
+    assert cli("migrate").exit_code == 0
+    write_migration("20260302_commits", body=COMMITS_HALF_WAY)
+
+    result = cli("migrate", *(["--pretend"] if pretend else []))
+
+    assert result.exit_code == 1
+    if not (pretend and database.dialect == "mariadb"):  # there nothing is sent at all
+        assert "The migration sent COMMIT, which would end the transaction" in result.output
+    assert database.scalar("SELECT COUNT(*) FROM t") == 0
+    assert set(database.migration_rows()) == {"20260301_t"}

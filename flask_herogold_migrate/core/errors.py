@@ -55,6 +55,7 @@ __all__ = [
     "RunNotCommitted",
     "ThrowawayDatabaseError",
     "TrackingTableError",
+    "TransactionEndedInStep",
     "UnknownTarget",
     "UnsupportedDatabase",
     "describe_error",
@@ -175,6 +176,10 @@ def describe_error(error: BaseException) -> str:
         sql = " ".join(statement.split())
         detail += f" (SQL: {sql if len(sql) <= 160 else sql[:157] + '...'})"
     return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+
+
+class TransactionEndedInStep(MigrationError):
+    """A migration sent COMMIT (or ROLLBACK) as SQL inside its step's transaction."""
 
 
 class RunNotCommitted(MigrationError):

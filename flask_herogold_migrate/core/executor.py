@@ -120,7 +120,9 @@ class Executor:
         watch = StatementWatch(conn, impl, autocommit=not migration.transactional)
         try:
             with statements_commit, watch, conn.begin():
-                run_step(conn, mode, _method(migration, step))
+                run_step(
+                    conn, mode, _method(migration, step), in_transaction=migration.transactional
+                )
                 impl.check_before_commit(conn)
                 self.tracking.finish(conn, step)
         except BaseException as error:

@@ -16,6 +16,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, RootTransaction
 from sqlalchemy.exc import DBAPIError
 
+from ..errors import TransactionEndedInStep
+
 JoinMode = Literal["create_savepoint", "rollback_only"]
 
 #: Told who holds the migration lock (None if the database cannot say) when a run must wait.
@@ -246,6 +248,8 @@ class StatementWatch:
         seen: set[int] = set()
         while error is not None and id(error) not in seen:
             seen.add(id(error))
+            if isinstance(error, TransactionEndedInStep):
+                return True  # refused before it was sent
             if isinstance(error, DBAPIError) and error.statement == self._unfinished:
                 return self._refused_unrun(error) or (
                     not self._wrote_before and self._stopped_after_implicit_commit(error)
