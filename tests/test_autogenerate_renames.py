@@ -156,3 +156,35 @@ def test_a_yes_rules_out_the_other_candidates_of_its_columns(app, runner, at_a_t
 
 def _migrations(app) -> Path:
     return Path(app.root_path, app.config["HEROGOLD_MIGRATE_DIR"])
+
+
+def flags(name: str) -> sa.MetaData:
+    md = sa.MetaData()
+    sa.Table(
+        "flags",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(name, sa.Boolean, nullable=False, comment="switched on by hand"),
+    )
+    return md
+
+
+def test_a_renamed_boolean_is_asked_and_keeps_its_values_and_comment(app, database, at_a_terminal):
+    # MariaDB reflects a Boolean as TINYINT(1): still the same kind of column.
+    runner = app.test_cli_runner()
+    app.config["HEROGOLD_MIGRATE_METADATA"] = flags("active")
+    assert runner.invoke(args=["migrate:make", "create_flags", "--autogenerate"]).exit_code == 0
+    assert runner.invoke(args=["migrate"]).exit_code == 0
+    with database.engine.begin() as conn:
+        conn.execute(text("INSERT INTO flags (id, active) VALUES (1, :off)"), {"off": False})
+    app.config["HEROGOLD_MIGRATE_METADATA"] = flags("enabled")
+
+    result = runner.invoke(args=["migrate:make", "rename_active", "--autogenerate"], input="y\n")
+    applied = runner.invoke(args=["migrate"])
+
+    assert "Did you rename flags.active to flags.enabled? [y/N]: y" in result.output
+    assert applied.exit_code == 0, applied.output
+    assert [bool(r["enabled"]) for r in database.rows("flags")] == [False]
+    check = runner.invoke(args=["migrate:check"])
+    if database.dialect != "sqlite":  # SQLite keeps no column comments
+        assert check.exit_code == 0, check.output

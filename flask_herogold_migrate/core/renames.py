@@ -88,12 +88,19 @@ def table_candidates(
 
 def same_kind(old: Any, new: Any) -> bool:
     """Whether a column of type ``old`` holds what one of type ``new`` does (strings and
-    strings, integers and integers, whatever the length). An enum is only like an enum."""
-    from sqlalchemy import Enum
+    strings, integers and integers, whatever the length). An enum is only like an enum. A
+    boolean is like an integer: MariaDB and MySQL store one as ``TINYINT(1)``, which is how
+    reflection gives it back."""
+    from sqlalchemy import Boolean, Enum, Integer
 
     if isinstance(old, Enum) != isinstance(new, Enum):
         return False
-    return bool(old._type_affinity is new._type_affinity)
+
+    def kind(type_: Any) -> Any:
+        affinity = type_._type_affinity
+        return Integer if affinity is Boolean else affinity
+
+    return bool(kind(old) is kind(new))
 
 
 def _same_columns(old: Table, new: Table) -> bool:
@@ -215,6 +222,8 @@ def _rename_column_op(
         existing_type=old.type,
         existing_nullable=old.nullable,
         existing_server_default=old.server_default if old.server_default is not None else False,
+        # MariaDB and MySQL rewrite the whole column to rename it: what is not restated is lost.
+        existing_comment=old.comment,
         **changes,
     )
 
