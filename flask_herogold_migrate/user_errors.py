@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from .core import MigrationError
 
@@ -25,6 +25,9 @@ def user_errors(*, show_traceback: bool = False) -> Iterator[None]:
             click.echo("".join(traceback.format_exception(error)).rstrip(), err=True)
         if isinstance(error, MigrationError):
             raise click.ClickException(str(error)) from None
+        if not isinstance(error, DBAPIError):  # the models or the statement, not the server
+            first = (str(error).strip().splitlines() or [""])[0]
+            raise click.ClickException(f"{type(error).__name__}: {first}") from None
         orig = getattr(error, "orig", None)
         detail = str(orig if orig is not None else error).strip().splitlines()
         raise click.ClickException(f"Database error: {detail[0] if detail else error}") from None

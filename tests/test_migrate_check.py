@@ -285,3 +285,23 @@ def test_the_installed_command_imports_models_from_the_current_directory(
 
     assert result.returncode == 1, result.stderr
     assert "- column users.email" in result.stdout.splitlines()
+
+
+def test_a_model_error_is_named_as_such_not_as_a_database_error(app, database):
+    broken = sa.MetaData()
+    sa.Table(
+        "posts",
+        broken,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("author_id", sa.Integer, sa.ForeignKey("authors.id")),  # in no metadata
+    )
+    app.config["HEROGOLD_MIGRATE_METADATA"] = broken
+
+    result = app.test_cli_runner().invoke(args=["migrate:check"])
+
+    assert result.exit_code == 1
+    assert (
+        "Error: NoReferencedTableError: Foreign key associated with column 'posts.author_id'"
+        in (result.output)
+    )
+    assert "Database error" not in result.output
