@@ -249,3 +249,17 @@ def test_on_sqlite_there_is_nothing_to_lint(cli, database, write_migration, acco
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Nothing to lint on SQLite: ")
     assert snapshot(database) == before
+
+
+@postgresql_only
+def test_a_failed_rehearsal_never_claims_the_failed_migration_was_linted(
+    cli, database, write_migration, accounts_applied
+):
+    write_migration("20260102_fine", "CREATE TABLE fine (id INTEGER)")
+    write_migration("20260103_broken", "CREATE INDEX ix_nowhere ON no_such_table (x)")
+
+    result = cli("migrate:lint")
+
+    assert result.exit_code == 1
+    assert "No problems in 1 pending migration before 20260103_broken." in result.output
+    assert "Neither it nor the migrations after it were linted." in result.output
