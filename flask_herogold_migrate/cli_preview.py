@@ -84,15 +84,12 @@ def show_lint(report: LintReport) -> None:
         advice = f" {finding.help}" if finding.help else ""
         click.echo(textwrap.indent(textwrap.fill(finding.message + advice, 96), "  | "))
     silenced = f" ({report.silenced} silenced by lint_ignore)" if report.silenced else ""
-    linted = [n for n in report.linted if report.failed is None or n != report.failed.name]
-    count = len(linted)
+    count = len(report.linted)
     pending = f"{count} pending migration" + ("" if count == 1 else "s")
     if report.failed is not None:
-        pending += f" before {report.failed.name}"
+        pending += f", up to where {report.failed.name} failed"
     if not report.linted:
         click.echo("Nothing to lint: no migration is pending.")
-    elif not linted:
-        pass  # the first one failed: the error below says so
     elif report.findings:
         problems = f"{len(report.findings)} problem" + ("" if len(report.findings) == 1 else "s")
         click.echo(
@@ -103,7 +100,8 @@ def show_lint(report: LintReport) -> None:
         click.echo(f"No problems in {pending}{silenced}.")
     if report.failed is not None:
         raise click.ClickException(
-            f"{_failure(report.failed)} Neither it nor the migrations after it were linted."
+            f"{_failure(report.failed)} What it would have run after that, and the migrations "
+            "after it, were not linted."
         )
     if report.findings:
         click.get_current_context().exit(1)

@@ -256,10 +256,14 @@ def test_a_failed_rehearsal_never_claims_the_failed_migration_was_linted(
     cli, database, write_migration, accounts_applied
 ):
     write_migration("20260102_fine", "CREATE TABLE fine (id INTEGER)")
-    write_migration("20260103_broken", "CREATE INDEX ix_nowhere ON no_such_table (x)")
+    write_migration(
+        "20260103_broken", ["SELECT * FROM no_such_table", "CREATE INDEX ix ON accounts (id)"]
+    )
 
     result = cli("migrate:lint")
 
     assert result.exit_code == 1
-    assert "No problems in 1 pending migration before 20260103_broken." in result.output
-    assert "Neither it nor the migrations after it were linted." in result.output
+    assert "No problems in 2 pending migrations, up to where 20260103_broken failed." in (
+        result.output
+    )
+    assert "were not linted." in result.output
