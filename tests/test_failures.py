@@ -447,3 +447,16 @@ def test_a_commit_sent_as_sql_is_refused_and_the_step_leaves_nothing(
         assert "The migration sent COMMIT, which would end the transaction" in result.output
     assert database.scalar("SELECT COUNT(*) FROM t") == 0
     assert set(database.migration_rows()) == {"20260301_t"}
+
+
+def test_a_failure_says_which_migrations_of_its_run_had_committed(
+    database, create_table_migration, write_migration, manager
+):
+    create_table_migration("20260301_first", "first")
+    write_migration("20260302_broken", "CREATE TABLE broken (")
+
+    with pytest.raises(MigrationFailed) as failure:
+        manager.run_migrations()
+
+    assert failure.value.completed == ("20260301_first",)
+    assert set(database.migration_rows()) == {"20260301_first"}

@@ -22,7 +22,13 @@ from sqlalchemy.exc import DBAPIError
 
 from .dialects import DialectImpl
 from .dialects.base import JoinMode, StatementWatch
-from .errors import ConfigurationError, FailureLocation, MigrationFailed, RunNotCommitted
+from .errors import (
+    ConfigurationError,
+    FailureLocation,
+    MigrationError,
+    MigrationFailed,
+    RunNotCommitted,
+)
 from .migration import Migration
 from .plan import MigrationPlan, PlannedStep
 from .progress import Progress
@@ -53,15 +59,22 @@ class Executor:
 
     def execute(self, plan: MigrationPlan, migrations: Sequence[Migration]) -> None:
         """Run every step of ``plan``; ``migrations`` are its loaded files, in the same order."""
-        with (
-            self.locks.applied(),
-            self.impl.running_steps(self.conn),
-            self._run_transaction(migrations) as joined,
-        ):
-            for step, migration in zip(plan.steps, migrations, strict=True):
-                # A step of a single transaction cannot be tried again: the run's is lost.
-                attempt = partial(self.run, step, migration, joined=joined)
-                self.locks.run(step, attempt, retry=not joined)
+        completed: list[str] = []
+        try:
+            with (
+                self.locks.applied(),
+                self.impl.running_steps(self.conn),
+                self._run_transaction(migrations) as joined,
+            ):
+                for step, migration in zip(plan.steps, migrations, strict=True):
+                    # A step of a single transaction cannot be tried again: the run's is lost.
+                    attempt = partial(self.run, step, migration, joined=joined)
+                    self.locks.run(step, attempt, retry=not joined)
+                    if not joined:  # a single transaction keeps nothing of a failed run
+                        completed.append(step.name)
+        except MigrationError as error:
+            error.completed = tuple(completed)
+            raise
 
     def run(self, step: PlannedStep, migration: Migration, *, joined: bool = False) -> None:
         """Run one step and record it, atomically where the database and migration allow.

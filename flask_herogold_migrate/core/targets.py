@@ -191,8 +191,13 @@ def summarize(
     outcomes = []
     for result in results:
         if result.error is not None:
+            completed = getattr(result.error, "completed", ())
             outcome = TargetOutcome(
-                result.target.name, "failed", [], result.message, exception=result.error
+                result.target.name,
+                "failed",
+                list(completed),
+                result.message,
+                exception=result.error,
             )
         else:
             names = result.value or []
