@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 from sqlalchemy.engine import Engine
 
+from .app_database import resolve_sqlite_path
 from .core import ConfigurationError, MigrationManager
 from .core.connection import engine_for_many_runs, engine_from_url
 from .core.plan import OUT_OF_ORDER_POLICIES
@@ -149,8 +150,6 @@ def tenant_dir(app: Flask) -> Path:
 def tenants(app: Flask) -> list[Tenant]:
     """What ``HEROGOLD_MIGRATE_TENANTS`` returns, read; a URL tenant's relative SQLite path
     is resolved against the instance folder, as for ``SQLALCHEMY_DATABASE_URI``."""
-    from .extension import resolve_sqlite_path
-
     source = app.config.get("HEROGOLD_MIGRATE_TENANTS")
     if source is None:
         raise ConfigurationError(

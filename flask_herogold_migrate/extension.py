@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import make_url
 from sqlalchemy.engine import Engine
 
+from .app_database import database_url
 from .binds import (
     all_tenant_targets,
     bind_engine,
@@ -31,13 +31,11 @@ from .cli import build_commands
 from .cli_output import summary
 from .core import (
     DEFAULT_LOCK_TIMEOUT,
-    ConfigurationError,
     MigrationError,
     MigrationManager,
     Progress,
 )
 from .core.connection import engine_from_url, register_engine_resolver
-from .core.dialects.sqlite import is_memory_database
 from .core.lock import DEFAULT_CONNECTION_CHECK_INTERVAL
 from .core.models import find_model_metadata, register_metadata_resolver
 from .core.settings import parse_auto_mode, parse_seconds
@@ -242,40 +240,13 @@ class HerogoldMigrate:
             with app.app_context():
                 return db.engine
         if state.own_engine is None:
-            state.own_engine = engine_from_url(_database_url(app))
+            state.own_engine = engine_from_url(database_url(app))
         return state.own_engine
 
 
 def _db_of(app: Flask) -> SQLAlchemy | None:
     state: _AppState = app.extensions[EXTENSION_KEY]
     return state.db if state.db is not None else app.extensions.get("sqlalchemy")
-
-
-def _database_url(app: Flask) -> Any:
-    uri = app.config.get("SQLALCHEMY_DATABASE_URI")
-    if not uri:
-        raise ConfigurationError(
-            "HerogoldMigrate needs a database: pass the Flask-SQLAlchemy db to init_app(), or "
-            "set SQLALCHEMY_DATABASE_URI."
-        )
-    return resolve_sqlite_path(app, uri)
-
-
-def resolve_sqlite_path(app: Flask, uri: str) -> Any:
-    """``uri``, a relative SQLite path in it made relative to the instance folder."""
-    url = make_url(uri)
-    if url.get_backend_name() != "sqlite" or is_memory_database(url):
-        return url
-    # Same rule as Flask-SQLAlchemy: a relative SQLite path, or the path of a relative
-    # filename URI (sqlite:///file:app.db?uri=true), lives in the instance folder.
-    database = url.database or ""
-    is_uri = bool(url.query.get("uri")) and database.startswith("file:")
-    path = database[len("file:") :] if is_uri else database
-    if os.path.isabs(path):
-        return url
-    os.makedirs(app.instance_path, exist_ok=True)
-    path = os.path.join(app.instance_path, path)
-    return url.set(database=f"file:{path}" if is_uri else path)
 
 
 def _loading_for_a_migrate_command() -> bool:

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from .dialects.sqlite import is_memory_database
+from .dialects.sqlite_files import is_memory_database
 from .errors import ConfigurationError, DatabaseUnavailable
 from .schemas import enter_schema
 from .urls import hide_secrets, safe_url
