@@ -20,11 +20,11 @@ from .cli_output import (
     check_up_to_date,
     print_progress,
     print_progress_to_stderr,
-    repair_table,
     spare_exit_collection,
     status_table,
     summary,
 )
+from .cli_repair import FORCE_OPTION, repair_command
 from .cli_tools import METADATA_OPTION, tool_commands
 from .core import MigrationManager, Progress
 from .user_errors import user_errors
@@ -91,12 +91,6 @@ def build_commands(
             manager.single_transaction = single_transaction
         return manager
 
-    force_option = click.option(
-        "--force",
-        is_flag=True,
-        help="Do not ask for confirmation (needed without a terminal where "
-        "HEROGOLD_MIGRATE_PROTECTED is on).",
-    )
     single_transaction_option = click.option(
         "--single-transaction/--transaction-per-migration",
         default=None,
@@ -242,7 +236,7 @@ def build_commands(
         show_default=True,
         help="How many batches to undo.",
     )
-    @force_option
+    @FORCE_OPTION
     @single_transaction_option
     @pretend_options
     @command("migrate:rollback", "Undo the last batch (or the last N batches).")
@@ -269,7 +263,7 @@ def build_commands(
         spare_exit_collection(undone)
         click.echo(summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
 
-    @force_option
+    @FORCE_OPTION
     @single_transaction_option
     @pretend_options
     @command("migrate:reset", "Undo every applied migration.")
@@ -295,60 +289,6 @@ def build_commands(
         spare_exit_collection(undone)
         click.echo(summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
 
-    @force_option
-    @click.option(
-        "--forget-missing",
-        is_flag=True,
-        help="Also remove the records of applied migrations whose file is gone, without "
-        "running anything.",
-    )
-    @click.option(
-        "--rename-moved",
-        is_flag=True,
-        help="Also make the record of an applied migration whose file was renamed (same "
-        "content, new name) name the new file.",
-    )
-    @command("migrate:repair", "Clear failed records and store the checksums of changed files.")
-    def repair(
-        directory: Path | None,
-        force: bool,
-        forget_missing: bool,
-        rename_moved: bool,
-        **extra: Any,
-    ) -> None:
-        manager = open_manager(directory, extra)
-        plan = manager.plan_repair(
-            realign_checksums=True, forget_missing=forget_missing, rename_moved=rename_moved
-        )
-        if plan.kept_renames:
-            renames = ", ".join(f"{old} -> {new}" for old, new in plan.kept_renames)
-            click.echo(
-                f"Kept the records of renamed files ({renames}): --rename-moved follows them."
-            )
-        if plan.kept_missing:
-            click.echo(
-                f"Kept the records of missing files ({', '.join(plan.kept_missing)}): "
-                "--forget-missing removes them."
-            )
-        if not plan.actions:
-            click.echo("Nothing to repair.")
-            return
-        click.echo(repair_table(plan))
-        protection.confirm(
-            protected=manager.protected,
-            force=force,
-            command="migrate:repair",
-            consequence="changes the records listed above",
-            always=True,
-        )
-        result = manager.repair(plan)
-        forgot = f", forgot {len(result.forgotten)} of missing files" if forget_missing else ""
-        renamed = f", followed {len(result.renamed)} renamed file(s)" if rename_moved else ""
-        click.echo(
-            f"Removed {len(result.removed)} failed record(s), restored "
-            f"{len(result.restored)} as applied, updated {len(result.realigned)} "
-            f"checksum(s){forgot}{renamed}."
-        )
-
+    repair = repair_command(command, open_manager)
     tools = tool_commands(command, open_manager, test_options)
     return [migrate, make, status, rollback, reset, repair, *tools]
