@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import measurements, projects, report
+from harness import measurements, model_measurements, projects, report
 from harness.databases import DEFAULT_POSTGRESQL_URL, PostgreSQLDatabases, SQLiteDatabases
 from harness.results import Results, rows, targets
 
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
                 measurements.warm_up(case)
                 if not args.models_only:
                     measurements.run_case(case, args.repeat)
-                measurements.run_models_case(case, args.repeat)
+                model_measurements.run_models_case(case, args.repeat)
     finally:
         for databases in factories:
             databases.close()
