@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .core import Migration, MigrationManager, create_migration
     from .core.errors import MigrationError, MigrationFailed
-    from .core.schema_operations import schema
+    from .core.operations import schema
     from .extension import HerogoldMigrate
 
 __all__ = [
@@ -34,7 +34,7 @@ _PUBLIC = {
     "MigrationFailed": ".core.errors",
     "MigrationManager": ".core",
     "create_migration": ".core",
-    "schema": ".core.schema_operations",
+    "schema": ".core.operations",
 }
 
 

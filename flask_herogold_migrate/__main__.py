@@ -10,10 +10,10 @@ from typing import Any
 import click
 from sqlalchemy.engine import Engine
 
-from .cli import build_commands
+from .cli.commands import build_commands
 from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager
-from .core.lock import DEFAULT_CONNECTION_CHECK_INTERVAL
-from .core.plan import OUT_OF_ORDER_POLICIES
+from .core.runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL
+from .core.runtime.plan import OUT_OF_ORDER_POLICIES
 from .core.settings import SECONDS_HINT, as_seconds, parse_flag
 
 

@@ -17,8 +17,7 @@ from flask import Flask, current_app, has_app_context
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.engine import Engine
 
-from .app_database import database_url
-from .binds import (
+from .app.binds import (
     all_tenant_targets,
     bind_engine,
     bind_name,
@@ -27,21 +26,27 @@ from .binds import (
     one_tenant_target,
     settings,
 )
-from .cli import build_commands
-from .cli_output import summary
+from .app.database import database_url
+from .app.target_options import open_selected_manager, target_options
+from .cli.commands import build_commands
+from .cli.output import summary
 from .core import (
     DEFAULT_LOCK_TIMEOUT,
     MigrationError,
     MigrationManager,
     Progress,
 )
-from .core.connection import engine_from_url, register_engine_resolver
-from .core.lock import DEFAULT_CONNECTION_CHECK_INTERVAL
-from .core.models import find_model_metadata, register_metadata_resolver
+from .core.autogenerate.models import find_model_metadata, register_metadata_resolver
+from .core.runtime.connection import engine_from_url, register_engine_resolver
+from .core.runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL
+from .core.runtime.wait import (
+    DEFAULT_WAIT_INTERVAL,
+    DEFAULT_WAIT_TIMEOUT,
+    Outstanding,
+    wait_until_migrated,
+)
 from .core.settings import parse_auto_mode, parse_seconds
-from .core.targets import BindFailed, RunSummary, run_each, summarize
-from .core.wait import DEFAULT_WAIT_INTERVAL, DEFAULT_WAIT_TIMEOUT, Outstanding, wait_until_migrated
-from .target_commands import open_selected_manager, target_options
+from .core.targets.runs import BindFailed, RunSummary, run_each, summarize
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy

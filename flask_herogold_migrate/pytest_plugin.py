@@ -6,7 +6,7 @@ for one of its fixtures: it imports only pytest and the standard library at load
 autouse fixture.
 
 * ``migrator``: the migrations driven one at a time on a throwaway database
-  (:class:`~flask_herogold_migrate.core.migrator.Migrator`), for data-migration tests.
+  (:class:`~flask_herogold_migrate.core.testing.migrator.Migrator`), for data-migration tests.
 * :func:`migration_checks`: the four checks of ``migrate:test`` as tests, one per check and
   migration: ``test_migrations = migration_checks()`` in a test module.
 
@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     from sqlalchemy import MetaData
     from sqlalchemy.engine.url import URL
 
-    from .core.checks import CheckName, CheckReport
-    from .core.migrator import Migrator
+    from .core.testing.checks import CheckName, CheckReport
+    from .core.testing.migrator import Migrator
 
 _CHECKS_MARKER = "herogold_migration_checks"
 _INI_DIR = "herogold_migrations_dir"
@@ -116,8 +116,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     marker = metafunc.definition.get_closest_marker(_CHECKS_MARKER)
     if marker is None or "herogold_check" not in metafunc.fixturenames:
         return
-    from .core.checks import planned_checks
     from .core.errors import MigrationError
+    from .core.testing.checks import planned_checks
 
     try:
         planned = planned_checks(_checks_directory(metafunc.config, marker))
@@ -136,8 +136,8 @@ def migrator(
 ) -> Iterator[Migrator]:
     """The migrations of ``herogold_migrations_dir``, none applied yet, on a throwaway
     database that is dropped after the test."""
-    from .core.migrator import Migrator
-    from .core.throwaway import throwaway_database
+    from .core.testing.migrator import Migrator
+    from .core.testing.throwaway import throwaway_database
 
     with throwaway_database(herogold_database_url) as database:
         driver = Migrator(database, herogold_migrations_dir, tracking_table=herogold_tracking_table)
@@ -157,8 +157,8 @@ def herogold_check_report(
     """The checks of ``migrate:test``, run once per directory, server, table and models."""
     from sqlalchemy import make_url
 
-    from .core.checks import run_checks
     from .core.errors import MigrationError
+    from .core.testing.checks import run_checks
 
     marker = request.node.get_closest_marker(_CHECKS_MARKER)
     directory = (
@@ -251,7 +251,7 @@ def herogold_model_metadata(
     request: pytest.FixtureRequest, herogold_app: Flask | None
 ) -> list[MetaData]:
     """The models the models-match check compares with the schema."""
-    from .core.models import find_model_metadata, resolve_model_metadata
+    from .core.autogenerate.models import find_model_metadata, resolve_model_metadata
 
     configured = request.config.getini(_INI_MODELS)
     if configured:

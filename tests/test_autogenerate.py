@@ -114,7 +114,7 @@ class Project:
 def terminal(monkeypatch) -> Iterator[None]:
     """Standard input taken for a terminal, as when a person runs the command."""
     with monkeypatch.context() as patch:
-        patch.setattr("flask_herogold_migrate.cli_autogenerate.stdin_is_a_terminal", lambda: True)
+        patch.setattr("flask_herogold_migrate.cli.autogenerate.stdin_is_a_terminal", lambda: True)
         yield
 
 

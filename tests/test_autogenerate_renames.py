@@ -40,7 +40,7 @@ def runner(app, database):
 
 @pytest.fixture
 def at_a_terminal(monkeypatch):
-    monkeypatch.setattr("flask_herogold_migrate.cli_autogenerate.stdin_is_a_terminal", lambda: True)
+    monkeypatch.setattr("flask_herogold_migrate.cli.autogenerate.stdin_is_a_terminal", lambda: True)
 
 
 def test_a_rename_answered_yes_keeps_the_rows(app, database, runner, at_a_terminal):

@@ -271,7 +271,7 @@ def test_the_default_lock_key_is_the_one_earlier_versions_take(
     database, migrations_dir, write_migration, table_exists
 ):
     """Everything in public: an older version running at the same time is still excluded."""
-    from flask_herogold_migrate.core.lock import lock_key64
+    from flask_herogold_migrate.core.runtime.lock import lock_key64
 
     write_migration("20260301_base", "CREATE TABLE base (id INTEGER PRIMARY KEY)")
     if table_exists:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from flask_herogold_migrate.core import squawk
+from flask_herogold_migrate.core.preview import squawk
 from tests.helpers import snapshot
 
 ACCOUNTS = """

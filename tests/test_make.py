@@ -107,7 +107,7 @@ def test_make_never_overwrites_a_file_written_at_the_same_moment(migrations_dir,
         return theirs.stem
 
     monkeypatch.setattr(
-        "flask_herogold_migrate.core.create.next_stem", stem_then_the_other_process_writes_it
+        "flask_herogold_migrate.core.files.create.next_stem", stem_then_the_other_process_writes_it
     )
 
     with pytest.raises(MigrationFileNotCreated) as raised:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from flask_herogold_migrate.core.templates import Template, choose_template
+from flask_herogold_migrate.core.files.templates import Template, choose_template
 
 
 @pytest.mark.parametrize(

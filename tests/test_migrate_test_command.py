@@ -22,7 +22,7 @@ from sqlalchemy import Column, String, create_engine, make_url, text
 
 from example_app import create_app, db
 from flask_herogold_migrate.__main__ import main as standalone_main
-from flask_herogold_migrate.core.throwaway import NAME_PREFIX
+from flask_herogold_migrate.core.testing.throwaway import NAME_PREFIX
 from tests.helpers import example_models, snapshot
 
 ROOT = Path(__file__).parent.parent

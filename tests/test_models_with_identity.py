@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from flask_herogold_migrate import MigrationManager
-from flask_herogold_migrate.core.compare import compare_models
+from flask_herogold_migrate.core.autogenerate.compare import compare_models
 
 EXAMPLE_MIGRATIONS = Path(__file__).parent.parent / "example_app" / "migrations"
 

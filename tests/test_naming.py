@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from flask_herogold_migrate.core.errors import InvalidMigrationName
-from flask_herogold_migrate.core.naming import (
+from flask_herogold_migrate.core.files.naming import (
     class_name,
     next_stem,
     normalize_new_name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flask_herogold_migrate import protection
+from flask_herogold_migrate.cli import protection
 
 PROTECTED = {"HEROGOLD_MIGRATE_PROTECTED": "1"}
 

@@ -22,8 +22,8 @@ from sqlalchemy import create_engine, text
 from flask_herogold_migrate import HerogoldMigrate, MigrationManager
 from flask_herogold_migrate.core import LockTimeout
 from flask_herogold_migrate.core.dialects import dialect_for
-from flask_herogold_migrate.core.schemas import SchemaNotFound
-from flask_herogold_migrate.core.tenants import TenantsUnavailable, UnknownTenant
+from flask_herogold_migrate.core.runtime.search_path import SchemaNotFound
+from flask_herogold_migrate.core.targets.tenants import TenantsUnavailable, UnknownTenant
 from tests.many_databases import Servers, servers  # noqa: F401  (the fixture)
 
 MIGRATION = """

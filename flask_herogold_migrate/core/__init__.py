@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from .create import create_migration
 from .errors import (
     BatchModeRequired,
     BrokenMigrationFile,
@@ -30,16 +29,17 @@ from .errors import (
     UnknownTarget,
     UnsupportedDatabase,
 )
-from .lock import DEFAULT_LOCK_TIMEOUT
+from .files.create import create_migration
+from .manager import MigrationManager
 from .migration import Migration
-from .plan import MigrationPlan, PlannedStep
+from .operations import schema
 from .progress import Progress
-from .repair import RepairAction, RepairPlan, RepairResult
-from .runner import MigrationManager
-from .schema_operations import schema
+from .runtime.lock import DEFAULT_LOCK_TIMEOUT
+from .runtime.plan import MigrationPlan, PlannedStep
+from .runtime.repair import RepairAction, RepairPlan, RepairResult
+from .runtime.status import MigrationStatus, MisnamedFile, Status
+from .runtime.wait import SchemaWaitTimeout
 from .states import Direction, ShownState
-from .status import MigrationStatus, MisnamedFile, Status
-from .wait import SchemaWaitTimeout
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",

@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, RootTransaction
 from sqlalchemy.exc import DBAPIError
 
-from ..errors import TransactionEndedInStep
+from ..errors import SUPPORTED_DATABASES, TransactionEndedInStep
 
 JoinMode = Literal["create_savepoint", "rollback_only"]
 
@@ -155,9 +155,6 @@ def missing_guarantees(impl: DialectImpl) -> str | None:
         "and every statement is taken to commit on its own, so a migration that fails "
         "part-way is left recorded as failed, for migrate:repair."
     )
-
-
-SUPPORTED_DATABASES = "SQLite, PostgreSQL, MySQL and MariaDB"
 
 
 def split_statements(sql: str) -> list[str]:

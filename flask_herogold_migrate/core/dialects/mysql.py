@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from ..errors import MigrationError
-from ..lock import lock_name, lock_timeout_error
+from ..runtime.lock import lock_name, lock_timeout_error
 from .base import DialectImpl, WaitCallback, first_word, split_statements
 
 # Statements that neither commit implicitly nor end the transaction. Anything else (CREATE,

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from ..lock import lock_key64, lock_timeout_error
+from ..runtime.lock import lock_key64, lock_timeout_error
 from .base import DialectImpl, WaitCallback, first_word, split_statements
 
 _LOCK_NOT_AVAILABLE = "55P03"

@@ -35,7 +35,7 @@ from ..errors import (
     ForeignKeyViolations,
     LockFileUnavailable,
 )
-from ..lock import lock_timeout_error
+from ..runtime.lock import lock_timeout_error
 from .base import DialectImpl, WaitCallback, driver_connection
 from .sqlite_files import database_file, is_memory_database
 

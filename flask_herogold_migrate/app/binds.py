@@ -1,0 +1,219 @@
+"""Which databases of a Flask app are migrated: the default bind, other binds, and tenants.
+
+``HEROGOLD_MIGRATE_BINDS`` maps the name of a Flask-SQLAlchemy bind (``SQLALCHEMY_BINDS``) to
+its migrations directory; a bind not listed is not migrated. The default bind keeps
+``HEROGOLD_MIGRATE_DIR``. ``HEROGOLD_MIGRATE_TENANTS`` names the callable returning the
+tenants, which all share ``HEROGOLD_MIGRATE_TENANT_DIR``; schema tenants live in the default
+bind's database. Each database has its own tracking table, batches and lock.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+from flask import Flask
+from sqlalchemy.engine import Engine
+
+from ..core import ConfigurationError, MigrationManager
+from ..core.runtime.connection import engine_for_many_runs, engine_from_url
+from ..core.runtime.plan import OUT_OF_ORDER_POLICIES
+from ..core.settings import (
+    parse_choice,
+    parse_count,
+    parse_flag,
+    parse_optional_seconds,
+    parse_seconds,
+)
+from ..core.targets.runs import Target, fixed_target
+from ..core.targets.tenants import (
+    Tenant,
+    load_tenants,
+    select_tenant,
+    tenant_target,
+    tenant_targets,
+)
+from .database import resolve_sqlite_path
+
+
+class HerogoldMigrate(Protocol):
+    """What the app's side needs of the extension (:class:`~..extension.HerogoldMigrate`)."""
+
+    def manager(
+        self, directory: str | os.PathLike[str] | None = None, *, bind: str | None = None
+    ) -> MigrationManager: ...
+
+    @staticmethod
+    def engine(app: Flask) -> Engine: ...
+
+
+#: How the default bind is named in output and in ``migrate:status --all-binds --json``.
+DEFAULT_BIND = "default"
+
+
+def settings(app: Flask) -> dict[str, Any]:
+    """The manager settings every database of the app shares."""
+    config = app.config
+    return {
+        "table": config["HEROGOLD_MIGRATE_TABLE"],
+        "lock_timeout": parse_seconds(
+            "HEROGOLD_MIGRATE_LOCK_TIMEOUT", config["HEROGOLD_MIGRATE_LOCK_TIMEOUT"]
+        ),
+        "single_transaction": parse_flag(
+            "HEROGOLD_MIGRATE_SINGLE_TRANSACTION", config["HEROGOLD_MIGRATE_SINGLE_TRANSACTION"]
+        ),
+        "protected": parse_flag("HEROGOLD_MIGRATE_PROTECTED", config["HEROGOLD_MIGRATE_PROTECTED"]),
+        "connection_check_interval": parse_seconds(
+            "HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL",
+            config["HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL"],
+        ),
+        "statement_lock_timeout": parse_optional_seconds(
+            "HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT",
+            config["HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT"],
+        ),
+        "statement_lock_retries": parse_count(
+            "HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES",
+            config["HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES"],
+        ),
+        "out_of_order": parse_choice(
+            "HEROGOLD_MIGRATE_OUT_OF_ORDER",
+            config["HEROGOLD_MIGRATE_OUT_OF_ORDER"],
+            OUT_OF_ORDER_POLICIES,
+        ),
+    }
+
+
+def migrated_binds(app: Flask) -> dict[str, Path]:
+    """``HEROGOLD_MIGRATE_BINDS``, checked, with each directory relative to ``root_path``."""
+    binds = app.config.get("HEROGOLD_MIGRATE_BINDS") or {}
+    if not isinstance(binds, Mapping):
+        raise ConfigurationError(
+            f"HEROGOLD_MIGRATE_BINDS={binds!r} is not a mapping: give it as "
+            '{"bind name": "migrations directory"}.'
+        )
+    known = app.config.get("SQLALCHEMY_BINDS") or {}
+    directories = {}
+    for name, directory in binds.items():
+        if not isinstance(name, str) or not isinstance(directory, (str, Path)) or not directory:
+            raise ConfigurationError(
+                f"HEROGOLD_MIGRATE_BINDS has {name!r}: {directory!r}: each entry maps a bind "
+                "name to a migrations directory."
+            )
+        if name not in known:
+            raise ConfigurationError(
+                f"HEROGOLD_MIGRATE_BINDS names the bind {name!r}, which SQLALCHEMY_BINDS does "
+                f"not define (it defines {_listed(known)})."
+            )
+        directories[name] = Path(app.root_path, directory)
+    return directories
+
+
+def bind_order(app: Flask) -> list[str | None]:
+    """The default bind (None) first, then the migrated binds by name: the order of a run."""
+    return [None, *sorted(migrated_binds(app))]
+
+
+def check_bind(app: Flask, bind: str) -> Path:
+    """The migrations directory of ``bind``, or a clear error if it is not migrated."""
+    binds = migrated_binds(app)
+    if bind in binds:
+        return binds[bind]
+    known = app.config.get("SQLALCHEMY_BINDS") or {}
+    if bind in known:
+        raise ConfigurationError(
+            f"The bind {bind!r} is not migrated: add it to HEROGOLD_MIGRATE_BINDS with its "
+            "migrations directory. Nothing was run."
+        )
+    raise ConfigurationError(
+        f"Unknown bind {bind!r}: HEROGOLD_MIGRATE_BINDS names {_listed(binds)}. Nothing was run."
+    )
+
+
+def bind_engine(app: Flask, db: Any, own_engines: dict[str, Engine], bind: str) -> Engine:
+    """Flask-SQLAlchemy's engine of ``bind``, else one built from ``SQLALCHEMY_BINDS``."""
+    if db is not None:
+        engines: Mapping[str | None, Engine] = db.engines
+        if bind in engines:
+            return engines[bind]
+    if bind not in own_engines:
+        options = (app.config.get("SQLALCHEMY_BINDS") or {})[bind]
+        url = options.get("url") if isinstance(options, Mapping) else options
+        if not isinstance(url, str):
+            raise ConfigurationError(f"SQLALCHEMY_BINDS gives the bind {bind!r} no URL.")
+        own_engines[bind] = engine_from_url(url)
+    return own_engines[bind]
+
+
+def bind_name(bind: str | None) -> str:
+    return DEFAULT_BIND if bind is None else bind
+
+
+def bind_targets(extension: HerogoldMigrate, app: Flask) -> list[Target]:
+    """Every migrated bind, default first, each with its manager (made now, run later)."""
+    return [
+        fixed_target(bind_name(bind), extension.manager(bind=bind), "bind")
+        for bind in bind_order(app)
+    ]
+
+
+def tenant_dir(app: Flask) -> Path:
+    return Path(app.root_path, app.config["HEROGOLD_MIGRATE_TENANT_DIR"])
+
+
+def tenants(app: Flask) -> list[Tenant]:
+    """What ``HEROGOLD_MIGRATE_TENANTS`` returns, read; a URL tenant's relative SQLite path
+    is resolved against the instance folder, as for ``SQLALCHEMY_DATABASE_URI``."""
+    source = app.config.get("HEROGOLD_MIGRATE_TENANTS")
+    if source is None:
+        raise ConfigurationError(
+            "No tenants: set HEROGOLD_MIGRATE_TENANTS to a callable returning them (or the "
+            "import string of one). Nothing was run."
+        )
+    found = load_tenants(source)
+    return [
+        tenant
+        if tenant.url is None
+        else Tenant(tenant.name, url=resolve_sqlite_path(app, tenant.url))
+        for tenant in found
+    ]
+
+
+def tenant_builder(app: Flask, directory: Path | None) -> Any:
+    """How to build a tenant's manager, made once with the app's settings (threads need no
+    app context to call it)."""
+    shared = settings(app)
+    where = directory if directory is not None else tenant_dir(app)
+
+    def build(engine: Engine, schema: str | None) -> MigrationManager:
+        return MigrationManager(where, engine=engine, schema=schema, **shared)
+
+    return build
+
+
+@contextmanager
+def all_tenant_targets(
+    extension: HerogoldMigrate, app: Flask, directory: Path | None = None
+) -> Iterator[list[Target]]:
+    """Every tenant's target, for the duration of a run over all of them.
+
+    Schema tenants share an engine of their own whose connections serve one tenant after the
+    other (:func:`.core.connection.engine_for_many_runs`).
+    """
+    found = tenants(app)
+    with engine_for_many_runs(extension.engine(app)) as engine:
+        yield tenant_targets(found, engine, tenant_builder(app, directory))
+
+
+def one_tenant_target(
+    extension: HerogoldMigrate, app: Flask, name: str, directory: Path | None = None
+) -> Target:
+    tenant = select_tenant(tenants(app), name)
+    engine = extension.engine(app)
+    return tenant_target(tenant, engine, tenant_builder(app, directory))
+
+
+def _listed(names: Mapping[str, Any]) -> str:
+    return ", ".join(sorted(names)) if names else "none"

@@ -1,0 +1,1 @@
+"""The Click commands of both hosts (``flask migrate*`` and ``herogold-migrate``); never Flask."""

@@ -1,0 +1,115 @@
+"""How the commands show a rehearsal (``--pretend``) and a lint report (``migrate:lint``)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:  # loaded by the commands that use them: every other command starts faster
+    from ..core.preview.lint import LintReport
+    from ..core.preview.rehearsal import Rehearsal, RehearsedMigration
+
+_HEADINGS = {"up": "Would migrate", "down": "Would roll back"}
+
+
+def show_rehearsal(rehearsal: Rehearsal, *, as_json: bool = False) -> None:
+    """Print each migration's statements, then what was done; exit 1 if one failed."""
+    if as_json:
+        click.echo(json.dumps(rehearsal.to_json(), indent=2))
+    else:
+        for migration in rehearsal.migrations:
+            click.echo(_describe(migration, say_why=rehearsal.nothing_executed_because is None))
+        click.echo(_outcome(rehearsal))
+    failed = rehearsal.failed
+    if failed is not None:
+        raise click.ClickException(
+            f"{_failure(failed)} Nothing was changed: the rehearsal was rolled back."
+            if failed.executed
+            else f"{_failure(failed)} Nothing was changed."
+        )
+
+
+def _describe(migration: RehearsedMigration, *, say_why: bool) -> str:
+    heading = f"{_HEADINGS[migration.direction]}: {migration.name}"
+    if not migration.executed and say_why:
+        heading += f" (not executed: {migration.not_executed_because})"
+    lines = [heading]
+    for statement in migration.statements:
+        sql = textwrap.indent(textwrap.dedent(statement.sql).strip(), "  ")
+        lines.append(sql + ";" + (f" -- params: {statement.params!r}" if statement.params else ""))
+    if not migration.statements:
+        lines.append("  (no statements)")
+    return "\n".join(lines)
+
+
+def _outcome(rehearsal: Rehearsal) -> str:
+    if not rehearsal.migrations:
+        return "Nothing to migrate." if rehearsal.direction == "up" else "Nothing to roll back."
+    if rehearsal.nothing_executed_because is not None:
+        return (
+            f"Nothing was executed: {rehearsal.nothing_executed_because}. The statements above "
+            "were recorded without being sent to the database, and every read returned no rows."
+        )
+    if rehearsal.failed is not None:
+        return "The rehearsal stopped at the failure."
+    count = len(rehearsal.migrations)
+    noun = "migration" if count == 1 else "migrations"
+    return (
+        f"Rehearsed {count} {noun} on {rehearsal.database} in one transaction, then rolled it "
+        "back: nothing was changed."
+    )
+
+
+def _failure(failed: RehearsedMigration) -> str:
+    if failed.executed:
+        return f"Migration {failed.name} would fail in {failed.direction}(): {failed.error}"
+    return (
+        f"Migration {failed.name} could not be rehearsed: its {failed.direction}() failed: "
+        f"{failed.error}"
+    )
+
+
+def show_lint(report: LintReport) -> None:
+    """Print each finding, then a summary; exit 1 on a finding or a failed rehearsal."""
+    if report.nothing_to_lint is not None:
+        click.echo(f"Nothing to lint on {report.database}: {report.nothing_to_lint}.")
+        return
+    for finding in report.findings:
+        click.echo(f"{_shown_path(finding.path)}: {finding.rule}")
+        click.echo(textwrap.indent(textwrap.dedent(finding.statement).strip(), "  "))
+        advice = f" {finding.help}" if finding.help else ""
+        click.echo(textwrap.indent(textwrap.fill(finding.message + advice, 96), "  | "))
+    silenced = f" ({report.silenced} silenced by lint_ignore)" if report.silenced else ""
+    count = len(report.linted)
+    pending = f"{count} pending migration" + ("" if count == 1 else "s")
+    if report.failed is not None:
+        pending += f", up to where {report.failed.name} failed"
+    if not report.linted:
+        click.echo("Nothing to lint: no migration is pending.")
+    elif report.findings:
+        problems = f"{len(report.findings)} problem" + ("" if len(report.findings) == 1 else "s")
+        click.echo(
+            f"Found {problems} in {pending}{silenced}. A migration can silence a rule for "
+            'itself with lint_ignore = ["rule-name"].'
+        )
+    else:
+        click.echo(f"No problems in {pending}{silenced}.")
+    if report.failed is not None:
+        raise click.ClickException(
+            f"{_failure(report.failed)} What it would have run after that, and the migrations "
+            "after it, were not linted."
+        )
+    if report.findings:
+        click.get_current_context().exit(1)
+
+
+def _shown_path(path: Path) -> str:
+    """``path`` relative to the current directory when it is under it, as a person typed it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,1 @@
+"""Autogenerate: the models compared with the database, and the migration that follows."""

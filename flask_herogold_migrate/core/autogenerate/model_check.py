@@ -1,0 +1,62 @@
+"""``migrate:check``: whether the database is migrated and matches the models.
+
+For CI: a migration written but not applied, one that failed, or a model edited without
+a migration makes it fail. It reads file names, runs one query on the tracking table, then
+reflects the models' tables; it takes no lock and writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..runtime.backlog import read_backlog
+from ..runtime.connection import run_connection
+from .compare import Difference, compare_models
+
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData
+    from sqlalchemy.engine import Engine
+
+    from ..runtime.tracking import TrackingTable
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """What ``migrate:check`` found."""
+
+    pending: tuple[str, ...]
+    failed: tuple[str, ...]
+    differences: tuple[Difference, ...]
+    #: False when migrations are pending or failed: the models were not compared with a
+    #: schema the files have not reached.
+    compared: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.pending and not self.failed and not self.differences
+
+    def to_json(self) -> dict[str, Any]:
+        """The document ``migrate:check --json`` prints."""
+        return {
+            "pending": list(self.pending),
+            "failed": list(self.failed),
+            "differences": [d.to_json() for d in self.differences],
+        }
+
+
+def check_models(
+    engine: Engine,
+    migrations_dir: Path,
+    tracking: TrackingTable,
+    metadata: MetaData | Sequence[MetaData],
+) -> ModelCheck:
+    """The pending and failed migrations, else the differences between models and database."""
+    with run_connection(engine) as conn:
+        backlog = read_backlog(conn, migrations_dir, tracking)
+        if not backlog.is_clear:
+            return ModelCheck(backlog.pending, backlog.failed, (), compared=False)
+        differences = compare_models(conn, metadata, tracking_table=tracking.name)
+    return ModelCheck((), (), tuple(differences), compared=True)

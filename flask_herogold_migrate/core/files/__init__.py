@@ -1,0 +1,1 @@
+"""Migration files: their names, finding them on disk, loading one, writing a new one."""

@@ -1,0 +1,122 @@
+"""Writing a new migration file (``migrate:make``)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..errors import MigrationFileNotCreated
+from .naming import class_name, next_stem, normalize_new_name, parse_stem
+
+
+@dataclass(frozen=True)
+class NewMigration:
+    """What names a new file and its class, for whatever writes its body."""
+
+    #: The name as a sentence: ``"Add slug to posts table."``
+    title: str
+    #: The file name without ``.py``: ``20260301_add_slug_to_posts_table``.
+    stem: str
+    #: When it was created, UTC, ``YYYY-MM-DD HH:MM:SS``.
+    created: str
+    #: The migration class: ``AddSlugToPostsTable``.
+    cls: str
+
+
+def create_migration(
+    name: str,
+    migrations_dir: str | os.PathLike[str] = "migrations",
+    *,
+    create: str | None = None,
+    table: str | None = None,
+    sql: bool = False,
+    now: datetime | None = None,
+) -> Path:
+    """Write a new migration named after ``name`` and return its path.
+
+    The file is ``YYYYMMDD_name.py`` (UTC date), or ``YYYYMMDD_NN_name.py`` when files of that day
+    exist already. ``name`` must be letters, digits and underscores; CamelCase becomes snake_case.
+    Its body creates the table ``create``, changes the table ``table`` in batch mode, or holds
+    raw SQL with ``sql``; without them, the name says which (see :mod:`.templates`).
+    """
+    # Imported here: the runner imports this module on the no-op path, which writes no file.
+    from .templates import choose_template, render
+
+    description = normalize_new_name(name)
+    template = choose_template(description, create=create, table=table, sql=sql)
+    return write_new_migration(
+        description,
+        migrations_dir,
+        lambda new: render(
+            template, title=new.title, stem=new.stem, created=new.created, cls=new.cls
+        ),
+        now=now,
+    )
+
+
+def write_new_migration(
+    name: str,
+    migrations_dir: str | os.PathLike[str],
+    source: Callable[[NewMigration], str],
+    *,
+    now: datetime | None = None,
+) -> Path:
+    """Write the file ``source`` returns for the new migration named ``name``; its path.
+
+    Never overwrites a file: one that appears meanwhile is an error, and a file half
+    written (a full disk) is removed.
+    """
+    description = normalize_new_name(name)
+    directory = Path(migrations_dir)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise MigrationFileNotCreated(
+            f"Cannot create the migration: {directory} exists and is not a directory."
+        ) from None
+    except OSError as error:
+        raise MigrationFileNotCreated(
+            f"Cannot create the migration: the migrations directory {directory} cannot be "
+            f"created: {_reason(error)}."
+        ) from None
+    created = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    existing = [p.stem for p in directory.glob("*.py") if parse_stem(p.stem)]
+    stem = next_stem(description, created.date(), existing)
+    path = directory / f"{stem}.py"
+    text = source(
+        NewMigration(
+            title=description.replace("_", " ").capitalize() + ".",
+            stem=stem,
+            created=created.strftime("%Y-%m-%d %H:%M:%S"),
+            cls=class_name(description),
+        )
+    )
+    try:
+        handle = path.open("x", encoding="utf-8")  # never overwrite a file
+    except FileExistsError:
+        raise MigrationFileNotCreated(
+            f"Cannot create the migration: {path} appeared meanwhile (another migrate:make "
+            "at the same moment?) and was left untouched. Run the command again."
+        ) from None
+    except OSError as error:
+        raise MigrationFileNotCreated(
+            f"Cannot create the migration: {path} cannot be written: {_reason(error)}."
+        ) from None
+    try:
+        with handle:
+            handle.write(text)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            path.unlink()  # the half-written file is ours: leave nothing behind
+        raise MigrationFileNotCreated(
+            f"Cannot create the migration: {path} cannot be written: {_reason(error)}."
+        ) from None
+    return path
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)

@@ -1,0 +1,1 @@
+"""Seeing a run before it happens: rehearsals (``--pretend``) and lint."""

@@ -1,0 +1,202 @@
+"""Plans: what a command will do, decided from the files and the records before anything runs.
+
+Each planner is a pure function of the migration files on disk and the rows of the tracking
+table. The manager plans under the migration lock and hands the plan to the executor, which
+runs exactly that; a command that shows its plan first (``migrate:repair``) gets the same
+object to show, so what is shown and what is done are never derived twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ..errors import (
+    MigrationFileMissing,
+    MigrationNamesCollide,
+    OutOfOrderMigrations,
+    RenamedMigrationFile,
+)
+from ..files.discovery import MigrationFile
+from ..files.naming import parse_stem, sort_key
+from ..states import APPLIED, Direction, Record
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """One migration to run in one direction, with the batch its row belongs to."""
+
+    name: str
+    direction: Direction
+    file: MigrationFile
+    batch: int
+
+
+@dataclass(frozen=True)
+class MigrationPlan:
+    """The steps of one run, in the order they run: a batch applied, or batches undone."""
+
+    direction: Direction
+    steps: tuple[PlannedStep, ...]
+    #: Steps of files dated before the newest migration the tracking table has.
+    out_of_order: tuple[str, ...] = ()
+    #: That newest migration, when some steps are out of order.
+    newest_recorded: str | None = None
+    #: Applied migrations whose file changed since, found when a batch is applied.
+    edited: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> list[str]:
+        return [step.name for step in self.steps]
+
+
+#: What a run does with pending files dated before the newest applied migration: apply them
+#: with a warning, refuse to run, or apply them without a word.
+OutOfOrderPolicy = Literal["warn", "error", "allow"]
+OUT_OF_ORDER_POLICIES: tuple[OutOfOrderPolicy, ...] = ("warn", "error", "allow")
+
+
+def plan_up(
+    files: list[MigrationFile],
+    records: list[Record],
+    last: MigrationFile | None = None,
+    out_of_order: OutOfOrderPolicy = "warn",
+) -> MigrationPlan:
+    """Every file without a record, up to and including ``last``, as one new batch.
+
+    Refuses, before anything runs, a pending file that is an applied one renamed (it would
+    run the same change twice) or whose name differs only in case from another migration's
+    (the two collide on case-insensitive file systems and collations), and, if
+    ``out_of_order`` is ``error``, a pending file dated before the newest applied migration.
+    """
+    renames = find_renames(files, records)
+    if renames:
+        raise RenamedMigrationFile.for_pairs(renames)
+    collisions = case_collisions(files, records)
+    if collisions:
+        raise MigrationNamesCollide.for_pairs(collisions)
+    done = {r.name for r in records}
+    batch = max((r.batch for r in records), default=0) + 1
+    steps = tuple(
+        PlannedStep(file.name, "up", file, batch)
+        for file in files
+        if file.name not in done and (last is None or file.parsed.sort_key <= last.parsed.sort_key)
+    )
+    late = find_out_of_order([step.file for step in steps], records)
+    newest = newest_recorded(records) if late else None
+    if late and out_of_order == "error":
+        raise OutOfOrderMigrations.for_names(late, newest or "")
+    # Hashing every applied file is a cost of a run with work, which the no-op path skips.
+    by_name = {file.name: file for file in files}
+    edited = tuple(
+        r.name
+        for r in sorted(records, key=lambda r: sort_key(r.name))
+        if r.name in by_name and edited_since_applied(r, by_name[r.name])
+    )
+    return MigrationPlan("up", steps, late, newest, edited)
+
+
+def work_left(states: dict[str, str], unknown: list[str], last: MigrationFile | None) -> bool:
+    """The startup check: whether a run has anything to do, from the one query's answer.
+
+    Only the names the database lacks (``unknown``) are parsed; a stuck row means work too
+    (the locked path reports it).
+    """
+    if any(state != APPLIED for state in states.values()):
+        return True
+    for stem in unknown:
+        parsed = parse_stem(stem)
+        if parsed and (last is None or parsed.sort_key <= last.parsed.sort_key):
+            return True
+    return False
+
+
+def newest_recorded(records: list[Record]) -> str | None:
+    """The name of the last migration in run order that the tracking table has a row for."""
+    return max((r.name for r in records), key=sort_key, default=None)
+
+
+def find_out_of_order(files: list[MigrationFile], records: list[Record]) -> tuple[str, ...]:
+    """The pending ``files`` whose names sort before the newest recorded migration's.
+
+    Merged from an older branch, say: run now, they run after migrations their names say
+    come later. Names only; no file is read.
+    """
+    if not records:
+        return ()
+    # The files' names are parsed already: only the rows of missing files need parsing.
+    by_name = {f.name: f.parsed for f in files}
+    recorded = {r.name for r in records}
+    last = max(by_name[r.name].sort_key if r.name in by_name else sort_key(r.name) for r in records)
+    return tuple(
+        name for name, parsed in by_name.items() if parsed.sort_key < last and name not in recorded
+    )
+
+
+def plan_down(
+    files: list[MigrationFile], records: list[Record], batches: int | None
+) -> MigrationPlan:
+    """The last ``batches`` batches (every one for None), newest migration first.
+
+    Refuses when one of them has no file: dropping its record without its ``down()`` would
+    leave the schema behind, and a restored file would run ``up()`` over its own tables.
+    """
+    newest_first = sorted({r.batch for r in records}, reverse=True)
+    chosen = set(newest_first if batches is None else newest_first[:batches])
+    victims = sorted(
+        (r for r in records if r.batch in chosen),
+        key=lambda r: (r.batch, sort_key(r.name)),
+        reverse=True,
+    )
+    by_name = {file.name: file for file in files}
+    missing = [r.name for r in victims if r.name not in by_name]
+    if missing:
+        raise MigrationFileMissing.for_names(missing)
+    return MigrationPlan(
+        "down", tuple(PlannedStep(r.name, "down", by_name[r.name], r.batch) for r in victims)
+    )
+
+
+def edited_since_applied(record: Record, file: MigrationFile) -> bool:
+    """Whether ``file`` changed since ``record`` was applied (a row of old gives no checksum)."""
+    return bool(record.checksum) and record.checksum != file.checksum()
+
+
+def find_renames(files: list[MigrationFile], records: list[Record]) -> list[tuple[str, str]]:
+    """``(old, new)`` for each pending file whose content is that of an applied migration
+    whose file is gone: the same file under a new name.
+
+    Only pending files are read, and only when some applied migration has no file.
+    """
+    names = {file.name for file in files}
+    gone = {
+        r.checksum: r.name
+        for r in records
+        if r.state == APPLIED and r.checksum and r.name not in names
+    }
+    if not gone:
+        return []
+    recorded = {r.name for r in records}
+    pairs = []
+    for file in files:
+        old = gone.get(file.checksum()) if file.name not in recorded else None
+        if old is not None:
+            pairs.append((old, file.name))
+            del gone[file.checksum()]  # one applied migration explains one file
+    return pairs
+
+
+def case_collisions(files: list[MigrationFile], records: list[Record]) -> list[tuple[str, str]]:
+    """Pairs of names, one of them a pending file's, that differ only in case."""
+    recorded = {r.name for r in records}
+    known: dict[str, str] = {}
+    for name in sorted(recorded, key=sort_key):
+        known.setdefault(name.casefold(), name)
+    pairs = []
+    for file in files:
+        if file.name in recorded:
+            continue
+        other = known.setdefault(file.name.casefold(), file.name)
+        if other != file.name:
+            pairs.append((other, file.name))
+    return pairs

@@ -1,0 +1,112 @@
+"""The session a migration's ``up()`` and ``down()`` receive, bound to the runner's connection.
+
+Where the runner's transaction can hold a savepoint (SQLite, PostgreSQL), the session joins it
+with one: ``session.commit()`` releases the savepoint, ``session.rollback()`` rolls back to it,
+and neither ends the migration's transaction. Where statements commit on their own (MySQL and
+MariaDB DDL, a migration with ``transactional = False``) there is nothing to roll back to, so
+``session.rollback()`` refuses with an error that says so instead of SQLAlchemy's complaint
+about a closed transaction.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+
+from ..dialects.base import JoinMode, first_word, split_statements
+from ..errors import RollbackUnavailable, TransactionEndedInStep
+
+_TO_SAVEPOINT = re.compile(r"\s*ROLLBACK\s+(?:WORK\s+|TRANSACTION\s+)?TO\b", re.IGNORECASE)
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+
+def run_step(
+    conn: Connection,
+    join_mode: JoinMode,
+    step: Callable[[Any], object],
+    *,
+    in_transaction: bool = True,
+) -> None:
+    """Run ``up()`` or ``down()`` with a new session; what it left pending is committed.
+
+    ``in_transaction``: the step runs inside the runner's transaction, which a statement of
+    its own must not end (see :func:`_refuse_transaction_end`).
+    """
+    session = _session_class(join_mode)(bind=conn, join_transaction_mode=join_mode)
+    if in_transaction:
+        # First of the listeners: before the watch counts the statement as committing, and
+        # before a rehearsal records it and sends a stand-in.
+        event.listen(conn, "before_cursor_execute", _refuse_transaction_end, insert=True)
+    try:
+        result = step(session)
+        _refuse_deferred_work(step, result)
+        session.commit()  # what the migration left pending belongs to it
+    finally:
+        if in_transaction:
+            event.remove(conn, "before_cursor_execute", _refuse_transaction_end)
+        session.close()
+
+
+def _refuse_transaction_end(
+    conn: Connection, cursor: object, statement: str, *args: object
+) -> None:
+    """A ``COMMIT`` sent as SQL would commit half a step behind the runner's back.
+
+    The runner would then roll back what is left, report the step as rolled back, and leave
+    it pending over changes that stayed: refused before it is sent, the step fails whole.
+    """
+    for part in split_statements(statement):
+        word = first_word(part)
+        if word in ("COMMIT", "END") or (word == "ROLLBACK" and not _TO_SAVEPOINT.match(part)):
+            raise TransactionEndedInStep(
+                f"The migration sent {word}, which would end the transaction its step runs in: "
+                "its changes commit with its tracking row when it succeeds, or not at all. "
+                "Remove it; for statements that must commit on their own, set "
+                "transactional = False on the migration."
+            )
+
+
+def _refuse_deferred_work(step: Callable[[Any], object], result: object) -> None:
+    """A step that handed back a coroutine or a generator did none of its work: fail it.
+
+    Recorded as applied, it would never run (a decorated ``async def``, a ``yield`` the
+    loader could not see, an async helper returned without ``await``).
+    """
+    if inspect.isawaitable(result) or inspect.isgenerator(result):
+        close = getattr(result, "close", None)
+        if callable(close):
+            close()  # no "never awaited" warning on top of our error
+        kind = "a generator" if inspect.isgenerator(result) else "an awaitable"
+        raise TypeError(
+            f"{getattr(step, '__qualname__', 'the step')}() returned {kind} instead of doing "
+            "its work: a migration step must be a plain def that runs its statements (it is "
+            "called, never awaited or iterated)"
+        )
+
+
+@cache
+def _session_class(join_mode: JoinMode) -> type[Session]:
+    # sqlmodel (and pydantic with it) is imported only once a migration actually runs.
+    from sqlmodel import Session
+
+    if join_mode == "create_savepoint":
+        return Session
+
+    class NoSavepointSession(Session):
+        def rollback(self) -> None:
+            raise RollbackUnavailable(
+                "session.rollback() cannot be used in this migration: on MySQL and MariaDB, "
+                "and in a migration with transactional = False, statements commit on their "
+                "own, so there is no savepoint to roll back to. Raise an exception instead: "
+                "the migration fails, and what had not committed is rolled back."
+            )
+
+    return NoSavepointSession

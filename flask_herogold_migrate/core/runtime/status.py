@@ -1,0 +1,141 @@
+"""What ``migrate:status`` reports: every file and every record, matched by name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from ..files.discovery import MigrationFile
+from ..files.naming import sort_key
+from ..states import SHOWN_STATES, Direction, Record, ShownState
+from .plan import edited_since_applied, find_out_of_order, find_renames
+
+
+@dataclass(frozen=True)
+class MigrationStatus:
+    """One migration: a file, a record, or both."""
+
+    name: str
+    state: ShownState
+    batch: int | None
+    applied_at: datetime | None
+    #: Applied, and its file changed since (its checksum differs from the recorded one).
+    modified: bool
+    #: For a failed or running migration: the step it stopped in.
+    step: Direction | None
+    #: The other name of a renamed file: the applied name for the pending file, the file's
+    #: new name for the missing record. Not part of the JSON document, whose shape is fixed.
+    renamed: str | None = None
+    #: Pending, and dated before the newest migration the tracking table has: it will run
+    #: after migrations its name says come later.
+    out_of_order: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "state": self.state,
+            "batch": self.batch,
+            "applied_at": None if self.applied_at is None else self.applied_at.isoformat(),
+            "modified": self.modified,
+            "step": self.step,
+            "out_of_order": self.out_of_order,
+        }
+
+
+@dataclass(frozen=True)
+class MisnamedFile:
+    """A file that looks meant as a migration but whose name is not one's: it never runs."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Status:
+    """Every migration in run order, and the files skipped for their names."""
+
+    migrations: list[MigrationStatus]
+    misnamed: list[MisnamedFile]
+
+    def names(self, state: ShownState) -> list[str]:
+        """The migrations in ``state``, in run order."""
+        return [m.name for m in self.migrations if m.state == state]
+
+    @property
+    def applied(self) -> list[str]:
+        return self.names("applied")
+
+    @property
+    def pending(self) -> list[str]:
+        return self.names("pending")
+
+    @property
+    def missing(self) -> list[str]:
+        return self.names("missing")
+
+    @property
+    def failed(self) -> list[str]:
+        return self.names("failed")
+
+    @property
+    def running(self) -> list[str]:
+        return self.names("running")
+
+    @property
+    def modified(self) -> list[str]:
+        return [m.name for m in self.migrations if m.modified]
+
+    @property
+    def out_of_order(self) -> list[str]:
+        return [m.name for m in self.migrations if m.out_of_order]
+
+    def counts(self) -> dict[ShownState, int]:
+        return {state: len(self.names(state)) for state in SHOWN_STATES}
+
+    def to_json(self) -> dict[str, Any]:
+        """The document ``migrate:status --json`` prints (its schema is in the CLI docs)."""
+        return {
+            "migrations": [m.to_json() for m in self.migrations],
+            "misnamed": [{"name": f.name, "reason": f.reason} for f in self.misnamed],
+        }
+
+
+def build_status(
+    files: list[MigrationFile], records: list[Record], misnamed: list[tuple[str, str]]
+) -> Status:
+    """The report :meth:`MigrationManager.status` returns, from file names and the records.
+
+    Only the files of applied records are read, for their checksums; none is imported.
+    """
+    by_name = {record.name: record for record in records}
+    renamed = {}
+    for old, new in find_renames(files, records):
+        renamed[old], renamed[new] = new, old
+    late = set(find_out_of_order(files, records))
+    entries = []
+    for file in files:
+        record = by_name.pop(file.name, None)
+        modified = record is not None and edited_since_applied(record, file)
+        entry = _entry(file.name, record, modified, renamed.get(file.name))
+        entries.append(replace(entry, out_of_order=True) if file.name in late else entry)
+    entries += [
+        _entry(r.name, r, False, renamed.get(r.name), has_file=False) for r in by_name.values()
+    ]
+    entries.sort(key=lambda e: sort_key(e.name))
+    return Status(entries, [MisnamedFile(name, reason) for name, reason in misnamed])
+
+
+def _entry(
+    name: str,
+    record: Record | None,
+    modified: bool,
+    renamed: str | None,
+    has_file: bool = True,
+) -> MigrationStatus:
+    if record is None:
+        return MigrationStatus(name, "pending", None, None, False, None, renamed)
+    state: ShownState = "missing" if not has_file and not record.stuck else record.shown_state
+    return MigrationStatus(
+        name, state, record.batch, record.applied_at, modified, record.direction, renamed
+    )

@@ -1,0 +1,1 @@
+"""Several databases at once: binds and tenants, run one after the other or N at a time."""

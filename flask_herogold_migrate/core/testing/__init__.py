@@ -1,0 +1,1 @@
+"""Testing migrations: throwaway databases, schema snapshots, the checks, the migrator."""
