@@ -1,4 +1,9 @@
-"""Laravel-style database migrations for Flask and SQLModel."""
+"""Laravel-style database migrations for Flask and SQLModel.
+
+The package's facade: what an application uses, and every error it can meet, is importable
+from here; the rest of the documented API from :mod:`flask_herogold_migrate.core`. Modules
+deeper than those two are internal and move freely.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,45 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .core import Migration, MigrationManager, create_migration
-    from .core.errors import MigrationError, MigrationFailed
-    from .core.operations import schema
+    from .core import (
+        BatchModeRequired,
+        BindFailed,
+        BrokenMigrationFile,
+        ConfigurationError,
+        DatabaseNotMigrated,
+        DatabaseUnavailable,
+        FailedMigrationRecorded,
+        ForeignKeyViolations,
+        InvalidMigrationName,
+        LinterUnavailable,
+        LockFileUnavailable,
+        LockTimeout,
+        Migration,
+        MigrationError,
+        MigrationFailed,
+        MigrationFileMissing,
+        MigrationFileNotCreated,
+        MigrationManager,
+        MigrationNamesCollide,
+        MigrationsDirectoryNotFound,
+        OutOfOrderMigrations,
+        RenamedMigrationFile,
+        RollbackUnavailable,
+        RunNotCommitted,
+        SchemaNotFound,
+        SchemaWaitTimeout,
+        TenantsUnavailable,
+        ThrowawayDatabaseError,
+        TrackingTableError,
+        TransactionEndedInStep,
+        UnknownTarget,
+        UnknownTenant,
+        UnsupportedDatabase,
+        create_migration,
+        schema,
+    )
     from .extension import HerogoldMigrate
 
-__all__ = [
-    "HerogoldMigrate",
-    "Migration",
-    "MigrationError",
-    "MigrationFailed",
-    "MigrationManager",
-    "create_migration",
-    "schema",
-]
 __version__ = "0.1.0"
 
 # Each public name is imported on first use. Importing the package itself stays free, which
@@ -27,15 +57,45 @@ __version__ = "0.1.0"
 # run of every project that has this package installed, before collecting anything. The
 # extension (and Flask with it) loads only when asked for, so the core and the standalone
 # commands work, and start faster, without Flask.
-_PUBLIC = {
-    "HerogoldMigrate": ".extension",
-    "Migration": ".core",
-    "MigrationError": ".core.errors",
-    "MigrationFailed": ".core.errors",
-    "MigrationManager": ".core",
-    "create_migration": ".core",
-    "schema": ".core.operations",
-}
+__all__ = [
+    "BatchModeRequired",
+    "BindFailed",
+    "BrokenMigrationFile",
+    "ConfigurationError",
+    "DatabaseNotMigrated",
+    "DatabaseUnavailable",
+    "FailedMigrationRecorded",
+    "ForeignKeyViolations",
+    "HerogoldMigrate",
+    "InvalidMigrationName",
+    "LinterUnavailable",
+    "LockFileUnavailable",
+    "LockTimeout",
+    "Migration",
+    "MigrationError",
+    "MigrationFailed",
+    "MigrationFileMissing",
+    "MigrationFileNotCreated",
+    "MigrationManager",
+    "MigrationNamesCollide",
+    "MigrationsDirectoryNotFound",
+    "OutOfOrderMigrations",
+    "RenamedMigrationFile",
+    "RollbackUnavailable",
+    "RunNotCommitted",
+    "SchemaNotFound",
+    "SchemaWaitTimeout",
+    "TenantsUnavailable",
+    "ThrowawayDatabaseError",
+    "TrackingTableError",
+    "TransactionEndedInStep",
+    "UnknownTarget",
+    "UnknownTenant",
+    "UnsupportedDatabase",
+    "create_migration",
+    "schema",
+]
+_PUBLIC = {name: ".core" for name in __all__} | {"HerogoldMigrate": ".extension"}
 
 
 def __getattr__(name: str) -> Any:
