@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         UnsupportedDatabase,
         create_migration,
         schema,
+        signals,
     )
     from .extension import HerogoldMigrate
 
@@ -94,6 +95,7 @@ __all__ = [
     "UnsupportedDatabase",
     "create_migration",
     "schema",
+    "signals",
 ]
 _PUBLIC = {name: ".core" for name in __all__} | {"HerogoldMigrate": ".extension"}
 

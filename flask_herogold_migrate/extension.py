@@ -140,6 +140,7 @@ class HerogoldMigrate:
         for bind in binds:
             manager = self.manager(bind=bind)
             manager.require_lock = True  # many workers start at once
+            manager.skip_post_deploy = True  # they run once the deploy is out
             prefix = "" if binds == [None] else f"[{bind_name(bind)}] "
             manager.progress = functools.partial(_log_progress, prefix=prefix)
             try:
@@ -193,7 +194,9 @@ class HerogoldMigrate:
             where = directory if directory is not None else bind_dir
             state: _AppState = app.extensions[EXTENSION_KEY]
             engine = bind_engine(app, _db_of(app), state.own_bind_engines, bind)
-        return MigrationManager(where, engine=engine, **settings(app))
+        manager = MigrationManager(where, engine=engine, **settings(app))
+        manager.target_name = bind
+        return manager
 
     @contextmanager
     def tenant_manager(

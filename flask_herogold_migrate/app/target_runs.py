@@ -194,13 +194,19 @@ def migrate_many(
     target: str | None,
     single_transaction: bool | None,
     as_json: bool,
+    skip_post_deploy: bool = False,
 ) -> None:
     if target is not None and selection.all_binds:
         raise click.UsageError("--target names a file of one directory: give --bind NAME too.")
+
+    def work(manager: MigrationManager) -> list[str]:
+        manager.skip_post_deploy = skip_post_deploy
+        return manager.run_migrations(target)
+
     _run_changes(
         selection,
         verb="Applied",
-        work=lambda manager: manager.run_migrations(target),
+        work=work,
         directory=directory,
         single_transaction=single_transaction,
         as_json=as_json,

@@ -86,6 +86,7 @@ def status_table(entries: list[MigrationStatus]) -> str:
         state = entry.state + (f" in {entry.step}()" if entry.step else "")
         state += " (modified)" if entry.modified else ""
         state += " (out of order)" if entry.out_of_order else ""
+        state += " (post-deploy)" if entry.post_deploy else ""
         if entry.renamed:
             way = "from" if entry.state == "pending" else "to"
             state += f" (renamed {way} {entry.renamed})"

@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from .autogenerate.plan import AutogeneratePlan
     from .autogenerate.renames import RenameCandidate
     from .autogenerate.todos import Todo
+    from .events import Signals, signals
     from .preview.capture import CapturedStatement
     from .preview.rehearsal import Rehearsal, RehearsedMigration
     from .runtime.search_path import SchemaNotFound
@@ -88,6 +89,7 @@ _LAZY = {
     "RenameCandidate": ".autogenerate.renames",
     "RunSummary": ".targets.runs",
     "SchemaNotFound": ".runtime.search_path",
+    "Signals": ".events",
     "TargetOutcome": ".targets.runs",
     "Tenant": ".targets.tenants",
     "TenantsUnavailable": ".targets.tenants",
@@ -96,6 +98,7 @@ _LAZY = {
     "WaitResult": ".runtime.wait",
     "compare_models": ".autogenerate.compare",
     "run_checks": ".testing.checks",
+    "signals": ".events",
     "throwaway_database": ".testing.throwaway",
     "wait_until_migrated": ".runtime.wait",
 }
@@ -154,6 +157,7 @@ __all__ = [
     "SchemaNotFound",
     "SchemaWaitTimeout",
     "ShownState",
+    "Signals",
     "Status",
     "TargetOutcome",
     "Tenant",
@@ -170,6 +174,7 @@ __all__ = [
     "create_migration",
     "run_checks",
     "schema",
+    "signals",
     "throwaway_database",
     "wait_until_migrated",
 ]

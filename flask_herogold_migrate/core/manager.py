@@ -21,6 +21,7 @@ from .files.discovery import discover, find_target, list_stems, misnamed
 from .files.loader import load_migration
 from .files.naming import sort_key
 from .progress import Progress, ProgressCallback
+from .runtime.announce import announced
 from .runtime.connection import resolve_engine, run_connection
 from .runtime.executor import Executor
 from .runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL, DEFAULT_LOCK_TIMEOUT, holding_the_lock
@@ -31,6 +32,7 @@ from .runtime.plan import (
     plan_up,
     work_left,
 )
+from .runtime.post_deploy import check_declared, is_post_deploy
 from .runtime.repair import RepairPlan, RepairResult, execute_repair, plan_repair
 from .runtime.statement_locks import StatementLockPolicy
 from .runtime.status import Status, build_status
@@ -70,6 +72,10 @@ class MigrationManager:
 
     #: Set on the copy of a manager that rehearses a run (see :mod:`.rehearsal`).
     _rehearsal: Rehearser | None = None
+    #: Leave post-deploy migrations (``post_deploy = True``) pending: a run before the deploy.
+    skip_post_deploy: bool = False
+    #: The bind or tenant this manager migrates (None: the default database), for signals.
+    target_name: str | None = None
 
     def __init__(
         self,
@@ -110,10 +116,18 @@ class MigrationManager:
         return self._engine or resolve_engine(None)
 
     def create(
-        self, name: str, *, create: str | None = None, table: str | None = None, sql: bool = False
+        self,
+        name: str,
+        *,
+        create: str | None = None,
+        table: str | None = None,
+        sql: bool = False,
+        post_deploy: bool = False,
     ) -> Path:
         """Write a new migration file in this manager's directory (see :func:`create_migration`)."""
-        return create_migration(name, self.migrations_dir, create=create, table=table, sql=sql)
+        return create_migration(
+            name, self.migrations_dir, create=create, table=table, sql=sql, post_deploy=post_deploy
+        )
 
     def plan_autogenerate(self, metadata: object = None) -> AutogeneratePlan:
         """The migration that would make the database match the models (see
@@ -167,7 +181,8 @@ class MigrationManager:
                 self.tracking.ensure(conn)
                 records = self.tracking.read_for_change(conn)
                 files = discover(self.migrations_dir, stems)
-                plan = plan_up(files, records, last, self.out_of_order)
+                later = (is_post_deploy, self.skip_post_deploy)
+                plan = plan_up(files, records, last, self.out_of_order, *later)
                 if plan.out_of_order and self.out_of_order == "warn":
                     late, newest = plan.out_of_order, plan.newest_recorded
                     self._emit(Progress("out_of_order", "", "up", reason=newest, names=late))
@@ -309,19 +324,22 @@ class MigrationManager:
     def _execute(self, conn: Connection, impl: DialectImpl, plan: MigrationPlan) -> None:
         # Every file is loaded and checked before the first one runs.
         migrations = [load_migration(step.file) for step in plan.steps]
+        if plan.direction == "up":
+            check_declared(plan, migrations)
         if self._rehearsal is not None:
             self._rehearsal.execute(conn, impl, self.tracking, plan, migrations)
             return
         locks = StatementLockPolicy(self.statement_lock_timeout, self.statement_lock_retries)
-        executor = Executor(
-            conn,
-            impl,
-            self.tracking,
-            self._emit,
-            single_transaction=self.single_transaction,
-            statement_locks=locks,
-        )
-        executor.execute(plan, migrations)
+        with announced(self, plan, self.target_name, self._emit) as emit:
+            executor = Executor(
+                conn,
+                impl,
+                self.tracking,
+                emit,
+                single_transaction=self.single_transaction,
+                statement_locks=locks,
+            )
+            executor.execute(plan, migrations)
 
     def _emit(self, progress: Progress) -> None:
         if self.progress is not None:

@@ -35,6 +35,7 @@ def create_migration(
     table: str | None = None,
     sql: bool = False,
     now: datetime | None = None,
+    post_deploy: bool = False,
 ) -> Path:
     """Write a new migration named after ``name`` and return its path.
 
@@ -42,6 +43,7 @@ def create_migration(
     exist already. ``name`` must be letters, digits and underscores; CamelCase becomes snake_case.
     Its body creates the table ``create``, changes the table ``table`` in batch mode, or holds
     raw SQL with ``sql``; without them, the name says which (see :mod:`.templates`).
+    ``post_deploy`` writes a post-deploy migration (``post_deploy = True``).
     """
     # Imported here: the runner imports this module on the no-op path, which writes no file.
     from .templates import choose_template, render
@@ -51,8 +53,10 @@ def create_migration(
     return write_new_migration(
         description,
         migrations_dir,
-        lambda new: render(
-            template, title=new.title, stem=new.stem, created=new.created, cls=new.cls
+        lambda new: _marked(
+            render(template, title=new.title, stem=new.stem, created=new.created, cls=new.cls),
+            new.cls,
+            post_deploy,
         ),
         now=now,
     )
@@ -116,6 +120,18 @@ def write_new_migration(
             f"Cannot create the migration: {path} cannot be written: {_reason(error)}."
         ) from None
     return path
+
+
+def _marked(text: str, cls: str, post_deploy: bool) -> str:
+    """``text`` with ``post_deploy = True`` first in the class body, if asked."""
+    if not post_deploy:
+        return text
+    header = f"class {cls}(Migration):\n"
+    flag = (
+        "    # Runs after the deploy: migrate --skip-post-deploy and auto-run leave it pending.\n"
+        "    post_deploy = True\n\n"
+    )
+    return text.replace(header, header + flag, 1)
 
 
 def _reason(error: OSError) -> str:

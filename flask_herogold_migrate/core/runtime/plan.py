@@ -8,6 +8,7 @@ object to show, so what is shown and what is done are never derived twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -61,8 +62,13 @@ def plan_up(
     records: list[Record],
     last: MigrationFile | None = None,
     out_of_order: OutOfOrderPolicy = "warn",
+    post_deploy: Callable[[MigrationFile], bool] | None = None,
+    skip_post_deploy: bool = False,
 ) -> MigrationPlan:
     """Every file without a record, up to and including ``last``, as one new batch.
+
+    ``post_deploy`` tells the post-deploy files: left out with ``skip_post_deploy``, and
+    never out of order (held back by design, they run after later files).
 
     Refuses, before anything runs, a pending file that is an applied one renamed (it would
     run the same change twice) or whose name differs only in case from another migration's
@@ -82,7 +88,12 @@ def plan_up(
         for file in files
         if file.name not in done and (last is None or file.parsed.sort_key <= last.parsed.sort_key)
     )
+    if post_deploy is not None and skip_post_deploy:
+        steps = tuple(step for step in steps if not post_deploy(step.file))
     late = find_out_of_order([step.file for step in steps], records)
+    if late and post_deploy is not None:
+        pending = {step.name: step.file for step in steps}
+        late = tuple(name for name in late if not post_deploy(pending[name]))
     newest = newest_recorded(records) if late else None
     if late and out_of_order == "error":
         raise OutOfOrderMigrations.for_names(late, newest or "")

@@ -10,6 +10,7 @@ from ..files.discovery import MigrationFile
 from ..files.naming import sort_key
 from ..states import SHOWN_STATES, Direction, Record, ShownState
 from .plan import edited_since_applied, find_out_of_order, find_renames
+from .post_deploy import is_post_deploy
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ class MigrationStatus:
     #: Pending, and dated before the newest migration the tracking table has: it will run
     #: after migrations its name says come later.
     out_of_order: bool = False
+    #: Pending, and a post-deploy migration (``post_deploy = True``): ``migrate
+    #: --skip-post-deploy`` and auto-run leave it for the ``migrate`` after the deploy.
+    post_deploy: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -106,19 +110,25 @@ def build_status(
 ) -> Status:
     """The report :meth:`MigrationManager.status` returns, from file names and the records.
 
-    Only the files of applied records are read, for their checksums; none is imported.
+    Only the files of applied records are read, for their checksums, and the pending ones,
+    for ``post_deploy``; none is imported.
     """
     by_name = {record.name: record for record in records}
     renamed = {}
     for old, new in find_renames(files, records):
         renamed[old], renamed[new] = new, old
-    late = set(find_out_of_order(files, records))
+    later = frozenset(
+        file.name for file in files if file.name not in by_name and is_post_deploy(file)
+    )
+    late = set(find_out_of_order(files, records)) - later
     entries = []
     for file in files:
         record = by_name.pop(file.name, None)
         modified = record is not None and edited_since_applied(record, file)
         entry = _entry(file.name, record, modified, renamed.get(file.name))
-        entries.append(replace(entry, out_of_order=True) if file.name in late else entry)
+        if file.name in late or file.name in later:
+            entry = replace(entry, out_of_order=file.name in late, post_deploy=file.name in later)
+        entries.append(entry)
     entries += [
         _entry(r.name, r, False, renamed.get(r.name), has_file=False) for r in by_name.values()
     ]

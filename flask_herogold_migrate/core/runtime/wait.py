@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..errors import FailedMigrationRecorded, MigrationError
@@ -18,6 +18,7 @@ from ..files.discovery import list_stems
 from ..files.naming import parse_stem, sort_key
 from ..states import APPLIED, FAILED_DOWN, RUNNING, RUNNING_DOWN, Direction
 from .connection import run_connection
+from .post_deploy import post_deploy_names
 
 if TYPE_CHECKING:
     from ..manager import MigrationManager
@@ -102,11 +103,16 @@ def outstanding(stems: list[str], states: dict[str, str]) -> Outstanding:
 
 
 def look(manager: MigrationManager) -> Outstanding:
-    """One look: a directory listing and the startup check's one query."""
+    """One look: a directory listing and the startup check's one query.
+
+    Pending post-deploy migrations keep nothing waiting: they run after the deploy.
+    """
     stems = list_stems(manager.migrations_dir)
     with run_connection(manager.engine) as conn:
         states = manager.tracking.read_states(conn)
-    return outstanding(stems, states)
+    seen = outstanding(stems, states)
+    later = post_deploy_names(manager.migrations_dir, seen.pending)
+    return replace(seen, pending=tuple(n for n in seen.pending if n not in later))
 
 
 def wait_until_migrated(

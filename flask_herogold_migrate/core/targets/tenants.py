@@ -114,11 +114,15 @@ def tenant_target(tenant: Tenant, engine: Engine, build: BuildManager) -> Target
     @contextmanager
     def open_it() -> Iterator[MigrationManager]:
         if tenant.url is None:
-            yield build(engine, tenant.schema)
+            manager = build(engine, tenant.schema)
+            manager.target_name = tenant.name
+            yield manager
             return
         own = engine_from_url(tenant.url)
         try:
-            yield build(own, None)
+            manager = build(own, None)
+            manager.target_name = tenant.name
+            yield manager
         finally:
             own.dispose()
 
