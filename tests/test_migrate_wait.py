@@ -87,7 +87,7 @@ def test_wait_exits_0_once_the_concurrent_migrate_applied_everything(
     assert "2 pending (20260301_one, 20260302_two)" in said
 
     release = flask_app("migrate")
-    out, err = release.communicate(timeout=120)
+    _, err = release.communicate(timeout=120)
     assert release.returncode == 0, err
     stdout, stderr = waiter.communicate(timeout=120)
 
@@ -124,7 +124,7 @@ def test_wait_exits_2_on_timeout_naming_what_the_running_migrate_has_not_applied
         assert release.stdout is not None
         assert release.stdout.readline().startswith("Migrating: 20260301_one")
         waiter = flask_app("migrate:wait", "--interval", "0.05", "--timeout", "0.5")
-        stdout, stderr = waiter.communicate(timeout=120)
+        _, stderr = waiter.communicate(timeout=120)
     finally:
         (tmp_path / "release").touch()
         release.communicate(timeout=120)
