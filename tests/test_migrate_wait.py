@@ -122,7 +122,7 @@ def test_wait_exits_2_on_timeout_naming_what_the_running_migrate_has_not_applied
     release = flask_app("migrate")
     try:
         assert release.stdout is not None
-        assert release.stdout.readline().startswith("Migrating: 20260301_one")
+        assert release.stdout.readline().startswith("[1/2] Migrating: 20260301_one")
         waiter = flask_app("migrate:wait", "--interval", "0.05", "--timeout", "0.5")
         _, stderr = waiter.communicate(timeout=120)
     finally:

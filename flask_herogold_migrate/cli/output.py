@@ -11,6 +11,7 @@ from ..core import MigrationManager, Progress
 from ..core.runtime.repair import RepairKind, RepairPlan
 from ..core.runtime.status import MigrationStatus, Status
 from ..core.states import ShownState
+from .progress import echo_progress
 
 
 def spare_exit_collection(names_run: list[str]) -> None:
@@ -29,12 +30,12 @@ def spare_exit_collection(names_run: list[str]) -> None:
 
 
 def print_progress(progress: Progress) -> None:
-    click.echo(progress.describe(), err=progress.is_warning)
+    echo_progress(progress)
 
 
 def print_progress_to_stderr(progress: Progress) -> None:
     """Progress for a command whose standard output is JSON: all of it on standard error."""
-    click.echo(progress.describe(), err=True)
+    echo_progress(progress, err=True)
 
 
 def summary(verb: str, names: list[str], manager: MigrationManager) -> str:

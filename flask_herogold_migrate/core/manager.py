@@ -24,6 +24,7 @@ from .progress import Progress, ProgressCallback
 from .runtime.announce import announced
 from .runtime.connection import resolve_engine, run_connection
 from .runtime.executor import Executor
+from .runtime.heartbeat import DEFAULT_HEARTBEAT_INTERVAL, shown_progress
 from .runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL, DEFAULT_LOCK_TIMEOUT, holding_the_lock
 from .runtime.plan import (
     MigrationPlan,
@@ -76,6 +77,8 @@ class MigrationManager:
     skip_post_deploy: bool = False
     #: The bind or tenant this manager migrates (None: the default database), for signals.
     target_name: str | None = None
+    #: Seconds between the "still running" lines of a long step (None: none).
+    heartbeat_interval: float | None = DEFAULT_HEARTBEAT_INTERVAL
 
     def __init__(
         self,
@@ -330,7 +333,10 @@ class MigrationManager:
             self._rehearsal.execute(conn, impl, self.tracking, plan, migrations)
             return
         locks = StatementLockPolicy(self.statement_lock_timeout, self.statement_lock_retries)
-        with announced(self, plan, self.target_name, self._emit) as emit:
+        with (
+            shown_progress(plan, self._emit, self.heartbeat_interval) as shown,
+            announced(self, plan, self.target_name, shown) as emit,
+        ):
             executor = Executor(
                 conn,
                 impl,

@@ -12,7 +12,11 @@ Alembic is imported on the first call, so the startup check, a no-op run and
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -37,8 +41,39 @@ def schema(session: Session) -> Operations:
     """
     from alembic.runtime.migration import MigrationContext
 
-    context = MigrationContext.configure(connection=session.connection())
+    with _quiet_context_setup():
+        context = MigrationContext.configure(connection=session.connection())
     return _operations_class()(context)
+
+
+class _ContextSetupNoise(logging.Filter):
+    """Drops what Alembic logs at INFO while this thread sets up a step's context ("Context
+    impl SQLiteImpl.", "Will assume non-transactional DDL."): true of Alembic's own runs,
+    noise among a run's progress lines. The app's own Alembic runs keep them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.active = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (getattr(self.active, "on", False) and record.levelno <= logging.INFO)
+
+
+@cache
+def _noise_filter() -> _ContextSetupNoise:
+    noise = _ContextSetupNoise()
+    logging.getLogger("alembic.runtime.migration").addFilter(noise)
+    return noise
+
+
+@contextmanager
+def _quiet_context_setup() -> Iterator[None]:
+    noise = _noise_filter()
+    noise.active.on = True
+    try:
+        yield
+    finally:
+        noise.active.on = False
 
 
 @cache
