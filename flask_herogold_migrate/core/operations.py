@@ -39,17 +39,17 @@ def schema(session: Session) -> Operations:
     or drop a constraint) goes in ``with op.batch_alter_table("users") as batch:``, which
     rebuilds the table; outside it, such an operation fails with an error that says so.
     """
-    from alembic.runtime.migration import MigrationContext
-
     with _quiet_context_setup():
+        from alembic.runtime.migration import MigrationContext
+
         context = MigrationContext.configure(connection=session.connection())
-    return _operations_class()(context)
+        return _operations_class()(context)
 
 
 class _ContextSetupNoise(logging.Filter):
-    """Drops what Alembic logs at INFO while this thread sets up a step's context ("Context
-    impl SQLiteImpl.", "Will assume non-transactional DDL."): true of Alembic's own runs,
-    noise among a run's progress lines. The app's own Alembic runs keep them."""
+    """Drops what Alembic logs at INFO while this thread loads it and sets up a step's
+    context ("setup plugin ...", "Will assume non-transactional DDL."): true of Alembic's own
+    runs, noise among a run's progress lines. The app's own Alembic runs keep them."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -62,7 +62,9 @@ class _ContextSetupNoise(logging.Filter):
 @cache
 def _noise_filter() -> _ContextSetupNoise:
     noise = _ContextSetupNoise()
-    logging.getLogger("alembic.runtime.migration").addFilter(noise)
+    # A logger's filters see only its own records, not its children's: each one, by name.
+    for name in ("alembic.runtime.migration", "alembic.runtime.plugins"):
+        logging.getLogger(name).addFilter(noise)
     return noise
 
 
