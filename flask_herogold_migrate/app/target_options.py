@@ -53,6 +53,20 @@ _JOBS = click.option(
     show_default=True,
     help="With --all-tenants: how many tenants to run at once, each on its own connection.",
 )
+_CANARY = click.option(
+    "--canary",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="With --all-tenants: migrate the first N tenants first, and start no other if one "
+    "of them fails.",
+)
+_MAX_FAILURES = click.option(
+    "--max-failures",
+    type=click.IntRange(min=1),
+    metavar="K",
+    help="With --all-tenants: start no tenant once K have failed (those running finish).",
+)
 _MAKE_FOR_TENANTS = click.option(
     "--all-tenants",
     is_flag=True,
@@ -67,7 +81,8 @@ def target_options(name: str) -> Sequence[Decorator]:
     if name not in _MANY:  # repair, lint, check, test: one database at a time
         return [_BIND, _TENANT, _one_database(name)]
     # migrate, migrate:rollback and migrate:reset already take --json, for --pretend.
-    return [_BIND, _ALL_BINDS, _TENANT, _ALL_TENANTS, _JOBS, _dispatch(name)]
+    fleet = [_CANARY, _MAX_FAILURES] if name == "migrate" else []
+    return [_BIND, _ALL_BINDS, _TENANT, _ALL_TENANTS, _JOBS, *fleet, _dispatch(name)]
 
 
 def open_selected_manager(
@@ -122,6 +137,8 @@ def _dispatch(command: str) -> Decorator:
         ) -> Any:
             selection = Selection(bind, all_binds, tenant, all_tenants, jobs)
             selection.check(kwargs["directory"])
+            if not all_tenants and (kwargs.pop("canary", 0) or kwargs.pop("max_failures", None)):
+                raise click.UsageError("--canary and --max-failures go with --all-tenants.")
             pretend = kwargs.get("pretend", False)
             if not selection.many:
                 if command == "migrate" and kwargs["as_json"] and not pretend:

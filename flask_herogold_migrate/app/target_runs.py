@@ -21,6 +21,7 @@ from flask import current_app
 from ..cli import protection
 from ..cli.output import spare_exit_collection, summary
 from ..core import MigrationManager, Progress
+from ..core.targets.fleet import FleetPolicy, run_fleet
 from ..core.targets.runs import BindFailed, OutcomeState, RunSummary, Target, run_each, summarize
 from .binds import all_tenant_targets, bind_targets, settings
 
@@ -107,16 +108,23 @@ def _run_changes(
     single_transaction: bool | None,
     as_json: bool = False,
     before: Callable[[list[Target]], None] = lambda targets: None,
+    policy: FleetPolicy | None = None,
 ) -> None:
     """``migrate``, ``migrate:rollback`` or ``migrate:reset`` over many databases."""
+    stopped = None
+    policy = policy or FleetPolicy()
     with targets_of(selection, directory) as targets:
         before(targets)
-        results = run_each(
-            targets,
-            _show_work(work, verb, single_transaction, as_json),
-            jobs=selection.jobs,
-            stop_at_first_failure=selection.all_binds,
-        )
+        shown = _show_work(work, verb, single_transaction, as_json)
+        if selection.all_tenants and not as_json:
+            shown = _numbered(shown, targets)
+        if selection.all_tenants:
+            fleet = run_fleet(
+                targets, shown, jobs=selection.jobs, policy=policy, on_interrupt=_interrupted
+            )
+            results, stopped = fleet.results, fleet.stopped
+        else:
+            results = run_each(targets, shown, stop_at_first_failure=True)
     states: tuple[OutcomeState, OutcomeState] = (
         ("applied", "up-to-date") if verb == "Applied" else ("rolled-back", "nothing-to-roll-back")
     )
@@ -126,7 +134,34 @@ def _run_changes(
         click.echo(json.dumps(outcome.to_json(), indent=2))
     elif selection.all_tenants:
         click.echo(_tenant_summary(outcome))
+    why = policy.describe_stop(stopped, len(outcome.failed))
+    if why is not None:
+        click.echo(why, err=as_json)
+    if stopped == "interrupted":
+        raise click.exceptions.Exit(130)  # as the shell reports a process ended by Ctrl-C
     _fail_if_any(selection, outcome)
+
+
+def _interrupted() -> None:
+    click.echo(
+        "Interrupted: no other tenant will start; waiting for the running ones to finish "
+        "(Ctrl-C again to abort them).",
+        err=True,
+    )
+
+
+def _numbered(
+    work: Callable[[Target, MigrationManager], list[str]], targets: list[Target]
+) -> Callable[[Target, MigrationManager], list[str]]:
+    """``work``, announcing first which of how many tenants starts: ``[acme] Tenant 3/40``."""
+    places = {target.name: number for number, target in enumerate(targets, 1)}
+    printer = Printer()
+
+    def one(target: Target, manager: MigrationManager) -> list[str]:
+        printer.line(target.name, f"Tenant {places[target.name]}/{len(targets)}")
+        return work(target, manager)
+
+    return one
 
 
 def _show_work(
@@ -168,6 +203,8 @@ def _tenant_summary(outcome: RunSummary) -> str:
     if failed:
         lines.append(f"Failed ({len(failed)}):")
         lines += [f"  {o.target}: {o.error}" for o in failed]
+    if outcome.not_run:
+        lines.append(f"Not started ({len(outcome.not_run)}): {', '.join(outcome.not_run)}")
     return "\n".join(lines)
 
 
@@ -182,8 +219,10 @@ def _fail_if_any(selection: Selection, outcome: RunSummary) -> None:
             str(BindFailed.after(first.target, first.exception, outcome.not_run))
         )
     names = ", ".join(o.target for o in failed)
+    others = f"{len(outcome.not_run)} were not started" if outcome.not_run else "The others ran"
     raise click.ClickException(
-        f"{len(failed)} of {len(outcome.outcomes)} tenants failed: {names}. The others ran."
+        f"{len(failed)} of {len(outcome.outcomes) + len(outcome.not_run)} tenants failed: "
+        f"{names}. {others}."
     )
 
 
@@ -195,6 +234,8 @@ def migrate_many(
     single_transaction: bool | None,
     as_json: bool,
     skip_post_deploy: bool = False,
+    canary: int = 0,
+    max_failures: int | None = None,
 ) -> None:
     if target is not None and selection.all_binds:
         raise click.UsageError("--target names a file of one directory: give --bind NAME too.")
@@ -210,6 +251,7 @@ def migrate_many(
         directory=directory,
         single_transaction=single_transaction,
         as_json=as_json,
+        policy=FleetPolicy(canary, max_failures),
     )
 
 
