@@ -17,6 +17,7 @@ import click
 
 from ..core import MigrationManager, Progress
 from . import protection
+from .offline import sql_command
 from .output import (
     check_up_to_date,
     print_progress,
@@ -315,4 +316,5 @@ def build_commands(
     repair = repair_command(command, open_manager)
     tools = tool_commands(command, open_manager, test_options)
     wait = wait_command(command, open_manager)
-    return [migrate, make, status, rollback, reset, repair, *tools, wait]
+    offline = sql_command(command, open_manager)
+    return [migrate, make, status, rollback, reset, repair, *tools, wait, offline]

@@ -62,6 +62,8 @@ if TYPE_CHECKING:
     from .autogenerate.renames import RenameCandidate
     from .autogenerate.todos import Todo
     from .events import Signals, signals
+    from .offline.script import OfflineScript
+    from .offline.session import UnrenderableMigration
     from .preview.capture import CapturedStatement
     from .preview.rehearsal import Rehearsal, RehearsedMigration
     from .runtime.search_path import SchemaNotFound
@@ -83,6 +85,7 @@ _LAZY = {
     "Difference": ".autogenerate.difference",
     "Migrator": ".testing.migrator",
     "ModelCheck": ".autogenerate.model_check",
+    "OfflineScript": ".offline.script",
     "Outstanding": ".runtime.wait",
     "Rehearsal": ".preview.rehearsal",
     "RehearsedMigration": ".preview.rehearsal",
@@ -95,6 +98,7 @@ _LAZY = {
     "TenantsUnavailable": ".targets.tenants",
     "Todo": ".autogenerate.todos",
     "UnknownTenant": ".targets.tenants",
+    "UnrenderableMigration": ".offline.session",
     "WaitResult": ".runtime.wait",
     "compare_models": ".autogenerate.compare",
     "run_checks": ".testing.checks",
@@ -139,6 +143,7 @@ __all__ = [
     "Migrator",
     "MisnamedFile",
     "ModelCheck",
+    "OfflineScript",
     "OutOfOrderMigrations",
     "Outstanding",
     "PlannedStep",
@@ -168,6 +173,7 @@ __all__ = [
     "TransactionEndedInStep",
     "UnknownTarget",
     "UnknownTenant",
+    "UnrenderableMigration",
     "UnsupportedDatabase",
     "WaitResult",
     "compare_models",

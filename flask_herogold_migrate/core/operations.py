@@ -39,7 +39,10 @@ def schema(session: Session) -> Operations:
     or drop a constraint) goes in ``with op.batch_alter_table("users") as batch:``, which
     rebuilds the table; outside it, such an operation fails with an error that says so.
     """
-    with _quiet_context_setup():
+    offline = getattr(session, "offline_context", None)
+    if offline is not None:  # migrate:sql: the operations write to its script
+        return _operations_class()(offline)
+    with quiet_alembic_setup():
         from alembic.runtime.migration import MigrationContext
 
         context = MigrationContext.configure(connection=session.connection())
@@ -69,7 +72,8 @@ def _noise_filter() -> _ContextSetupNoise:
 
 
 @contextmanager
-def _quiet_context_setup() -> Iterator[None]:
+def quiet_alembic_setup() -> Iterator[None]:
+    """Alembic loaded and a context set up without its INFO lines about that."""
     noise = _noise_filter()
     noise.active.on = True
     try:
