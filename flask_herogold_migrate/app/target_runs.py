@@ -21,9 +21,10 @@ from flask import current_app
 from ..cli import protection
 from ..cli.output import spare_exit_collection, summary
 from ..core import MigrationManager, Progress
-from ..core.targets.fleet import FleetPolicy, run_fleet
+from ..core.targets.fleet import FleetPolicy
 from ..core.targets.runs import BindFailed, OutcomeState, RunSummary, Target, run_each, summarize
 from .binds import all_tenant_targets, bind_targets, settings
+from .target_fleet import report_stop, run_tenants
 
 if TYPE_CHECKING:
     from .binds import HerogoldMigrate
@@ -116,12 +117,8 @@ def _run_changes(
     with targets_of(selection, directory) as targets:
         before(targets)
         shown = _show_work(work, verb, single_transaction, as_json)
-        if selection.all_tenants and not as_json:
-            shown = _numbered(shown, targets)
         if selection.all_tenants:
-            fleet = run_fleet(
-                targets, shown, jobs=selection.jobs, policy=policy, on_interrupt=_interrupted
-            )
+            fleet = run_tenants(targets, shown, jobs=selection.jobs, policy=policy, as_json=as_json)
             results, stopped = fleet.results, fleet.stopped
         else:
             results = run_each(targets, shown, stop_at_first_failure=True)
@@ -134,34 +131,8 @@ def _run_changes(
         click.echo(json.dumps(outcome.to_json(), indent=2))
     elif selection.all_tenants:
         click.echo(_tenant_summary(outcome))
-    why = policy.describe_stop(stopped, len(outcome.failed))
-    if why is not None:
-        click.echo(why, err=as_json)
-    if stopped == "interrupted":
-        raise click.exceptions.Exit(130)  # as the shell reports a process ended by Ctrl-C
+    report_stop(policy, stopped, len(outcome.failed), as_json=as_json)
     _fail_if_any(selection, outcome)
-
-
-def _interrupted() -> None:
-    click.echo(
-        "Interrupted: no other tenant will start; waiting for the running ones to finish "
-        "(Ctrl-C again to abort them).",
-        err=True,
-    )
-
-
-def _numbered(
-    work: Callable[[Target, MigrationManager], list[str]], targets: list[Target]
-) -> Callable[[Target, MigrationManager], list[str]]:
-    """``work``, announcing first which of how many tenants starts: ``[acme] Tenant 3/40``."""
-    places = {target.name: number for number, target in enumerate(targets, 1)}
-    printer = Printer()
-
-    def one(target: Target, manager: MigrationManager) -> list[str]:
-        printer.line(target.name, f"Tenant {places[target.name]}/{len(targets)}")
-        return work(target, manager)
-
-    return one
 
 
 def _show_work(

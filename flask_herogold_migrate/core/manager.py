@@ -16,15 +16,15 @@ from sqlalchemy.engine import Connection, Engine
 
 from .dialects import DialectImpl, is_supported
 from .errors import ConfigurationError, UnsupportedDatabase
-from .files.create import create_migration
+from .files.create import NewMigrationOptions, create_migration
 from .files.discovery import discover, find_target, list_stems, misnamed
 from .files.loader import load_migration
 from .files.naming import sort_key
 from .progress import Progress, ProgressCallback
-from .runtime.announce import announced
+from .reporting.announce import reported
+from .reporting.heartbeat import DEFAULT_HEARTBEAT_INTERVAL
 from .runtime.connection import resolve_engine, run_connection
 from .runtime.executor import Executor
-from .runtime.heartbeat import DEFAULT_HEARTBEAT_INTERVAL, shown_progress
 from .runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL, DEFAULT_LOCK_TIMEOUT, holding_the_lock
 from .runtime.plan import (
     MigrationPlan,
@@ -41,6 +41,8 @@ from .runtime.tracking import TrackingTable
 from .states import Direction
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .autogenerate.model_check import ModelCheck
     from .autogenerate.plan import AutogeneratePlan
     from .preview.rehearsal import Rehearsal, Rehearser
@@ -118,19 +120,10 @@ class MigrationManager:
         """The engine migrated: the one given, else the current app's."""
         return self._engine or resolve_engine(None)
 
-    def create(
-        self,
-        name: str,
-        *,
-        create: str | None = None,
-        table: str | None = None,
-        sql: bool = False,
-        post_deploy: bool = False,
-    ) -> Path:
-        """Write a new migration file in this manager's directory (see :func:`create_migration`)."""
-        return create_migration(
-            name, self.migrations_dir, create=create, table=table, sql=sql, post_deploy=post_deploy
-        )
+    def create(self, name: str, **options: Unpack[NewMigrationOptions]) -> Path:
+        """Write a new migration file in this manager's directory; ``options`` (``create``,
+        ``table``, ``sql``, ``post_deploy``) are :func:`create_migration`'s."""
+        return create_migration(name, self.migrations_dir, **options)
 
     def plan_autogenerate(self, metadata: object = None) -> AutogeneratePlan:
         """The migration that would make the database match the models (see
@@ -333,10 +326,7 @@ class MigrationManager:
             self._rehearsal.execute(conn, impl, self.tracking, plan, migrations)
             return
         locks = StatementLockPolicy(self.statement_lock_timeout, self.statement_lock_retries)
-        with (
-            shown_progress(plan, self._emit, self.heartbeat_interval) as shown,
-            announced(self, plan, self.target_name, shown) as emit,
-        ):
+        with reported(self, plan, self._emit) as emit:
             executor = Executor(
                 conn,
                 impl,

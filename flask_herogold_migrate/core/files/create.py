@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TypedDict
 
 from ..errors import MigrationFileNotCreated
 from .naming import class_name, next_stem, normalize_new_name, parse_stem
@@ -25,6 +26,15 @@ class NewMigration:
     created: str
     #: The migration class: ``AddSlugToPostsTable``.
     cls: str
+
+
+class NewMigrationOptions(TypedDict, total=False):
+    """What :func:`create_migration` takes besides the name and the directory."""
+
+    create: str | None
+    table: str | None
+    sql: bool
+    post_deploy: bool
 
 
 def create_migration(

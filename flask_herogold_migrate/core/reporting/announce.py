@@ -10,16 +10,37 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import MigrationFailed
 from ..progress import Progress
+from .heartbeat import shown_progress
 
 if TYPE_CHECKING:
     from ..events import Signals
-    from .plan import MigrationPlan
+    from ..runtime.plan import MigrationPlan
 
 _EVENTS = "flask_herogold_migrate.core.events"
+
+
+class Reporting(Protocol):
+    """What a run's reporting reads from its manager."""
+
+    heartbeat_interval: float | None
+    target_name: str | None
+
+
+@contextmanager
+def reported(
+    manager: Reporting, plan: MigrationPlan, emit: Callable[[Progress], None]
+) -> Iterator[Callable[[Progress], None]]:
+    """The callback a run of ``plan`` gives its executor: ``emit``, with numbered steps and
+    heartbeats (:mod:`.heartbeat`), relaying the steps as signals to any subscriber."""
+    with (
+        shown_progress(plan, emit, manager.heartbeat_interval) as shown,
+        announced(manager, plan, manager.target_name, shown) as relay,
+    ):
+        yield relay
 
 
 def _listening() -> Signals | None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..progress import Progress
 
 if TYPE_CHECKING:
-    from .plan import MigrationPlan
+    from ..runtime.plan import MigrationPlan
 
 #: Seconds between two "still running" lines of one step.
 DEFAULT_HEARTBEAT_INTERVAL = 10.0
