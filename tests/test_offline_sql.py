@@ -57,6 +57,10 @@ class SeedPosts(Migration):
         )
         session.exec(text("CREATE TABLE tags (id INTEGER PRIMARY KEY, label VARCHAR(40))"))
         session.exec(text("INSERT INTO tags (id, label) VALUES (1, 'news')"))
+        session.exec(
+            text("INSERT INTO tags (id, label) VALUES (:id, :label)"),
+            params=[{"id": 2, "label": "sport"}, {"id": 3, "label": "arts"}],
+        )
 
     def down(self, session):
         session.exec(text("DROP TABLE tags"))
@@ -150,6 +154,7 @@ def test_the_script_gives_the_schema_and_rows_of_a_real_run(
 
     assert state(database.url) == state(twin)
     assert state(database.url)["posts"]["rows"] != []
+    assert len(state(database.url)["tags"]["rows"]) == 3
     assert tracking(database.url) == tracking(twin)
     assert [row[1] for row in tracking(twin)] == [1, 1]
 

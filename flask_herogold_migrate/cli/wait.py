@@ -43,21 +43,24 @@ def wait_command(
 
     @click.option(
         "--interval",
+        envvar="HEROGOLD_MIGRATE_WAIT_INTERVAL",
         type=str,
         metavar="SECONDS",
         callback=_seconds,
         default=str(DEFAULT_WAIT_INTERVAL),
         show_default=True,
-        help="Seconds between two looks at the tracking table.",
+        help="Seconds between two looks at the tracking table ($HEROGOLD_MIGRATE_WAIT_INTERVAL).",
     )
     @click.option(
         "--timeout",
+        envvar="HEROGOLD_MIGRATE_WAIT_TIMEOUT",
         type=str,
         metavar="SECONDS",
         callback=_seconds,
         default=str(DEFAULT_WAIT_TIMEOUT),
         show_default=True,
-        help="Seconds to wait before giving up with exit status 2.",
+        help="Seconds to wait before giving up with exit status 2 "
+        "($HEROGOLD_MIGRATE_WAIT_TIMEOUT).",
     )
     @command(
         "migrate:wait",

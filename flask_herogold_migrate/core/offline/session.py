@@ -90,10 +90,13 @@ class OfflineSession:
         self.offline_context = context
         self.dialect: Dialect = context.dialect
 
-    def exec(self, statement: Any, *, params: Mapping[str, Any] | None = None, **_: Any) -> Any:
+    def exec(self, statement: Any, *, params: Any = None, **_: Any) -> Any:
         return self.execute(statement, params)
 
-    def execute(self, statement: Any, params: Mapping[str, Any] | None = None, **_: Any) -> Any:
+    def execute(self, statement: Any, params: Any = None, **_: Any) -> Any:
+        if isinstance(params, (list, tuple)):  # one statement per parameter set, as run
+            results = [self.execute(statement, one) for one in params]
+            return results[-1] if results else _UnknownResult(str(statement))
         if isinstance(statement, str):
             statement = text(statement)
         if not isinstance(statement, ClauseElement):
