@@ -8,6 +8,9 @@ import sys
 import pytest
 
 from flask_herogold_migrate import MigrationFailed, MigrationManager, signals
+from tests.many_databases import servers  # noqa: F401  (the fixture)
+from tests.test_binds import binds, invoke  # noqa: F401  (the fixture)
+from tests.test_tenants import tenants  # noqa: F401  (the fixture)
 
 NAMES = (
     "run_started",
@@ -95,18 +98,26 @@ def test_a_failure_is_sent_before_the_run_ends(
     assert extras[5]["names"] == ("20260301_one",)
 
 
-def test_a_tenant_or_bind_is_the_target(tmp_path, database, migrations_dir, heard):
+def test_the_bind_or_tenant_is_the_target(binds, tenants, heard):  # noqa: F811
     received, _ = heard
-    (migrations_dir / "20260301_one.py").write_text(
-        "from flask_herogold_migrate import Migration\n\n\n"
-        "class One(Migration):\n    def up(self, session):\n        pass\n"
-    )
-    manager = MigrationManager(migrations_dir, engine=database.engine)
-    manager.target_name = "acme"
+    app = binds.make()
 
-    manager.run_migrations()
+    assert invoke(app, "migrate", "--all-binds").exit_code == 0
 
-    assert {target for *_, target in received} == {"acme"}
+    applied = [(name, target) for signal, name, _, target in received if signal.endswith("applied")]
+    assert applied == [
+        ("20260101_users", None),
+        ("20260101_events", "analytics"),
+        ("20260102_visits", "analytics"),
+        ("20260101_invoices", "billing"),
+    ]
+    received.clear()
+    schemas = tenants.add_schemas(2)
+
+    assert invoke(tenants.make(), "migrate", "--all-tenants").exit_code == 0
+
+    started = {target for signal, *_, target in received if signal == "run_started"}
+    assert started == set(schemas)
 
 
 def test_a_run_without_subscribers_does_not_load_the_signals():
