@@ -83,6 +83,33 @@ def test_auto_run_leaves_post_deploy_migrations_for_the_migrate_after_the_deploy
     assert "20260302_contract" in database.migration_rows()
 
 
+def test_auto_run_with_only_post_deploy_migrations_pending_changes_nothing(
+    tmp_path, database, write_migration
+):
+    write_migration("20260302_contract", body=POST_DEPLOY)
+    app = Flask("worker", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
+    app.config.update(SQLALCHEMY_DATABASE_URI=database.url, HEROGOLD_MIGRATE_AUTO=True)
+
+    HerogoldMigrate(app)
+
+    # The startup check's path: no lock taken, so not even the tracking table is made.
+    assert database.table_names() == set()
+
+
+def test_pretend_skip_post_deploy_rehearses_the_pre_deploy_run(
+    database, cli, write_migration, create_table_migration
+):
+    create_table_migration("20260301_expand", "expanded")
+    write_migration("20260302_contract", body=POST_DEPLOY)
+
+    result = cli("migrate", "--pretend", "--skip-post-deploy")
+
+    assert result.exit_code == 0, result.output
+    assert "20260301_expand" in result.output
+    assert "20260302_contract" not in result.output
+    assert "expanded" not in database.table_names()
+
+
 def test_migrate_wait_does_not_wait_for_a_post_deploy_migration(
     database, cli, write_migration, create_table_migration
 ):

@@ -33,7 +33,7 @@ from .runtime.plan import (
     plan_up,
     work_left,
 )
-from .runtime.post_deploy import check_declared, is_post_deploy
+from .runtime.post_deploy import check_declared, is_post_deploy, post_deploy_names
 from .runtime.repair import RepairPlan, RepairResult, execute_repair, plan_repair
 from .runtime.statement_locks import StatementLockPolicy
 from .runtime.status import Status, build_status
@@ -165,6 +165,8 @@ class MigrationManager:
             unknown = [stem for stem in stems if stem not in states]
             for stem, reason in misnamed(unknown):
                 self._emit(Progress("misnamed", stem, "up", reason=reason))
+            if self.skip_post_deploy and unknown:  # held back: no cause to take the lock
+                unknown = sorted(set(unknown) - post_deploy_names(self.migrations_dir, unknown))
             on_disk = set(stems)
             gone = [name for name, state in states.items() if name not in on_disk]
             if gone:
