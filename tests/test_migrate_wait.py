@@ -152,3 +152,20 @@ def test_the_standalone_wait_times_out_with_status_2(cli, create_table_migration
 
     assert result.exit_code == 2
     assert "1 pending (20260301_one)" in result.output
+
+
+def test_wait_exits_1_at_once_on_a_step_left_running_by_a_dead_process(
+    cli, database, create_table_migration
+):
+    create_table_migration("20260301_one", "one")
+    create_table_migration("20260302_two", "two")
+    assert cli("migrate").exit_code == 0
+    # What a process killed in the middle of a step that commits on its own leaves behind.
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE migrations SET state = 'running' WHERE name = '20260302_two'")
+
+    result = cli("migrate:wait", "--timeout", "120", "--interval", "0.05")
+
+    assert result.exit_code == 1
+    assert "Error: 20260302_two recorded as running, but no process runs it" in result.output
+    assert "Traceback" not in result.output

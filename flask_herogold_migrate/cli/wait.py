@@ -1,8 +1,9 @@
 """``migrate:wait``: an init container's wait for the release step's migrations.
 
 Exit status 0 once nothing blocking is pending (post-deploy migrations do not block), 1 at
-once when a migration is recorded as failed, 2 when the time runs out. It applies nothing
-and takes no lock: each look is the startup check's one query.
+once when a migration is recorded as failed, or as running with no process running it, 2
+when the time runs out. It applies nothing: each look is the startup check's one query, and
+the migration lock is only tried, without waiting, to tell a live run from a dead one.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import click
 
 from ..core import MigrationManager, SchemaWaitTimeout
+from ..core.runtime.abandoned import refuse_abandoned
 from ..core.runtime.wait import (
     DEFAULT_WAIT_INTERVAL,
     DEFAULT_WAIT_TIMEOUT,
@@ -67,12 +69,14 @@ def wait_command(
         "Wait until another process (a release job running migrate) has applied every "
         "pending migration, applying nothing: for an init container. Exits with status 0 "
         "once nothing blocking is pending (post-deploy migrations do not block), 1 at once "
-        "when a migration is recorded as failed, 2 when --timeout runs out.",
+        "when a migration is recorded as failed (or as running while no process runs it), 2 "
+        "when --timeout runs out.",
     )
     def wait(directory: Path | None, timeout: float, interval: float, **extra: Any) -> None:
         manager = open_manager(directory, extra)
 
         def show(outstanding: Outstanding, seconds_left: float) -> None:
+            refuse_abandoned(manager, outstanding.running)
             click.echo(
                 f"Waiting up to {seconds_left:.0f} s for the migrations: {outstanding.describe()}.",
                 err=True,
