@@ -27,7 +27,7 @@ from .app.binds import (
     settings,
 )
 from .app.database import database_url
-from .app.target_options import open_selected_manager, target_options
+from .app.target_options import FlaskTargets
 from .cli.commands import build_commands
 from .cli.output import summary
 from .core import (
@@ -306,7 +306,7 @@ def _current_app_models() -> list[MetaData] | None:
 
 def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationManager:
     state: _AppState = current_app.extensions[EXTENSION_KEY]
-    return open_selected_manager(state.extension, directory, extra)
+    return state.extension.manager(directory)
 
 
 register_engine_resolver(_current_app_engine)
@@ -323,6 +323,6 @@ _FLASK_COMMANDS = build_commands(
     _open_manager,
     decorate=with_appcontext,
     test_options=[_THROWAWAY_BESIDE],
-    options_for=target_options,
+    source=FlaskTargets(),
 )
 _COMMAND_NAMES = frozenset(command.name for command in _FLASK_COMMANDS)

@@ -185,12 +185,16 @@ def tenant_builder(app: Flask, directory: Path | None) -> Any:
     """How to build a tenant's manager, made once with the app's settings (threads need no
     app context to call it)."""
     shared = settings(app)
-    where = directory if directory is not None else tenant_dir(app)
+    where = tenant_directory(app, directory)
 
     def build(engine: Engine, schema: str | None) -> MigrationManager:
         return MigrationManager(where, engine=engine, schema=schema, **shared)
 
     return build
+
+
+def tenant_directory(app: Flask, directory: Path | None) -> Path:
+    return directory if directory is not None else tenant_dir(app)
 
 
 @contextmanager
@@ -204,7 +208,8 @@ def all_tenant_targets(
     """
     found = tenants(app)
     with engine_for_many_runs(extension.engine(app)) as engine:
-        yield tenant_targets(found, engine, tenant_builder(app, directory))
+        build = tenant_builder(app, directory)
+        yield tenant_targets(found, engine, build, tenant_directory(app, directory))
 
 
 def one_tenant_target(
@@ -212,7 +217,8 @@ def one_tenant_target(
 ) -> Target:
     tenant = select_tenant(tenants(app), name)
     engine = extension.engine(app)
-    return tenant_target(tenant, engine, tenant_builder(app, directory))
+    build = tenant_builder(app, directory)
+    return tenant_target(tenant, engine, build, tenant_directory(app, directory))
 
 
 def _listed(names: Mapping[str, Any]) -> str:

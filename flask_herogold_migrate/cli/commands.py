@@ -8,29 +8,19 @@ caller's business: it passes ``open_manager``.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
-from ..core import MigrationManager, Progress
-from . import protection
-from .output import (
-    check_up_to_date,
-    print_progress,
-    print_progress_to_stderr,
-    spare_exit_collection,
-    status_table,
-    summary,
-)
+from ..core import MigrationManager
+from ..core.targets.selection import TargetSource, plan_targets
 from .repair import FORCE_OPTION, repair_command
+from .runs import confirm_undo, run_changes, run_rehearsals, run_status
+from .targets import check_selection, selected, single_source, take_selection, target_options
 from .tools import METADATA_OPTION, tool_commands
 from .user_errors import user_errors
-
-if TYPE_CHECKING:
-    from ..core.preview.rehearsal import Rehearsal
 
 #: Builds the manager for a command from ``--dir`` (None when not given) and the caller's
 #: own options (for example ``database_url``).
@@ -46,10 +36,14 @@ def build_commands(
     make_options: Sequence[Decorator] | None = None,
     options_for: Callable[[str], Sequence[Decorator]] = lambda name: (),
     test_options: Sequence[Decorator] | None = None,
+    source: TargetSource | None = None,
 ) -> list[click.Command]:
     """The commands, each taking ``--dir`` and ``--traceback`` plus the caller's ``options``
     (``make_options`` for ``migrate:make``, ``test_options`` for ``migrate:test``, if given),
-    and ``options_for(name)`` for the command called ``name`` (innermost)."""
+    ``options_for(name)`` for the command called ``name`` (innermost), and the options that
+    choose among ``source``'s databases (``--bind``, ``--all-tenants``...). Without a
+    ``source``, every command runs on the one database ``open_manager`` opens."""
+    targets: TargetSource = source if source is not None else single_source(open_manager)
 
     def command(
         name: str, help_text: str, own_options: Sequence[Decorator] | None = None
@@ -63,7 +57,11 @@ def build_commands(
             function: Callable[..., Any] = guarded
 
             for option in reversed(
-                [*(options if own_options is None else own_options), *options_for(name)]
+                [
+                    *(options if own_options is None else own_options),
+                    *target_options(name, targets.kinds),
+                    *options_for(name),
+                ]
             ):
                 function = option(function)
             function = click.option(
@@ -82,13 +80,18 @@ def build_commands(
 
         return wrap
 
-    def manager_for(
-        directory: Path | None, extra: dict[str, Any], single_transaction: bool | None
-    ) -> MigrationManager:
-        manager = open_manager(directory, extra)
-        manager.progress = print_progress
-        if single_transaction is not None:
-            manager.single_transaction = single_transaction
+    def open_one(directory: Path | None, extra: dict[str, Any]) -> MigrationManager:
+        """The manager of the one database ``--bind`` or ``--tenant`` chose (else the
+        default), open until the command ends; ``--all-tenants`` (``migrate:make``) gives
+        the tenants' directory."""
+        selection = take_selection(extra)
+        check_selection(selection, directory)
+        if selection.all_tenants:
+            return open_manager(directory or targets.tenant_dir(extra), extra)
+        ctx = click.get_current_context()
+        plan = ctx.with_resource(plan_targets(targets, selection, directory, extra))
+        [target] = plan.targets
+        manager: MigrationManager = ctx.with_resource(target.open())
         return manager
 
     single_transaction_option = click.option(
@@ -101,7 +104,10 @@ def build_commands(
 
     def pretend_options(function: _Decorated) -> _Decorated:
         function = click.option(
-            "--json", "as_json", is_flag=True, help="With --pretend: print JSON."
+            "--json",
+            "as_json",
+            is_flag=True,
+            help="With --pretend, or over many databases: print JSON.",
         )(function)
         return click.option(
             "--pretend",
@@ -111,24 +117,15 @@ def build_commands(
             "and MySQL the statements are recorded without being sent.",
         )(function)
 
-    def pretended(
-        directory: Path | None,
-        extra: dict[str, Any],
-        pretend: bool,
-        as_json: bool,
-        rehearse: Callable[[MigrationManager], Rehearsal],
-    ) -> bool:
-        """Show what ``rehearse`` finds, if --pretend was given; return whether it was."""
-        if as_json and not pretend:
-            raise click.UsageError("--json goes with --pretend.")
-        if not pretend:
-            return False
-        from .preview import show_rehearsal  # only for --pretend: the rest starts faster
-
-        manager = open_manager(directory, extra)
-        manager.progress = print_progress_to_stderr if as_json else print_progress
-        show_rehearsal(rehearse(manager), as_json=as_json)
-        return True
+    def refuse_json(command: str, pretend: bool, as_json: bool, extra: dict[str, Any]) -> None:
+        if as_json and not pretend and not (extra.get("all_binds") or extra.get("all_tenants")):
+            if "bind" in targets.kinds:
+                goes_with = "--all-tenants or --all-binds, or with --pretend"
+            else:
+                goes_with = " or ".join(["--pretend", *(f"--all-{k}s" for k in targets.kinds)])
+            raise click.UsageError(
+                f"{command} --json goes with {goes_with}; migrate:status --json shows one database."
+            )
 
     @click.option(
         "--target",
@@ -147,15 +144,20 @@ def build_commands(
         as_json: bool,
         **extra: Any,
     ) -> None:
-        if pretended(directory, extra, pretend, as_json, lambda m: m.pretend_migrations(target)):
-            return
-        manager = manager_for(directory, extra, single_transaction)
-        applied = manager.run_migrations(target)
-        if not applied:
-            click.echo("Nothing to migrate.")
-        else:
-            spare_exit_collection(applied)
-            click.echo(summary("Applied", applied, manager))
+        refuse_json("migrate", pretend, as_json, extra)
+        if target is not None and extra.get("all_binds"):
+            raise click.UsageError("--target names a file of one directory: give --bind NAME too.")
+        with selected(targets, directory, extra) as plan:
+            if pretend:
+                run_rehearsals(plan, lambda m: m.pretend_migrations(target), as_json=as_json)
+                return
+            run_changes(
+                plan,
+                verb="Applied",
+                work=lambda manager: manager.run_migrations(target),
+                single_transaction=single_transaction,
+                as_json=as_json,
+            )
 
     # Options above a command are listed last to first.
     @METADATA_OPTION
@@ -197,7 +199,7 @@ def build_commands(
         models: str | None,
         **extra: Any,
     ) -> None:
-        manager = open_manager(directory, extra)
+        manager = open_one(directory, extra)
         if autogenerate:
             if create_table or table or sql:
                 raise click.UsageError(
@@ -218,16 +220,8 @@ def build_commands(
     )
     @command("migrate:status", "Show every migration: applied, pending, missing or failed.")
     def status(directory: Path | None, as_json: bool, check: bool, **extra: Any) -> None:
-        result = open_manager(directory, extra).status()
-        if as_json:
-            click.echo(json.dumps(result.to_json(), indent=2))
-        else:
-            click.echo(status_table(result.migrations))
-            for file in result.misnamed:
-                warning = Progress("misnamed", file.name, "up", reason=file.reason)
-                click.echo(warning.describe(), err=True)
-        if check:
-            check_up_to_date(result)
+        with selected(targets, directory, extra) as plan:
+            run_status(plan, as_json=as_json, check=check)
 
     @click.option(
         "--steps",
@@ -249,19 +243,22 @@ def build_commands(
         as_json: bool,
         **extra: Any,
     ) -> None:
-        if pretended(directory, extra, pretend, as_json, lambda m: m.pretend_rollback(steps)):
-            return
-        manager = manager_for(directory, extra, single_transaction)
-        batches = "the last batch" if steps == 1 else f"the last {steps} batches"
-        protection.confirm(
-            protected=manager.protected,
-            force=force,
-            command="migrate:rollback",
-            consequence=f"undoes {batches}",
-        )
-        undone = manager.rollback(steps)
-        spare_exit_collection(undone)
-        click.echo(summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
+        refuse_json("migrate:rollback", pretend, as_json, extra)
+        with selected(targets, directory, extra) as plan:
+            if pretend:
+                run_rehearsals(plan, lambda m: m.pretend_rollback(steps), as_json=as_json)
+                return
+            batches = "the last batch" if steps == 1 else f"the last {steps} batches"
+            run_changes(
+                plan,
+                verb="Rolled back",
+                work=lambda manager: manager.rollback(steps),
+                single_transaction=single_transaction,
+                as_json=as_json,
+                confirm=confirm_undo(
+                    plan, command="migrate:rollback", consequence=f"undoes {batches}", force=force
+                ),
+            )
 
     @FORCE_OPTION
     @single_transaction_option
@@ -275,20 +272,26 @@ def build_commands(
         as_json: bool,
         **extra: Any,
     ) -> None:
-        if pretended(directory, extra, pretend, as_json, MigrationManager.pretend_reset):
-            return
-        manager = manager_for(directory, extra, single_transaction)
-        protection.confirm(
-            protected=manager.protected,
-            force=force,
-            command="migrate:reset",
-            consequence="rolls back every applied migration",
-            always=True,
-        )
-        undone = manager.reset()
-        spare_exit_collection(undone)
-        click.echo(summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
+        refuse_json("migrate:reset", pretend, as_json, extra)
+        with selected(targets, directory, extra) as plan:
+            if pretend:
+                run_rehearsals(plan, MigrationManager.pretend_reset, as_json=as_json)
+                return
+            run_changes(
+                plan,
+                verb="Rolled back",
+                work=MigrationManager.reset,
+                single_transaction=single_transaction,
+                as_json=as_json,
+                confirm=confirm_undo(
+                    plan,
+                    command="migrate:reset",
+                    consequence="rolls back every applied migration",
+                    force=force,
+                    always=True,
+                ),
+            )
 
-    repair = repair_command(command, open_manager)
-    tools = tool_commands(command, open_manager, test_options)
+    repair = repair_command(command, open_one)
+    tools = tool_commands(command, targets, test_options)
     return [migrate, make, status, rollback, reset, repair, *tools]

@@ -18,19 +18,27 @@ _HEADINGS = {"up": "Would migrate", "down": "Would roll back"}
 
 def show_rehearsal(rehearsal: Rehearsal, *, as_json: bool = False) -> None:
     """Print each migration's statements, then what was done; exit 1 if one failed."""
-    if as_json:
-        click.echo(json.dumps(rehearsal.to_json(), indent=2))
-    else:
-        for migration in rehearsal.migrations:
-            click.echo(_describe(migration, say_why=rehearsal.nothing_executed_because is None))
-        click.echo(_outcome(rehearsal))
+    click.echo(json.dumps(rehearsal.to_json(), indent=2) if as_json else rehearsal_text(rehearsal))
+    problem = rehearsal_problem(rehearsal)
+    if problem is not None:
+        raise click.ClickException(problem)
+
+
+def rehearsal_text(rehearsal: Rehearsal) -> str:
+    """Each migration's statements, then what was done."""
+    say_why = rehearsal.nothing_executed_because is None
+    shown = [_describe(migration, say_why=say_why) for migration in rehearsal.migrations]
+    return "\n".join([*shown, _outcome(rehearsal)])
+
+
+def rehearsal_problem(rehearsal: Rehearsal) -> str | None:
+    """Why the real run would fail, in one line; None if it would not."""
     failed = rehearsal.failed
-    if failed is not None:
-        raise click.ClickException(
-            f"{_failure(failed)} Nothing was changed: the rehearsal was rolled back."
-            if failed.executed
-            else f"{_failure(failed)} Nothing was changed."
-        )
+    if failed is None:
+        return None
+    if failed.executed:
+        return f"{_failure(failed)} Nothing was changed: the rehearsal was rolled back."
+    return f"{_failure(failed)} Nothing was changed."
 
 
 def _describe(migration: RehearsedMigration, *, say_why: bool) -> str:
@@ -75,36 +83,52 @@ def _failure(failed: RehearsedMigration) -> str:
 
 def show_lint(report: LintReport) -> None:
     """Print each finding, then a summary; exit 1 on a finding or a failed rehearsal."""
+    click.echo(lint_text(report))
+    if report.failed is not None:
+        raise click.ClickException(lint_problem(report) or "")
+    if report.findings:
+        click.get_current_context().exit(1)
+
+
+def lint_text(report: LintReport) -> str:
+    """Each finding, then a summary."""
     if report.nothing_to_lint is not None:
-        click.echo(f"Nothing to lint on {report.database}: {report.nothing_to_lint}.")
-        return
+        return f"Nothing to lint on {report.database}: {report.nothing_to_lint}."
+    lines = []
     for finding in report.findings:
-        click.echo(f"{_shown_path(finding.path)}: {finding.rule}")
-        click.echo(textwrap.indent(textwrap.dedent(finding.statement).strip(), "  "))
+        lines.append(f"{_shown_path(finding.path)}: {finding.rule}")
+        lines.append(textwrap.indent(textwrap.dedent(finding.statement).strip(), "  "))
         advice = f" {finding.help}" if finding.help else ""
-        click.echo(textwrap.indent(textwrap.fill(finding.message + advice, 96), "  | "))
+        lines.append(textwrap.indent(textwrap.fill(finding.message + advice, 96), "  | "))
     silenced = f" ({report.silenced} silenced by lint_ignore)" if report.silenced else ""
     count = len(report.linted)
     pending = f"{count} pending migration" + ("" if count == 1 else "s")
     if report.failed is not None:
         pending += f", up to where {report.failed.name} failed"
     if not report.linted:
-        click.echo("Nothing to lint: no migration is pending.")
+        lines.append("Nothing to lint: no migration is pending.")
     elif report.findings:
         problems = f"{len(report.findings)} problem" + ("" if len(report.findings) == 1 else "s")
-        click.echo(
+        lines.append(
             f"Found {problems} in {pending}{silenced}. A migration can silence a rule for "
             'itself with lint_ignore = ["rule-name"].'
         )
     else:
-        click.echo(f"No problems in {pending}{silenced}.")
+        lines.append(f"No problems in {pending}{silenced}.")
+    return "\n".join(lines)
+
+
+def lint_problem(report: LintReport) -> str | None:
+    """Why the report does not pass, in one line; None if it passes."""
     if report.failed is not None:
-        raise click.ClickException(
+        return (
             f"{_failure(report.failed)} What it would have run after that, and the migrations "
             "after it, were not linted."
         )
     if report.findings:
-        click.get_current_context().exit(1)
+        count = len(report.findings)
+        return f"{count} problem{'' if count == 1 else 's'} found"
+    return None
 
 
 def _shown_path(path: Path) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -68,6 +69,8 @@ class Target:
     open: Callable[[], AbstractContextManager[MigrationManager]] = field(compare=False)
     #: ``bind`` or ``tenant``: how messages and JSON documents call it.
     kind: str = "tenant"
+    #: Its migrations directory, where known before it opens (tenants share one).
+    directory: Path | None = field(default=None, compare=False)
 
 
 def fixed_target(name: str, manager: MigrationManager, kind: str = "bind") -> Target:

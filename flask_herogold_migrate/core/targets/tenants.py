@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from sqlalchemy import make_url
@@ -96,7 +96,9 @@ def select_tenant(tenants: list[Tenant], name: str) -> Tenant:
     )
 
 
-def tenant_targets(tenants: list[Tenant], engine: Engine, build: BuildManager) -> list[Target]:
+def tenant_targets(
+    tenants: list[Tenant], engine: Engine, build: BuildManager, directory: Path | None = None
+) -> list[Target]:
     """A target per tenant; checks first, with one query, that every schema exists.
 
     ``engine`` is the shared database of schema tenants; a URL tenant gets an engine of its
@@ -107,10 +109,12 @@ def tenant_targets(tenants: list[Tenant], engine: Engine, build: BuildManager) -
         require_postgresql(engine.dialect.name, schemas[0])
         with run_connection(engine) as conn:
             check_schemas_exist(conn, schemas)
-    return [tenant_target(tenant, engine, build) for tenant in tenants]
+    return [tenant_target(tenant, engine, build, directory) for tenant in tenants]
 
 
-def tenant_target(tenant: Tenant, engine: Engine, build: BuildManager) -> Target:
+def tenant_target(
+    tenant: Tenant, engine: Engine, build: BuildManager, directory: Path | None = None
+) -> Target:
     @contextmanager
     def open_it() -> Iterator[MigrationManager]:
         if tenant.url is None:
@@ -122,7 +126,7 @@ def tenant_target(tenant: Tenant, engine: Engine, build: BuildManager) -> Target
         finally:
             own.dispose()
 
-    return Target(tenant.name, open_it, "tenant")
+    return Target(tenant.name, open_it, "tenant", directory)
 
 
 def _callable(source: object, setting: str) -> Callable[[], Any]:
