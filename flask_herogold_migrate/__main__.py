@@ -11,6 +11,7 @@ import click
 from sqlalchemy.engine import Engine
 
 from .cli.commands import build_commands
+from .cli.standalone_targets import StandaloneTargets
 from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager
 from .core.runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL
 from .core.runtime.plan import OUT_OF_ORDER_POLICIES
@@ -126,20 +127,27 @@ def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationMan
         if directory is not None
         else os.environ.get("HEROGOLD_MIGRATE_DIR", "migrations"),
         engine=database_url,
+        **_settings(extra),
+    )
+
+
+def _settings(extra: dict[str, Any]) -> dict[str, Any]:
+    """The manager's settings from the options, shared by the database and every tenant."""
+    return {
         # migrate:make has no --table of its own for the tracking table (its --table is
         # Laravel's): --autogenerate still needs the one configured.
-        table=extra.get("table", os.environ.get("HEROGOLD_MIGRATE_TABLE") or "migrations"),
-        lock_timeout=extra["lock_timeout"],
-        single_transaction=_flag("HEROGOLD_MIGRATE_SINGLE_TRANSACTION"),
-        protected=_flag("HEROGOLD_MIGRATE_PROTECTED"),
+        "table": extra.get("table", os.environ.get("HEROGOLD_MIGRATE_TABLE") or "migrations"),
+        "lock_timeout": extra["lock_timeout"],
+        "single_transaction": _flag("HEROGOLD_MIGRATE_SINGLE_TRANSACTION"),
+        "protected": _flag("HEROGOLD_MIGRATE_PROTECTED"),
         # migrate:make takes none of these: it writes a file and runs nothing.
-        connection_check_interval=extra.get(
+        "connection_check_interval": extra.get(
             "connection_check_interval", DEFAULT_CONNECTION_CHECK_INTERVAL
         ),
-        statement_lock_timeout=extra.get("statement_lock_timeout"),
-        statement_lock_retries=extra.get("statement_lock_retries", 0),
-        out_of_order=extra.get("out_of_order", "warn").lower(),
-    )
+        "statement_lock_timeout": extra.get("statement_lock_timeout"),
+        "statement_lock_retries": extra.get("statement_lock_retries", 0),
+        "out_of_order": extra.get("out_of_order", "warn").lower(),
+    }
 
 
 def _flag(variable: str) -> bool:
@@ -158,7 +166,12 @@ def main() -> None:
         sys.path.insert(0, os.getcwd())
 
 
-for _command in build_commands(_open_manager, options=_OPTIONS, make_options=_MAKE_OPTIONS):
+for _command in build_commands(
+    _open_manager,
+    options=_OPTIONS,
+    make_options=_MAKE_OPTIONS,
+    source=StandaloneTargets(_open_manager, _settings),
+):
     main.add_command(_command)
 
 if __name__ == "__main__":
