@@ -11,9 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 
-from ..core.targets.runs import Target, fixed_target
+from ..core.targets.runs import Target
 from ..core.targets.selection import Selection, TargetKind
-from .binds import all_tenant_targets, bind_name, bind_targets, one_tenant_target, tenant_dir
+from .binds import (
+    all_tenant_targets,
+    bind_target,
+    bind_targets,
+    one_tenant_target,
+    tenant_dir,
+)
 
 if TYPE_CHECKING:
     from .binds import HerogoldMigrate
@@ -38,8 +44,7 @@ class FlaskTargets:
         elif selection.tenant is not None:
             yield [one_tenant_target(extension, app, selection.tenant, directory)]
         else:
-            manager = extension.manager(directory, bind=selection.bind)
-            yield [fixed_target(bind_name(selection.bind), manager, "bind")]
+            yield [bind_target(extension, app, selection.bind, directory)]
 
     def tenant_dir(self, extra: dict[str, Any]) -> Path:
         return tenant_dir(current_app._get_current_object())  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ from ..core.targets.runs import Target
 from ..core.targets.selection import TargetSource
 from ..core.testing.checks import CHECK_TITLES, CheckReport, CheckResult, run_checks
 from .many import Ending, Verdict, conclude
-from .targets import Output, run_over, selected
+from .targets import Output, models_by_target, run_over, selected
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
@@ -42,14 +42,14 @@ def test_targets(
             "--all-binds, each bind's throwaway database is made beside it."
         )
     with selected(source, directory, extra) as plan:
-        metadata = resolve_model_metadata(models)
+        metadata = models_by_target(plan, models, resolve_model_metadata)
 
         def one(target: Target, manager: MigrationManager, out: Output) -> CheckReport:
             return run_migration_checks(
                 extra.get("database_url") or manager.engine.url,
                 manager.migrations_dir,
                 tracking_table=manager.tracking.name,
-                metadata=metadata,
+                metadata=metadata[target.name],
                 as_json=as_json,
                 # Over many, the JSON document comes at the end, with every target's report.
                 echo=(lambda text: None) if as_json and plan.many else out.echo,

@@ -159,6 +159,25 @@ def selected(
         yield plan
 
 
+def open_chosen(
+    source: TargetSource,
+    open_manager: Callable[[Path | None, dict[str, Any]], MigrationManager],
+    directory: Path | None,
+    extra: dict[str, Any],
+) -> tuple[MigrationManager, Target | None]:
+    """The manager of the one database ``--bind`` or ``--tenant`` chose (else the default),
+    open until the command ends, and its target; ``--all-tenants`` (``migrate:make``) gives
+    the tenants' directory, and no target."""
+    selection = take_selection(extra)
+    check_selection(selection, directory)
+    if selection.all_tenants:
+        return open_manager(directory or source.tenant_dir(extra), extra), None
+    ctx = click.get_current_context()
+    plan = ctx.with_resource(plan_targets(source, selection, directory, extra))
+    [target] = plan.targets
+    return ctx.with_resource(target.open()), target
+
+
 def run_over(
     plan: TargetPlan,
     work: Callable[[Target, MigrationManager, Output], R],
@@ -176,6 +195,17 @@ def run_over(
     return run_each(
         plan.targets, one, jobs=plan.jobs, stop_at_first_failure=plan.stop_at_first_failure
     )
+
+
+def models_by_target(
+    plan: TargetPlan, option: str | None, resolve: Callable[[str | None], list[Any]]
+) -> dict[str, list[Any]]:
+    """The models each target is compared with: ``--metadata`` for all when given, else a
+    target's own (a bind's), else the host's default, resolved once with ``resolve`` here,
+    where the app's context is (the targets may run on threads)."""
+    own = {t.name: list(t.models) for t in plan.targets if option is None and t.models is not None}
+    default = resolve(option) if len(own) < len(plan.targets) else []
+    return {t.name: own.get(t.name, default) for t in plan.targets}
 
 
 def single_source(open_manager: Callable[[Path | None, dict[str, Any]], MigrationManager]) -> Any:

@@ -15,7 +15,7 @@ from ..core import MigrationManager
 from ..core.targets.runs import Target
 from ..core.targets.selection import TargetSource
 from .many import Ending, Verdict, conclude
-from .targets import Output, run_over, selected
+from .targets import Output, models_by_target, run_over, selected
 
 if TYPE_CHECKING:
     from ..core.autogenerate.model_check import ModelCheck
@@ -52,10 +52,10 @@ def tool_commands(
         from .autogenerate import check_metadata, check_problem, check_text, end_check
 
         with selected(source, directory, extra) as plan:
-            metadata = check_metadata(models)  # once: the app's models, read in its context
+            metadata = models_by_target(plan, models, check_metadata)
 
             def one(target: Target, manager: MigrationManager, out: Output) -> ModelCheck:
-                result = manager.check_models(metadata)
+                result = manager.check_models(metadata[target.name])
                 if plan.many and not as_json:
                     out.echo(check_text(result))
                 return result
