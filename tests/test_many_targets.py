@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 
+import pytest
 from click.testing import CliRunner
 
 from flask_herogold_migrate.__main__ import main as standalone_main
@@ -147,6 +148,23 @@ def test_lint_all_tenants_lints_each_tenants_pending_migrations(tenants, tmp_pat
     assert f"[{shop}] No problems in 2 pending migrations." in result.output
     assert f"[{schemas[0]}] " in result.output
     assert "Tenants: " in result.output and "(of 3)." in result.output
+    document = json.loads(invoke(app, "migrate:lint", "--all-tenants", "--json").stdout)
+    entries = {entry["tenant"]: entry for entry in document["tenants"]}
+    assert entries[corner]["state"] == "nothing-to-lint"
+    assert entries[shop]["state"] == "clean"
+    assert entries[shop]["linted"] == sorted(BOTH)
+    assert set(entries[shop]) == {
+        "tenant",
+        "state",
+        "error",
+        "database",
+        "linted",
+        "findings",
+        "silenced",
+        "nothing_to_lint",
+        "failed",
+    }
+    assert document["not_run"] == []
     assert all(applied(tenants, t) == set() for t in [*schemas, shop, corner])
 
 
@@ -245,3 +263,16 @@ def test_standalone_schema_tenants_need_a_database_url(tenants):  # noqa: F811
     assert "Schema tenants live in the database of --database-url" in result.output
     no_tenants = standalone("migrate", "--all-tenants", env={"HEROGOLD_MIGRATE_TENANTS": ""})
     assert "No tenants: set HEROGOLD_MIGRATE_TENANTS" in no_tenants.output
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_lint_json_on_one_database_is_that_databases_report(cli, database, write_migration):
+    write_migration("20260101_base", up="CREATE TABLE base (id INTEGER PRIMARY KEY)")
+
+    result = cli("migrate:lint", "--json")
+
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["database"] == "SQLite"
+    assert document["findings"] == []
+    assert document["nothing_to_lint"].startswith("a migration on SQLite runs in one transaction")

@@ -81,9 +81,9 @@ def _failure(failed: RehearsedMigration) -> str:
     )
 
 
-def show_lint(report: LintReport) -> None:
+def show_lint(report: LintReport, *, as_json: bool = False) -> None:
     """Print each finding, then a summary; exit 1 on a finding or a failed rehearsal."""
-    click.echo(lint_text(report))
+    click.echo(json.dumps(lint_json(report), indent=2) if as_json else lint_text(report))
     if report.failed is not None:
         raise click.ClickException(lint_problem(report) or "")
     if report.findings:
@@ -116,6 +116,29 @@ def lint_text(report: LintReport) -> str:
     else:
         lines.append(f"No problems in {pending}{silenced}.")
     return "\n".join(lines)
+
+
+def lint_json(report: LintReport) -> dict[str, object]:
+    """The document of ``migrate:lint --json``."""
+    failed = report.failed
+    return {
+        "database": report.database,
+        "linted": list(report.linted),
+        "findings": [
+            {
+                "migration": f.migration,
+                "path": str(f.path),
+                "rule": f.rule,
+                "statement": textwrap.dedent(f.statement).strip(),
+                "message": f.message,
+                "help": f.help,
+            }
+            for f in report.findings
+        ],
+        "silenced": report.silenced,
+        "nothing_to_lint": report.nothing_to_lint,
+        "failed": None if failed is None else {"name": failed.name, "error": failed.error},
+    }
 
 
 def lint_problem(report: LintReport) -> str | None:

@@ -72,6 +72,7 @@ def tool_commands(
             )
             conclude(plan, run_over(plan, one, quiet=as_json), ending, as_json=as_json)
 
+    @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON (for CI).")
     @click.option(
         "--all-rules",
         is_flag=True,
@@ -81,15 +82,15 @@ def tool_commands(
         "migrate:lint",
         "Check the pending migrations for statements that would lock or rewrite busy tables.",
     )
-    def lint(directory: Path | None, all_rules: bool, **extra: Any) -> None:
+    def lint(directory: Path | None, all_rules: bool, as_json: bool, **extra: Any) -> None:
         from ..core.preview.lint import LintReport, lint_pending
-        from .preview import lint_problem, lint_text, show_lint
+        from .preview import lint_json, lint_problem, lint_text, show_lint
 
         with selected(source, directory, extra) as plan:
 
             def one(target: Target, manager: MigrationManager, out: Output) -> LintReport:
                 report = lint_pending(manager, all_rules=all_rules)
-                if plan.many:
+                if plan.many and not as_json:
                     out.echo(lint_text(report))
                 return report
 
@@ -102,9 +103,12 @@ def tool_commands(
                 return Verdict("nothing-to-lint" if report.nothing_to_lint else "clean")
 
             ending: Ending[LintReport] = Ending(
-                verdict=verdict, end_one=show_lint, did_not_pass="have problems"
+                verdict=verdict,
+                end_one=lambda report: show_lint(report, as_json=as_json),
+                entry=lint_json,
+                did_not_pass="have problems",
             )
-            conclude(plan, run_over(plan, one), ending, as_json=False)
+            conclude(plan, run_over(plan, one, quiet=as_json), ending, as_json=as_json)
 
     @METADATA_OPTION
     @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (for CI).")

@@ -10,7 +10,6 @@ binds stop at the first failure, as their order matters to the app; tenants are 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,6 +134,8 @@ def run_each(
             if stop_at_first_failure and results[-1].failed:
                 break
         return results
+    from concurrent.futures import ThreadPoolExecutor  # only for --jobs: commands start faster
+
     with ThreadPoolExecutor(max_workers=min(jobs, len(targets))) as pool:
         return list(pool.map(one, targets))
 
