@@ -38,6 +38,8 @@ def with_models(app):
         __tablename__ = "invoices"
         id = db.Column(db.Integer, primary_key=True, autoincrement=False)
 
+    # The default bind's models are these alone, whatever another test left in SQLModel's.
+    app.config["HEROGOLD_MIGRATE_METADATA"] = db.metadata
     return app
 
 

@@ -95,23 +95,30 @@ def conclude(
         }
         click.echo(json.dumps(document, indent=2))
     elif ending.summary or any(v.problem for _, v in rows):
-        click.echo(_summary(plan, rows, counts))
+        click.echo(_summary(plan, rows, counts, not_run))
     _exit(plan, rows, not_run, ending)
 
 
 def _summary(
-    plan: TargetPlan, rows: list[tuple[TargetResult[Any], Verdict]], counts: dict[str, int]
+    plan: TargetPlan,
+    rows: list[tuple[TargetResult[Any], Verdict]],
+    counts: dict[str, int],
+    not_run: list[str],
 ) -> str:
-    shown = ", ".join(f"{n} {state}" for state, n in counts.items())
-    lines = [f"{plan.kind.capitalize()}s: {shown} (of {len(plan.targets)})."]
+    shown = [f"{n} {state}" for state, n in counts.items()]
+    shown += [f"{len(not_run)} not run"] if not_run else []
+    lines = [f"{plan.kind.capitalize()}s: {', '.join(shown)} (of {len(plan.targets)})."]
     for state, n in counts.items():
         problems = [(r.target.name, v.problem) for r, v in rows if v.state == state and v.problem]
-        if problems:
+        names = ", ".join(r.target.name for r, v in rows if v.state == state)
+        # A run over binds ends with the error of the one that failed: not said twice.
+        if problems and not (plan.stop_at_first_failure and state == "failed"):
             lines.append(f"{state.capitalize()} ({n}):")
             lines += [f"  {name}: {problem}" for name, problem in problems]
-        elif len(counts) > 1:  # one state for all: the first line says it all
-            names = ", ".join(r.target.name for r, v in rows if v.state == state)
+        elif len(counts) > 1 or not_run:  # one state for all: the first line says it all
             lines.append(f"{state.capitalize()} ({n}): {names}")
+    if not_run:
+        lines.append(f"Not run ({len(not_run)}): {', '.join(not_run)}")
     return "\n".join(lines)
 
 
