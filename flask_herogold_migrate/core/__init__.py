@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from .runtime.search_path import SchemaNotFound
     from .runtime.wait import Outstanding, WaitResult, wait_until_migrated
     from .targets.runs import BindFailed, RunSummary, TargetOutcome
-    from .targets.tenants import Tenant, TenantsUnavailable, UnknownTenant
+    from .targets.tenants import Tenant, TenantInDefaultSchema, TenantsUnavailable, UnknownTenant
     from .testing.checks import run_checks
     from .testing.migrator import Migrator
     from .testing.results import CheckReport, CheckResult
@@ -90,6 +90,7 @@ _LAZY = {
     "SchemaNotFound": ".runtime.search_path",
     "TargetOutcome": ".targets.runs",
     "Tenant": ".targets.tenants",
+    "TenantInDefaultSchema": ".targets.tenants",
     "TenantsUnavailable": ".targets.tenants",
     "Todo": ".autogenerate.todos",
     "UnknownTenant": ".targets.tenants",
@@ -157,6 +158,7 @@ __all__ = [
     "Status",
     "TargetOutcome",
     "Tenant",
+    "TenantInDefaultSchema",
     "TenantsUnavailable",
     "ThrowawayDatabaseError",
     "Todo",

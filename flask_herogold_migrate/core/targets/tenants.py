@@ -45,6 +45,15 @@ class TenantsUnavailable(ConfigurationError):
     """The tenants callable cannot be imported, raises, or returns no tenants."""
 
 
+class TenantInDefaultSchema(ConfigurationError):
+    """A schema tenant names the database's default schema, where the app's own tracking
+    table is: its migrations would be recorded as the app's."""
+
+    def __init__(self, message: str, *, schema: str = ""):
+        super().__init__(message)
+        self.schema = schema
+
+
 @dataclass(frozen=True)
 class Tenant:
     """One tenant: a schema of the shared database, or a database of its own."""
@@ -104,20 +113,43 @@ def tenant_targets(
     ``engine`` is the shared database of schema tenants; a URL tenant gets an engine of its
     own for its run, disposed of after it.
     """
-    schemas = [tenant.schema for tenant in tenants if tenant.schema is not None]
-    if schemas:
-        require_postgresql(engine.dialect.name, schemas[0])
-        with run_connection(engine) as conn:
-            check_schemas_exist(conn, schemas)
-    return [tenant_target(tenant, engine, build, directory) for tenant in tenants]
+    check_tenant_schemas(engine, [t.schema for t in tenants if t.schema is not None])
+    return [tenant_target(tenant, engine, build, directory, checked=True) for tenant in tenants]
+
+
+def check_tenant_schemas(engine: Engine, schemas: list[str]) -> None:
+    """One connection checks that every schema exists and that none is the default schema
+    (``current_schema()``), which holds the app's own tracking table."""
+    if not schemas:
+        return
+    require_postgresql(engine.dialect.name, schemas[0])
+    with run_connection(engine) as conn:
+        check_schemas_exist(conn, schemas)
+        with conn.begin():
+            default = conn.exec_driver_sql("SELECT current_schema()").scalar()
+    if default in schemas:
+        raise TenantInDefaultSchema(
+            f"The tenant schema {default} is the database's default schema, where the app's "
+            "own tracking table is: each tenant needs a schema of its own. Nothing was run.",
+            schema=str(default),
+        )
 
 
 def tenant_target(
-    tenant: Tenant, engine: Engine, build: BuildManager, directory: Path | None = None
+    tenant: Tenant,
+    engine: Engine,
+    build: BuildManager,
+    directory: Path | None = None,
+    *,
+    checked: bool = False,
 ) -> Target:
+    """The target of one tenant; its schema is checked when it opens, unless ``checked``."""
+
     @contextmanager
     def open_it() -> Iterator[MigrationManager]:
         if tenant.url is None:
+            if not checked and tenant.schema is not None:
+                check_tenant_schemas(engine, [tenant.schema])
             yield build(engine, tenant.schema)
             return
         own = engine_from_url(tenant.url)
