@@ -6,7 +6,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .core import Migration, MigrationManager, create_migration
+    from .core import Migration, MigrationManager, Seeder, create_migration
     from .core.errors import MigrationError, MigrationFailed
     from .core.operations import schema
     from .extension import HerogoldMigrate
@@ -17,6 +17,7 @@ __all__ = [
     "MigrationError",
     "MigrationFailed",
     "MigrationManager",
+    "Seeder",
     "create_migration",
     "schema",
 ]
@@ -33,6 +34,7 @@ _PUBLIC = {
     "MigrationError": ".core.errors",
     "MigrationFailed": ".core.errors",
     "MigrationManager": ".core",
+    "Seeder": ".core",
     "create_migration": ".core",
     "schema": ".core.operations",
 }

@@ -66,6 +66,9 @@ class MigrationManager:
 
     ``schema`` (PostgreSQL) runs everything in that schema: ``search_path`` is set to it
     alone, so the tracking table, the lock and what the migrations create are the schema's.
+
+    ``seeders_dir`` holds the seeders (see Seeding); by default ``seeders`` beside
+    ``migrations_dir``.
     """
 
     #: Set on the copy of a manager that rehearses a run (see :mod:`.rehearsal`).
@@ -87,8 +90,12 @@ class MigrationManager:
         statement_lock_retries: int = 0,
         out_of_order: OutOfOrderPolicy = "warn",
         schema: str | None = None,
+        seeders_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self.migrations_dir = Path(migrations_dir)
+        self.seeders_dir = (
+            self.migrations_dir.parent / "seeders" if seeders_dir is None else Path(seeders_dir)
+        )
         self.tracking = TrackingTable(table)
         self.lock_timeout = lock_timeout
         self.single_transaction = single_transaction
