@@ -17,7 +17,7 @@ import click
 
 from ..core import MigrationManager, Progress
 from . import protection
-from .fresh import fresh_commands
+from .fresh import SEEDER_OPTION, fresh_commands, make_seeder
 from .output import (
     check_up_to_date,
     print_progress,
@@ -172,11 +172,7 @@ def build_commands(
         help="Write the migration that makes the database match the models (compared with "
         "the fully migrated database). Without changes, writes nothing.",
     )
-    @click.option(
-        "--seeder",
-        is_flag=True,
-        help="Write a seeder, seeders/NAME.py (see migrate:seed), instead of a migration.",
-    )
+    @SEEDER_OPTION
     @click.option("--sql", is_flag=True, help="Write raw SQL statements, not schema operations.")
     @click.option(
         "--table", metavar="TABLE", help="Write a batch_alter_table(TABLE) block, up and down."
@@ -206,10 +202,7 @@ def build_commands(
     ) -> None:
         manager = open_manager(directory, extra)
         if seeder:
-            from ..core import create_seeder
-
-            click.echo(f"Created seeder {create_seeder(name, manager.seeders_dir)}")
-            return
+            return make_seeder(manager, name)
         if autogenerate:
             if create_table or table or sql:
                 raise click.UsageError(
@@ -303,5 +296,5 @@ def build_commands(
 
     repair = repair_command(command, open_manager)
     tools = tool_commands(command, open_manager, test_options)
-    rebuild = fresh_commands(command, open_manager)
+    rebuild = fresh_commands(command, open_manager)  # fresh, refresh, seed
     return [migrate, make, status, rollback, reset, repair, *tools, *rebuild]

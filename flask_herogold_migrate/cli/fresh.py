@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from ..core import MigrationManager, fresh, plan_fresh, plan_seed, refresh, seed
+from ..core import MigrationManager, create_seeder, fresh, plan_fresh, plan_seed, refresh, seed
 from ..core.fresh.objects import DatabaseObjects
 from ..core.seeding.runner import SeedPlan, SeedResult
 from . import protection
@@ -32,6 +32,11 @@ _JSON = click.option(
 )
 _PRETEND = click.option(
     "--pretend", is_flag=True, help="Show what would be dropped, rolled back, run or seeded."
+)
+SEEDER_OPTION = click.option(
+    "--seeder",
+    is_flag=True,
+    help="Write a seeder, seeders/NAME.py (see migrate:seed), instead of a migration.",
 )
 FRESH_CONSEQUENCE = "drops every table, view and sequence of the database, then migrates"
 SEED_CONSEQUENCE = "writes the seeders' rows"
@@ -184,6 +189,11 @@ def fresh_commands(command: CommandFactory, open_manager: OpenManager) -> list[c
             click.echo(json.dumps(result.to_json(), indent=2))
 
     return [fresh_command, refresh_command, seed_command]
+
+
+def make_seeder(manager: MigrationManager, name: str) -> None:
+    """``migrate:make NAME --seeder``."""
+    click.echo(f"Created seeder {create_seeder(name, manager.seeders_dir)}")
 
 
 def describe_objects(objects: DatabaseObjects) -> str:
