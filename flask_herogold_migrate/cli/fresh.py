@@ -92,12 +92,9 @@ def fresh_commands(command: CommandFactory, open_manager: OpenManager) -> list[c
 
         result = fresh(manager, dropped)
         spare_exit_collection(list(result.applied))
-        seeded = _seed(manager, seeders, as_json)
-        if as_json:
-            document = {**result.to_json(), "seeded": None if seeded is None else seeded.seeded}
-            click.echo(json.dumps(document, indent=2))
-        else:
+        if not as_json:
             click.echo(summary("Applied", list(result.applied), manager))
+        _finish(manager, seeders, as_json, result.to_json())
 
     @FORCE_OPTION
     @_SEED
@@ -142,15 +139,12 @@ def fresh_commands(command: CommandFactory, open_manager: OpenManager) -> list[c
         )
         result = refresh(manager, steps)
         spare_exit_collection(list(result.applied))
-        seeded = _seed(manager, seeders, as_json)
-        if as_json:
-            document = {**result.to_json(), "seeded": None if seeded is None else seeded.seeded}
-            click.echo(json.dumps(document, indent=2))
-        else:
+        if not as_json:
             click.echo(
                 f"{summary('Rolled back', list(result.rolled_back), manager)[:-1]}, then "
                 f"{summary('applied', list(result.applied), manager)}"
             )
+        _finish(manager, seeders, as_json, result.to_json())
 
     @FORCE_OPTION
     @_JSON
@@ -219,6 +213,16 @@ def seed_progress(as_json: bool, prefix: str = "") -> Callable[[str, float | Non
             click.echo(f"{prefix}Seeded: {name} ({seconds * 1000:.1f} ms)", err=as_json)
 
     return show
+
+
+def _finish(
+    manager: MigrationManager, seeders: SeedPlan | None, as_json: bool, document: dict[str, Any]
+) -> None:
+    """Seed after fresh or refresh, if asked; with --json, print the whole command's document."""
+    seeded = _seed(manager, seeders, as_json)
+    if as_json:
+        document["seeded"] = None if seeded is None else list(seeded.seeded)
+        click.echo(json.dumps(document, indent=2))
 
 
 def _seed(manager: MigrationManager, plan: SeedPlan | None, as_json: bool) -> SeedResult | None:
