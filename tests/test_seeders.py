@@ -283,3 +283,30 @@ def test_the_core_function_reports_what_ran(database, migrations_dir, authors_ta
     with pytest.raises(SeederFailed):  # label is UNIQUE: the second run fails, keeps none
         seed(manager, ["a_first"])
     assert Seeder.__module__ == "flask_herogold_migrate.core.seeding.seeder"
+
+
+def test_the_pytest_plugin_seeds_a_throwaway_database_as_the_docs_show(pytester):
+    # The sample of docs/seeding.rst, "Seeding test databases", as a project runs it.
+    (pytester.path / "migrations").mkdir()
+    (pytester.path / "migrations" / "20260101_roles.py").write_text(
+        "from sqlalchemy import text\nfrom flask_herogold_migrate import Migration\n\n\n"
+        "class Roles(Migration):\n"
+        "    def up(self, session):\n"
+        "        session.exec(text('CREATE TABLE roles (id INTEGER PRIMARY KEY, name TEXT)'))\n\n"
+        "    def down(self, session):\n"
+        "        session.exec(text('DROP TABLE roles'))\n"
+    )
+    (pytester.path / "seeders").mkdir()
+    (pytester.path / "seeders" / "roles.py").write_text(
+        "from sqlalchemy import text\nfrom flask_herogold_migrate import Seeder\n\n\n"
+        "class RolesSeeder(Seeder):\n"
+        "    def run(self, session):\n"
+        "        session.exec(text(\"INSERT INTO roles (name) VALUES ('admin')\"))\n"
+    )
+    docs = (Path(__file__).parents[1] / "docs" / "seeding.rst").read_text()
+    sample = docs.split("Seeding test databases")[1].split(".. code-block:: python")[1]
+    pytester.makepyfile(textwrap.dedent(sample))
+
+    result = pytester.runpytest()
+
+    result.assert_outcomes(passed=1)
