@@ -192,3 +192,33 @@ def test_the_core_functions_plan_then_rebuild(database, migrations_dir, create_t
     assert plan.migrations == ("20260101_authors",)
     assert result.dropped.tables == ("authors", "migrations")
     assert result.applied == ("20260101_authors",)
+
+
+def test_fresh_drops_views_that_depend_on_other_views(cli, database, create_table_migration):
+    create_table_migration("20260101_authors", "authors")
+    assert cli("migrate").exit_code == 0
+    with database.engine.begin() as conn:
+        # Named so that the one depended on comes first in name order.
+        conn.execute(text("CREATE VIEW a_labels AS SELECT id, label FROM authors"))
+        conn.execute(text("CREATE VIEW b_short AS SELECT label FROM a_labels WHERE id < 10"))
+
+    result = cli("migrate:fresh")
+
+    assert result.exit_code == 0, result.output
+    assert "2 views (a_labels, b_short)" in result.output
+    assert database.table_names() == {"authors", "migrations"}
+
+
+def test_refresh_pretend_shows_the_rollback_and_changes_nothing(
+    cli, database, create_table_migration
+):
+    create_table_migration("20260101_authors", "authors")
+    assert cli("migrate").exit_code == 0
+
+    result = cli("migrate:refresh", "--pretend")
+
+    assert result.exit_code == 0, result.output
+    assert "Would roll back: 20260101_authors" in result.output
+    assert "DROP TABLE authors" in result.output
+    assert "Then migrate would run every migration rolled back" in result.output
+    assert "authors" in database.table_names()

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, Sequence, Table, inspect
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import DDL, DropSequence
 
 from ..dialects import DialectImpl
@@ -98,10 +99,7 @@ def drop_objects(conn: Connection, impl: DialectImpl, tenant: str | None) -> Dat
     with _foreign_keys_off(conn), impl.begin(conn):
         schema = migrated_schema(conn, tenant)
         found = reflect_objects(conn, schema)
-        for view in found.materialized_views:
-            conn.execute(_drop_view(conn, view, schema, materialized=True))
-        for view in found.views:
-            conn.execute(_drop_view(conn, view, schema))
+        _drop_views(conn, found, schema)
         metadata = MetaData()
         metadata.reflect(conn, schema=schema, only=list(found.tables), views=False)
         own = [table for table in metadata.sorted_tables if table.schema == schema]
@@ -115,6 +113,33 @@ def drop_objects(conn: Connection, impl: DialectImpl, tenant: str | None) -> Dat
             for name in found.enums:
                 ENUM(name=name, schema=schema).drop(conn, checkfirst=False)
     return found
+
+
+def _drop_views(conn: Connection, found: DatabaseObjects, schema: str | None) -> None:
+    views = [(name, True) for name in found.materialized_views]
+    views += [(name, False) for name in found.views]
+    if conn.dialect.name != "postgresql":
+        # SQLite and MariaDB drop a view that another one uses; the other one fails only
+        # when read, and goes too.
+        for name, materialized in views:
+            conn.execute(_drop_view(conn, name, schema, materialized=materialized))
+        return
+    # PostgreSQL refuses to drop a view another one uses, and reflection does not say which
+    # uses which: each is tried in a savepoint, and those refused are tried again once the
+    # others are gone, until a round drops none.
+    while views:
+        refused: list[tuple[str, bool]] = []
+        error: DBAPIError | None = None
+        for name, materialized in views:
+            try:
+                with conn.begin_nested():
+                    conn.execute(_drop_view(conn, name, schema, materialized=materialized))
+            except DBAPIError as refusal:
+                refused.append((name, materialized))
+                error = refusal
+        if error is not None and len(refused) == len(views):
+            raise error
+        views = refused
 
 
 def _drop_view(
