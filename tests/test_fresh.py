@@ -222,3 +222,34 @@ def test_refresh_pretend_shows_the_rollback_and_changes_nothing(
     assert "DROP TABLE authors" in result.output
     assert "Then migrate would run every migration rolled back" in result.output
     assert "authors" in database.table_names()
+
+
+def test_fresh_drops_tables_that_reference_each_other(cli, database, create_table_migration):
+    create_table_migration("20260101_authors", "authors")
+    assert cli("migrate").exit_code == 0
+    with database.engine.begin() as conn:
+        if database.dialect == "sqlite":
+            conn.execute(
+                text("CREATE TABLE eggs (id INTEGER PRIMARY KEY, hen INTEGER REFERENCES hens (id))")
+            )
+            conn.execute(
+                text("CREATE TABLE hens (id INTEGER PRIMARY KEY, egg INTEGER REFERENCES eggs (id))")
+            )
+        else:
+            conn.execute(text("CREATE TABLE eggs (id INTEGER PRIMARY KEY, hen INTEGER)"))
+            conn.execute(
+                text("CREATE TABLE hens (id INTEGER PRIMARY KEY, egg INTEGER REFERENCES eggs (id))")
+            )
+            conn.execute(
+                text(
+                    "ALTER TABLE eggs ADD CONSTRAINT fk_hen FOREIGN KEY (hen) REFERENCES hens (id)"
+                )
+            )
+        conn.execute(text("INSERT INTO eggs (id, hen) VALUES (1, NULL)"))
+        conn.execute(text("INSERT INTO hens (id, egg) VALUES (1, 1)"))
+        conn.execute(text("UPDATE eggs SET hen = 1"))
+
+    result = cli("migrate:fresh")
+
+    assert result.exit_code == 0, result.output
+    assert database.table_names() == {"authors", "migrations"}

@@ -3,8 +3,9 @@
 Only the database the run's connection is in (MariaDB, SQLite) or the one schema it migrates
 (PostgreSQL: the tenant's schema, else the current schema) is read and changed; a table of
 another schema is never dropped, even one that a table dropped here references. The DDL is
-SQLAlchemy's: the reflected tables go through ``MetaData.drop_all`` (which orders them by
-their foreign keys), sequences and enum types through their own constructs.
+SQLAlchemy's: on PostgreSQL the reflected tables go through ``MetaData.drop_all``, which
+orders them by their foreign keys; elsewhere foreign keys are off and each table gets its
+``DropTable``; sequences and enum types get their own constructs.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from sqlalchemy import MetaData, Sequence, Table, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.schema import DDL, DropSequence
+from sqlalchemy.schema import DDL, DropSequence, DropTable
 
 from ..dialects import DialectImpl
 from ..dialects.base import driver_connection
@@ -95,15 +96,13 @@ def drop_objects(conn: Connection, impl: DialectImpl, tenant: str | None) -> Dat
     Reflected again here, under the migration lock, so what another process created since
     the plan was shown goes too. Foreign keys are off for the drop where the database lets a
     session turn them off (SQLite, MariaDB); PostgreSQL drops the tables in dependency order.
+    Where DDL is transactional (PostgreSQL, SQLite), a drop that fails drops nothing.
     """
     with _foreign_keys_off(conn), impl.begin(conn):
         schema = migrated_schema(conn, tenant)
         found = reflect_objects(conn, schema)
         _drop_views(conn, found, schema)
-        metadata = MetaData()
-        metadata.reflect(conn, schema=schema, only=list(found.tables), views=False)
-        own = [table for table in metadata.sorted_tables if table.schema == schema]
-        metadata.drop_all(conn, tables=own, checkfirst=False)
+        _drop_tables(conn, found.tables, schema)
         for name in found.sequences:
             # A sequence owned by a column went with its table.
             conn.execute(DropSequence(Sequence(name, schema=schema), if_exists=True))
@@ -113,6 +112,21 @@ def drop_objects(conn: Connection, impl: DialectImpl, tenant: str | None) -> Dat
             for name in found.enums:
                 ENUM(name=name, schema=schema).drop(conn, checkfirst=False)
     return found
+
+
+def _drop_tables(conn: Connection, names: tuple[str, ...], schema: str | None) -> None:
+    if conn.dialect.name != "postgresql":
+        # Foreign keys are off: any order goes, even tables that reference each other.
+        for name in names:
+            conn.execute(DropTable(Table(name, MetaData(), schema=schema)))
+        return
+    # Reflected with their foreign keys, so drop_all orders them, and drops first the
+    # constraints of tables that reference each other. Only this schema's: a table of another
+    # schema that one of them references is reflected too, and stays.
+    metadata = MetaData()
+    metadata.reflect(conn, schema=schema, only=list(names), views=False)
+    own = [table for table in metadata.tables.values() if table.schema == schema]
+    metadata.drop_all(conn, tables=own, checkfirst=False)
 
 
 def _drop_views(conn: Connection, found: DatabaseObjects, schema: str | None) -> None:
