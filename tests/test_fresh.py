@@ -253,3 +253,36 @@ def test_fresh_drops_tables_that_reference_each_other(cli, database, create_tabl
 
     assert result.exit_code == 0, result.output
     assert database.table_names() == {"authors", "migrations"}
+
+
+def test_fresh_drops_sequences_and_enum_types(cli, database, create_table_migration):
+    create_table_migration("20260101_authors", "authors")
+    assert cli("migrate").exit_code == 0
+    with database.engine.begin() as conn:
+        if database.dialect == "sqlite":
+            # SQLite's stand-in: AUTOINCREMENT keeps its counters in sqlite_sequence, a table
+            # of SQLite's own that cannot be dropped.
+            conn.execute(
+                text("CREATE TABLE invoice_numbers (id INTEGER PRIMARY KEY AUTOINCREMENT)")
+            )
+            conn.execute(text("INSERT INTO invoice_numbers DEFAULT VALUES"))
+        else:
+            conn.execute(text("CREATE SEQUENCE invoice_numbers"))
+        if database.dialect == "postgresql":
+            conn.execute(text("CREATE TYPE mood AS ENUM ('calm', 'busy')"))
+            conn.execute(text("CREATE TABLE moods (id SERIAL PRIMARY KEY, mood mood)"))
+
+    result = cli("migrate:fresh")
+
+    assert result.exit_code == 0, result.output
+    assert "invoice_numbers" in result.output
+    with database.engine.connect() as conn:
+        from sqlalchemy import inspect
+
+        inspector = inspect(conn)
+        if database.dialect != "sqlite":
+            assert inspector.get_sequence_names() == []
+        if database.dialect == "postgresql":
+            assert "1 enum (mood)" in result.output
+            assert inspector.get_enums() == []
+    assert database.table_names() == {"authors", "migrations"}

@@ -110,7 +110,8 @@ def drop_objects(conn: Connection, impl: DialectImpl, tenant: str | None) -> Dat
             from sqlalchemy.dialects.postgresql import ENUM
 
             for name in found.enums:
-                ENUM(name=name, schema=schema).drop(conn, checkfirst=False)
+                # checkfirst: drop_all already dropped the types its tables' columns use.
+                ENUM(name=name, schema=schema).drop(conn, checkfirst=True)
     return found
 
 
