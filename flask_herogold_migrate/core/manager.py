@@ -66,9 +66,7 @@ class MigrationManager:
 
     ``schema`` (PostgreSQL) runs everything in that schema: ``search_path`` is set to it
     alone, so the tracking table, the lock and what the migrations create are the schema's.
-
-    ``seeders_dir`` holds the seeders (see Seeding); by default ``seeders`` beside
-    ``migrations_dir``.
+    ``seeders_dir``: the seeders' directory (see Seeding), else ``seeders`` beside the migrations.
     """
 
     #: Set on the copy of a manager that rehearses a run (see :mod:`.rehearsal`).
@@ -93,9 +91,7 @@ class MigrationManager:
         seeders_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self.migrations_dir = Path(migrations_dir)
-        self.seeders_dir = (
-            self.migrations_dir.parent / "seeders" if seeders_dir is None else Path(seeders_dir)
-        )
+        self.seeders_dir = Path(seeders_dir or self.migrations_dir.parent / "seeders")
         self.tracking = TrackingTable(table)
         self.lock_timeout = lock_timeout
         self.single_transaction = single_transaction
