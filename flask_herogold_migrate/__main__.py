@@ -139,6 +139,7 @@ def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationMan
         statement_lock_timeout=extra.get("statement_lock_timeout"),
         statement_lock_retries=extra.get("statement_lock_retries", 0),
         out_of_order=extra.get("out_of_order", "warn").lower(),
+        seeders_dir=os.environ.get("HEROGOLD_MIGRATE_SEEDERS_DIR") or None,
     )
 
 

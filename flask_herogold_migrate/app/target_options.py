@@ -18,6 +18,7 @@ from flask import current_app
 from ..cli.user_errors import user_errors
 from ..core import MigrationManager
 from .binds import one_tenant_target, settings, tenant_dir
+from .target_fresh import fresh_many, refresh_many, seed_many
 from .target_runs import Selection, migrate_many, reset_many, rollback_many
 from .target_status import status_many
 
@@ -151,4 +152,7 @@ _MANY: dict[str, Callable[..., None]] = {
     "migrate:status": status_many,
     "migrate:rollback": rollback_many,
     "migrate:reset": reset_many,
+    "migrate:fresh": fresh_many,
+    "migrate:refresh": refresh_many,
+    "migrate:seed": seed_many,
 }

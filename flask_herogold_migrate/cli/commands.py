@@ -17,6 +17,7 @@ import click
 
 from ..core import MigrationManager, Progress
 from . import protection
+from .fresh import SEEDER_OPTION, fresh_commands, make_seeder
 from .output import (
     check_up_to_date,
     print_progress,
@@ -171,6 +172,7 @@ def build_commands(
         help="Write the migration that makes the database match the models (compared with "
         "the fully migrated database). Without changes, writes nothing.",
     )
+    @SEEDER_OPTION
     @click.option("--sql", is_flag=True, help="Write raw SQL statements, not schema operations.")
     @click.option(
         "--table", metavar="TABLE", help="Write a batch_alter_table(TABLE) block, up and down."
@@ -192,12 +194,15 @@ def build_commands(
         create_table: str | None,
         table: str | None,
         sql: bool,
+        seeder: bool,
         autogenerate: bool,
         no_input: bool,
         models: str | None,
         **extra: Any,
     ) -> None:
         manager = open_manager(directory, extra)
+        if seeder:
+            return make_seeder(manager, name)
         if autogenerate:
             if create_table or table or sql:
                 raise click.UsageError(
@@ -291,4 +296,5 @@ def build_commands(
 
     repair = repair_command(command, open_manager)
     tools = tool_commands(command, open_manager, test_options)
-    return [migrate, make, status, rollback, reset, repair, *tools]
+    rebuild = fresh_commands(command, open_manager)  # fresh, refresh, seed
+    return [migrate, make, status, rollback, reset, repair, *tools, *rebuild]

@@ -42,6 +42,13 @@ from .errors import (
     UnknownTarget,
     UnsupportedDatabase,
 )
+from .errors.seeding import (
+    BrokenSeederFile,
+    MigrationsPending,
+    SeederFailed,
+    SeederNotCreated,
+    SeedersNotFound,
+)
 from .files.create import create_migration
 from .manager import MigrationManager
 from .migration import Migration
@@ -61,10 +68,15 @@ if TYPE_CHECKING:
     from .autogenerate.plan import AutogeneratePlan
     from .autogenerate.renames import RenameCandidate
     from .autogenerate.todos import Todo
+    from .fresh.objects import DatabaseObjects
+    from .fresh.run import FreshPlan, FreshResult, RefreshResult, fresh, plan_fresh, refresh
     from .preview.capture import CapturedStatement
     from .preview.rehearsal import Rehearsal, RehearsedMigration
     from .runtime.search_path import SchemaNotFound
     from .runtime.wait import Outstanding, WaitResult, wait_until_migrated
+    from .seeding.files import create_seeder
+    from .seeding.runner import SeedPlan, SeedResult, plan_seed, seed
+    from .seeding.seeder import Seeder
     from .targets.runs import BindFailed, RunSummary, TargetOutcome
     from .targets.tenants import Tenant, TenantsUnavailable, UnknownTenant
     from .testing.checks import run_checks
@@ -79,25 +91,38 @@ _LAZY = {
     "CapturedStatement": ".preview.capture",
     "CheckReport": ".testing.results",
     "CheckResult": ".testing.results",
+    "compare_models": ".autogenerate.compare",
+    "create_seeder": ".seeding.files",
+    "DatabaseObjects": ".fresh.objects",
     "Difference": ".autogenerate.difference",
+    "fresh": ".fresh.run",
+    "FreshPlan": ".fresh.run",
+    "FreshResult": ".fresh.run",
     "Migrator": ".testing.migrator",
     "ModelCheck": ".autogenerate.model_check",
     "Outstanding": ".runtime.wait",
+    "plan_fresh": ".fresh.run",
+    "plan_seed": ".seeding.runner",
+    "refresh": ".fresh.run",
+    "RefreshResult": ".fresh.run",
     "Rehearsal": ".preview.rehearsal",
     "RehearsedMigration": ".preview.rehearsal",
     "RenameCandidate": ".autogenerate.renames",
+    "run_checks": ".testing.checks",
     "RunSummary": ".targets.runs",
     "SchemaNotFound": ".runtime.search_path",
+    "seed": ".seeding.runner",
+    "Seeder": ".seeding.seeder",
+    "SeedPlan": ".seeding.runner",
+    "SeedResult": ".seeding.runner",
     "TargetOutcome": ".targets.runs",
     "Tenant": ".targets.tenants",
     "TenantsUnavailable": ".targets.tenants",
+    "throwaway_database": ".testing.throwaway",
     "Todo": ".autogenerate.todos",
     "UnknownTenant": ".targets.tenants",
-    "WaitResult": ".runtime.wait",
-    "compare_models": ".autogenerate.compare",
-    "run_checks": ".testing.checks",
-    "throwaway_database": ".testing.throwaway",
     "wait_until_migrated": ".runtime.wait",
+    "WaitResult": ".runtime.wait",
 }
 
 __all__ = [
@@ -106,11 +131,13 @@ __all__ = [
     "BatchModeRequired",
     "BindFailed",
     "BrokenMigrationFile",
+    "BrokenSeederFile",
     "CapturedStatement",
     "CheckReport",
     "CheckResult",
     "ConfigurationError",
     "DatabaseNotMigrated",
+    "DatabaseObjects",
     "DatabaseUnavailable",
     "Difference",
     "Direction",
@@ -118,6 +145,8 @@ __all__ = [
     "FailureLocation",
     "ForeignKeyViolation",
     "ForeignKeyViolations",
+    "FreshPlan",
+    "FreshResult",
     "InvalidMigrationName",
     "LinterUnavailable",
     "LockFileUnavailable",
@@ -133,6 +162,7 @@ __all__ = [
     "MigrationPlan",
     "MigrationStatus",
     "MigrationsDirectoryNotFound",
+    "MigrationsPending",
     "Migrator",
     "MisnamedFile",
     "ModelCheck",
@@ -140,6 +170,7 @@ __all__ = [
     "Outstanding",
     "PlannedStep",
     "Progress",
+    "RefreshResult",
     "Rehearsal",
     "RehearsedMigration",
     "RenameCandidate",
@@ -153,6 +184,12 @@ __all__ = [
     "RunSummary",
     "SchemaNotFound",
     "SchemaWaitTimeout",
+    "SeedPlan",
+    "SeedResult",
+    "Seeder",
+    "SeederFailed",
+    "SeederNotCreated",
+    "SeedersNotFound",
     "ShownState",
     "Status",
     "TargetOutcome",
@@ -168,8 +205,14 @@ __all__ = [
     "WaitResult",
     "compare_models",
     "create_migration",
+    "create_seeder",
+    "fresh",
+    "plan_fresh",
+    "plan_seed",
+    "refresh",
     "run_checks",
     "schema",
+    "seed",
     "throwaway_database",
     "wait_until_migrated",
 ]

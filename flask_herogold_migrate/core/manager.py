@@ -66,6 +66,7 @@ class MigrationManager:
 
     ``schema`` (PostgreSQL) runs everything in that schema: ``search_path`` is set to it
     alone, so the tracking table, the lock and what the migrations create are the schema's.
+    ``seeders_dir``: the seeders' directory (see Seeding), else ``seeders`` beside the migrations.
     """
 
     #: Set on the copy of a manager that rehearses a run (see :mod:`.rehearsal`).
@@ -87,8 +88,10 @@ class MigrationManager:
         statement_lock_retries: int = 0,
         out_of_order: OutOfOrderPolicy = "warn",
         schema: str | None = None,
+        seeders_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self.migrations_dir = Path(migrations_dir)
+        self.seeders_dir = Path(seeders_dir or self.migrations_dir.parent / "seeders")
         self.tracking = TrackingTable(table)
         self.lock_timeout = lock_timeout
         self.single_transaction = single_transaction
