@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         UnknownTarget,
         UnknownTenant,
         UnsupportedDatabase,
+        alembic_op,
         create_migration,
         schema,
     )
@@ -92,6 +93,7 @@ __all__ = [
     "UnknownTarget",
     "UnknownTenant",
     "UnsupportedDatabase",
+    "alembic_op",
     "create_migration",
     "schema",
 ]

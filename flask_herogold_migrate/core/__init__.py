@@ -45,7 +45,7 @@ from .errors import (
 from .files.create import create_migration
 from .manager import MigrationManager
 from .migration import Migration
-from .operations import schema
+from .operations import alembic_op, schema
 from .progress import Progress
 from .runtime.lock import DEFAULT_LOCK_TIMEOUT
 from .runtime.plan import MigrationPlan, PlannedStep
@@ -166,6 +166,7 @@ __all__ = [
     "UnknownTenant",
     "UnsupportedDatabase",
     "WaitResult",
+    "alembic_op",
     "compare_models",
     "create_migration",
     "run_checks",
