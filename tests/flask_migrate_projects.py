@@ -62,7 +62,8 @@ _DRIVER = textwrap.dedent(
             "        batch_op.alter_column('full_name', new_column_name='name',"
             " existing_type=sa.String(80), existing_nullable=False)\\n"),
         5: ("add the first user",
-            "    op.execute(\\"INSERT INTO users (full_name, email) VALUES ('Ada', 'ada@example.com')\\")\\n",
+            "    op.execute(\\"INSERT INTO users (full_name, email) \\"\\n"
+            "               \\"VALUES ('Ada', 'ada@example.com')\\")\\n",
             "    op.execute(\\"DELETE FROM users WHERE full_name = 'Ada'\\")\\n"),
     }
     MESSAGES = {0: "blog", 1: "create users", 2: "add email", 3: "index email"}
@@ -85,8 +86,9 @@ _DRIVER = textwrap.dedent(
                     revision(directory="fm_migrations", message=message)
                     path = head().path
                     text = open(path).read()
-                    text = text.replace("def upgrade():\\n    pass\\n", "def upgrade():\\n" + up, 1)
-                    text = text.replace("def downgrade():\\n    pass\\n", "def downgrade():\\n" + down, 1)
+                    empty = "():\\n    pass\\n"
+                    text = text.replace("def upgrade" + empty, "def upgrade():\\n" + up, 1)
+                    text = text.replace("def downgrade" + empty, "def downgrade():\\n" + down, 1)
                     open(path, "w").write(text)
                 else:
                     migrate(directory="fm_migrations", message=MESSAGES[version])
