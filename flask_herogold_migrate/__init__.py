@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .core import (
+        AdoptionRefused,
+        BaselineDiffers,
         BatchModeRequired,
         BindFailed,
         BrokenMigrationFile,
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
         RunNotCommitted,
         SchemaNotFound,
         SchemaWaitTimeout,
+        SquashPartlyApplied,
         TenantsUnavailable,
         ThrowawayDatabaseError,
         TrackingTableError,
@@ -59,6 +62,8 @@ __version__ = "0.1.0"
 # extension (and Flask with it) loads only when asked for, so the core and the standalone
 # commands work, and start faster, without Flask.
 __all__ = [
+    "AdoptionRefused",
+    "BaselineDiffers",
     "BatchModeRequired",
     "BindFailed",
     "BrokenMigrationFile",
@@ -86,6 +91,7 @@ __all__ = [
     "RunNotCommitted",
     "SchemaNotFound",
     "SchemaWaitTimeout",
+    "SquashPartlyApplied",
     "TenantsUnavailable",
     "ThrowawayDatabaseError",
     "TrackingTableError",

@@ -55,6 +55,9 @@ from .runtime.wait import SchemaWaitTimeout
 from .states import Direction, ShownState
 
 if TYPE_CHECKING:
+    from .adopt.adopt import AdoptPlan, BaselineDiffers
+    from .adopt.live_schema import AdoptionRefused
+    from .adopt.squash import SquashPlan
     from .autogenerate.compare import compare_models
     from .autogenerate.difference import Difference
     from .autogenerate.model_check import ModelCheck
@@ -64,6 +67,7 @@ if TYPE_CHECKING:
     from .preview.capture import CapturedStatement
     from .preview.rehearsal import Rehearsal, RehearsedMigration
     from .runtime.search_path import SchemaNotFound
+    from .runtime.squashed import SquashPartlyApplied
     from .runtime.wait import Outstanding, WaitResult, wait_until_migrated
     from .targets.runs import BindFailed, RunSummary, TargetOutcome
     from .targets.tenants import Tenant, TenantsUnavailable, UnknownTenant
@@ -74,6 +78,11 @@ if TYPE_CHECKING:
 
 #: Names loaded on first use: what only some commands need, kept off the startup path.
 _LAZY = {
+    "AdoptPlan": ".adopt.adopt",
+    "AdoptionRefused": ".adopt.live_schema",
+    "BaselineDiffers": ".adopt.adopt",
+    "SquashPartlyApplied": ".runtime.squashed",
+    "SquashPlan": ".adopt.squash",
     "AutogeneratePlan": ".autogenerate.plan",
     "BindFailed": ".targets.runs",
     "CapturedStatement": ".preview.capture",
@@ -102,7 +111,10 @@ _LAZY = {
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
+    "AdoptPlan",
+    "AdoptionRefused",
     "AutogeneratePlan",
+    "BaselineDiffers",
     "BatchModeRequired",
     "BindFailed",
     "BrokenMigrationFile",
@@ -154,6 +166,8 @@ __all__ = [
     "SchemaNotFound",
     "SchemaWaitTimeout",
     "ShownState",
+    "SquashPartlyApplied",
+    "SquashPlan",
     "Status",
     "TargetOutcome",
     "Tenant",
