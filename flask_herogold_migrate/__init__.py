@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .core import (
+        AdoptionRefused,
+        BaselineDiffers,
         BatchModeRequired,
         BindFailed,
         BrokenMigrationFile,
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
         SeederFailed,
         SeederNotCreated,
         SeedersNotFound,
+        SquashPartlyApplied,
         TenantsUnavailable,
         ThrowawayDatabaseError,
         TrackingTableError,
@@ -51,6 +54,7 @@ if TYPE_CHECKING:
         UnknownTarget,
         UnknownTenant,
         UnsupportedDatabase,
+        alembic_op,
         create_migration,
         schema,
     )
@@ -64,6 +68,8 @@ __version__ = "0.1.0"
 # extension (and Flask with it) loads only when asked for, so the core and the standalone
 # commands work, and start faster, without Flask.
 __all__ = [
+    "AdoptionRefused",
+    "BaselineDiffers",
     "BatchModeRequired",
     "BindFailed",
     "BrokenMigrationFile",
@@ -97,6 +103,7 @@ __all__ = [
     "SeederFailed",
     "SeederNotCreated",
     "SeedersNotFound",
+    "SquashPartlyApplied",
     "TenantsUnavailable",
     "ThrowawayDatabaseError",
     "TrackingTableError",
@@ -104,6 +111,7 @@ __all__ = [
     "UnknownTarget",
     "UnknownTenant",
     "UnsupportedDatabase",
+    "alembic_op",
     "create_migration",
     "schema",
 ]

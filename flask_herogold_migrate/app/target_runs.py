@@ -194,13 +194,20 @@ def migrate_many(
     target: str | None,
     single_transaction: bool | None,
     as_json: bool,
+    fake: bool = False,
+    force: bool = False,
 ) -> None:
+    if fake and not force:
+        raise click.UsageError(
+            "migrate --fake over many databases records without running on every one: pass "
+            "--force to go on. Nothing was done."
+        )
     if target is not None and selection.all_binds:
         raise click.UsageError("--target names a file of one directory: give --bind NAME too.")
     _run_changes(
         selection,
         verb="Applied",
-        work=lambda manager: manager.run_migrations(target),
+        work=lambda manager: manager.run_migrations(target, fake=fake),
         directory=directory,
         single_transaction=single_transaction,
         as_json=as_json,
@@ -244,13 +251,13 @@ def _undo_many(
     )
 
 
-def rollback_many(selection: Selection, *, steps: int, **kwargs: Any) -> None:
+def rollback_many(selection: Selection, *, steps: int, fake: bool = False, **kwargs: Any) -> None:
     batches = "the last batch" if steps == 1 else f"the last {steps} batches"
     _undo_many(
         selection,
         command="migrate:rollback",
         consequence=f"undoes {batches}",
-        work=lambda manager: manager.rollback(steps),
+        work=lambda manager: manager.rollback(steps, fake=fake),
         **kwargs,
     )
 

@@ -17,6 +17,8 @@ import click
 
 from ..core import MigrationManager, Progress
 from . import protection
+from .adopt import adopt_commands
+from .fake import FAKE_OPTION, confirm_fake, refuse_fake_pretend
 from .fresh import SEEDER_OPTION, fresh_commands, make_seeder
 from .output import (
     check_up_to_date,
@@ -137,26 +139,35 @@ def build_commands(
         help="Apply pending migrations up to and including NAME (full name, or a "
         "description only one file has).",
     )
+    @FORCE_OPTION
+    @FAKE_OPTION
     @single_transaction_option
     @pretend_options
     @command("migrate", "Apply every pending migration as one new batch.")
     def migrate(
         directory: Path | None,
         target: str | None,
+        fake: bool,
+        force: bool,
         single_transaction: bool | None,
         pretend: bool,
         as_json: bool,
         **extra: Any,
     ) -> None:
+        refuse_fake_pretend(fake, pretend)
         if pretended(directory, extra, pretend, as_json, lambda m: m.pretend_migrations(target)):
             return
         manager = manager_for(directory, extra, single_transaction)
-        applied = manager.run_migrations(target)
+        if fake:
+            confirm_fake(manager, force, "records the pending migrations as applied")
+        applied = manager.run_migrations(target, fake=fake)
         if not applied:
             click.echo("Nothing to migrate.")
         else:
             spare_exit_collection(applied)
-            click.echo(summary("Applied", applied, manager))
+            click.echo(
+                summary("Recorded as applied, not run:" if fake else "Applied", applied, manager)
+            )
 
     # Options above a command are listed last to first.
     @METADATA_OPTION
@@ -242,18 +253,21 @@ def build_commands(
         help="How many batches to undo.",
     )
     @FORCE_OPTION
+    @FAKE_OPTION
     @single_transaction_option
     @pretend_options
     @command("migrate:rollback", "Undo the last batch (or the last N batches).")
     def rollback(
         directory: Path | None,
         steps: int,
+        fake: bool,
         force: bool,
         single_transaction: bool | None,
         pretend: bool,
         as_json: bool,
         **extra: Any,
     ) -> None:
+        refuse_fake_pretend(fake, pretend)
         if pretended(directory, extra, pretend, as_json, lambda m: m.pretend_rollback(steps)):
             return
         manager = manager_for(directory, extra, single_transaction)
@@ -264,9 +278,10 @@ def build_commands(
             command="migrate:rollback",
             consequence=f"undoes {batches}",
         )
-        undone = manager.rollback(steps)
+        undone = manager.rollback(steps, fake=fake)
         spare_exit_collection(undone)
-        click.echo(summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
+        verb = "Removed the records, down() not run, of" if fake else "Rolled back"
+        click.echo(summary(verb, undone, manager) if undone else "Nothing to roll back.")
 
     @FORCE_OPTION
     @single_transaction_option
@@ -295,6 +310,7 @@ def build_commands(
         click.echo(summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
 
     repair = repair_command(command, open_manager)
+    adopt = adopt_commands(command, open_manager)
     tools = tool_commands(command, open_manager, test_options)
     rebuild = fresh_commands(command, open_manager)  # fresh, refresh, seed
-    return [migrate, make, status, rollback, reset, repair, *tools, *rebuild]
+    return [migrate, make, status, rollback, reset, repair, *tools, *rebuild, *adopt]

@@ -52,7 +52,7 @@ from .errors.seeding import (
 from .files.create import create_migration
 from .manager import MigrationManager
 from .migration import Migration
-from .operations import schema
+from .operations import alembic_op, schema
 from .progress import Progress
 from .runtime.lock import DEFAULT_LOCK_TIMEOUT
 from .runtime.plan import MigrationPlan, PlannedStep
@@ -62,6 +62,9 @@ from .runtime.wait import SchemaWaitTimeout
 from .states import Direction, ShownState
 
 if TYPE_CHECKING:
+    from .adopt.adopt import AdoptPlan, BaselineDiffers
+    from .adopt.live_schema import AdoptionRefused
+    from .adopt.squash import SquashPlan
     from .autogenerate.compare import compare_models
     from .autogenerate.difference import Difference
     from .autogenerate.model_check import ModelCheck
@@ -73,6 +76,7 @@ if TYPE_CHECKING:
     from .preview.capture import CapturedStatement
     from .preview.rehearsal import Rehearsal, RehearsedMigration
     from .runtime.search_path import SchemaNotFound
+    from .runtime.squashed import SquashPartlyApplied
     from .runtime.wait import Outstanding, WaitResult, wait_until_migrated
     from .seeding.files import create_seeder
     from .seeding.runner import SeedPlan, SeedResult, plan_seed, seed
@@ -86,6 +90,11 @@ if TYPE_CHECKING:
 
 #: Names loaded on first use: what only some commands need, kept off the startup path.
 _LAZY = {
+    "AdoptPlan": ".adopt.adopt",
+    "AdoptionRefused": ".adopt.live_schema",
+    "BaselineDiffers": ".adopt.adopt",
+    "SquashPartlyApplied": ".runtime.squashed",
+    "SquashPlan": ".adopt.squash",
     "AutogeneratePlan": ".autogenerate.plan",
     "BindFailed": ".targets.runs",
     "CapturedStatement": ".preview.capture",
@@ -127,7 +136,10 @@ _LAZY = {
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
+    "AdoptPlan",
+    "AdoptionRefused",
     "AutogeneratePlan",
+    "BaselineDiffers",
     "BatchModeRequired",
     "BindFailed",
     "BrokenMigrationFile",
@@ -191,6 +203,8 @@ __all__ = [
     "SeederNotCreated",
     "SeedersNotFound",
     "ShownState",
+    "SquashPartlyApplied",
+    "SquashPlan",
     "Status",
     "TargetOutcome",
     "Tenant",
@@ -203,6 +217,7 @@ __all__ = [
     "UnknownTenant",
     "UnsupportedDatabase",
     "WaitResult",
+    "alembic_op",
     "compare_models",
     "create_migration",
     "create_seeder",
