@@ -11,7 +11,7 @@ import click
 from sqlalchemy.engine import Engine
 
 from .cli.commands import build_commands
-from .cli.standalone_targets import StandaloneTargets
+from .cli.targets.standalone import StandaloneTargets
 from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager
 from .core.runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL
 from .core.runtime.plan import OUT_OF_ORDER_POLICIES
@@ -147,6 +147,7 @@ def _settings(extra: dict[str, Any]) -> dict[str, Any]:
         "statement_lock_timeout": extra.get("statement_lock_timeout"),
         "statement_lock_retries": extra.get("statement_lock_retries", 0),
         "out_of_order": extra.get("out_of_order", "warn").lower(),
+        "seeders_dir": os.environ.get("HEROGOLD_MIGRATE_SEEDERS_DIR") or None,
     }
 
 

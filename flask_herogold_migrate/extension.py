@@ -120,6 +120,7 @@ class HerogoldMigrate:
         app.config.setdefault("HEROGOLD_MIGRATE_BINDS", {})
         app.config.setdefault("HEROGOLD_MIGRATE_TENANTS", None)
         app.config.setdefault("HEROGOLD_MIGRATE_TENANT_DIR", "migrations_tenants")
+        app.config.setdefault("HEROGOLD_MIGRATE_SEEDERS_DIR", None)
         app.extensions[EXTENSION_KEY] = _AppState(self, db if db is not None else self.db)
         for command in _FLASK_COMMANDS:
             app.cli.add_command(command)

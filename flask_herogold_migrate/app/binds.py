@@ -83,6 +83,12 @@ def settings(app: Flask) -> dict[str, Any]:
             config["HEROGOLD_MIGRATE_OUT_OF_ORDER"],
             OUT_OF_ORDER_POLICIES,
         ),
+        # None: seeders/ beside each database's migrations directory.
+        "seeders_dir": (
+            Path(app.root_path, config["HEROGOLD_MIGRATE_SEEDERS_DIR"])
+            if config.get("HEROGOLD_MIGRATE_SEEDERS_DIR")
+            else None
+        ),
     }
 
 

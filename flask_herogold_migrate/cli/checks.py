@@ -13,8 +13,8 @@ from ..core import MigrationManager
 from ..core.targets.runs import Target
 from ..core.targets.selection import TargetSource
 from ..core.testing.checks import CHECK_TITLES, CheckReport, CheckResult, run_checks
-from .many import Ending, Verdict, conclude
-from .targets import Output, models_by_target, run_over, selected
+from .targets.ending import Ending, Verdict, conclude
+from .targets.options import Output, models_by_target, run_over, selected
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData

@@ -10,16 +10,27 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from ..core import MigrationManager
 from ..core.targets.runs import Target
 from ..core.targets.selection import TargetSource
+from .adopt import adopt_commands
+from .fake import FAKE_OPTION, confirm_fake, refuse_fake_pretend
+from .fresh import SEEDER_OPTION, fresh_commands, make_seeder
 from .repair import FORCE_OPTION, repair_command
-from .runs import confirm_undo, run_changes, run_rehearsals, run_status
-from .targets import open_chosen, selected, single_source, target_options
+from .runs import (
+    SINGLE_TRANSACTION_OPTION,
+    confirm_undo,
+    pretend_options,
+    refuse_json,
+    run_changes,
+    run_rehearsals,
+    run_status,
+)
+from .targets.options import open_chosen, selected, single_source, target_options
 from .tools import METADATA_OPTION, tool_commands
 from .user_errors import user_errors
 
@@ -27,7 +38,6 @@ from .user_errors import user_errors
 #: own options (for example ``database_url``).
 OpenManager = Callable[[Path | None, dict[str, Any]], MigrationManager]
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
-_Decorated = TypeVar("_Decorated", bound=Callable[..., Any])
 
 
 def build_commands(
@@ -89,69 +99,51 @@ def build_commands(
     def open_one(directory: Path | None, extra: dict[str, Any]) -> MigrationManager:
         return open_target(directory, extra)[0]
 
-    single_transaction_option = click.option(
-        "--single-transaction/--transaction-per-migration",
-        default=None,
-        help="Run the whole command in one transaction, committed at the end or not at all "
-        "(SQLite, PostgreSQL), or commit each migration with its record (the default, unless "
-        "configured otherwise).",
-    )
-
-    def pretend_options(function: _Decorated) -> _Decorated:
-        function = click.option(
-            "--json",
-            "as_json",
-            is_flag=True,
-            help="With --pretend, or over many databases: print JSON.",
-        )(function)
-        return click.option(
-            "--pretend",
-            is_flag=True,
-            help="Show the SQL each migration would run, and change nothing: on SQLite and "
-            "PostgreSQL the run is rehearsed in a transaction that is rolled back; on MariaDB "
-            "and MySQL the statements are recorded without being sent.",
-        )(function)
-
-    def refuse_json(command: str, pretend: bool, as_json: bool, extra: dict[str, Any]) -> None:
-        if as_json and not pretend and not (extra.get("all_binds") or extra.get("all_tenants")):
-            if "bind" in targets.kinds:
-                goes_with = "--all-tenants or --all-binds, or with --pretend"
-            else:
-                goes_with = " or ".join(["--pretend", *(f"--all-{k}s" for k in targets.kinds)])
-            raise click.UsageError(
-                f"{command} --json goes with {goes_with}; migrate:status --json shows one database."
-            )
-
     @click.option(
         "--target",
         metavar="NAME",
         help="Apply pending migrations up to and including NAME (full name, or a "
         "description only one file has).",
     )
-    @single_transaction_option
+    @FORCE_OPTION
+    @FAKE_OPTION
+    @SINGLE_TRANSACTION_OPTION
     @pretend_options
     @command("migrate", "Apply every pending migration as one new batch.")
     def migrate(
         directory: Path | None,
         target: str | None,
+        fake: bool,
+        force: bool,
         single_transaction: bool | None,
         pretend: bool,
         as_json: bool,
         **extra: Any,
     ) -> None:
-        refuse_json("migrate", pretend, as_json, extra)
+        refuse_fake_pretend(fake, pretend)
+        refuse_json(targets.kinds, "migrate", pretend, as_json, extra)
         if target is not None and extra.get("all_binds"):
             raise click.UsageError("--target names a file of one directory: give --bind NAME too.")
+        if fake and not force and (extra.get("all_binds") or extra.get("all_tenants")):
+            raise click.UsageError(
+                "migrate --fake over many databases records without running on every one: pass "
+                "--force to go on. Nothing was done."
+            )
         with selected(targets, directory, extra) as plan:
             if pretend:
                 run_rehearsals(plan, lambda m: m.pretend_migrations(target), as_json=as_json)
                 return
             run_changes(
                 plan,
-                verb="Applied",
-                work=lambda manager: manager.run_migrations(target),
+                verb="Recorded as applied, not run:" if fake else "Applied",
+                work=lambda manager: manager.run_migrations(target, fake=fake),
                 single_transaction=single_transaction,
                 as_json=as_json,
+                confirm=(
+                    (lambda m: confirm_fake(m, force, "records the pending migrations as applied"))
+                    if fake
+                    else lambda m: None
+                ),
             )
 
     # Options above a command are listed last to first.
@@ -168,6 +160,7 @@ def build_commands(
         help="Write the migration that makes the database match the models (compared with "
         "the fully migrated database). Without changes, writes nothing.",
     )
+    @SEEDER_OPTION
     @click.option("--sql", is_flag=True, help="Write raw SQL statements, not schema operations.")
     @click.option(
         "--table", metavar="TABLE", help="Write a batch_alter_table(TABLE) block, up and down."
@@ -189,12 +182,15 @@ def build_commands(
         create_table: str | None,
         table: str | None,
         sql: bool,
+        seeder: bool,
         autogenerate: bool,
         no_input: bool,
         models: str | None,
         **extra: Any,
     ) -> None:
         manager, chosen = open_target(directory, extra)
+        if seeder:
+            return make_seeder(manager, name)
         if autogenerate:
             if create_table or table or sql:
                 raise click.UsageError(
@@ -227,19 +223,22 @@ def build_commands(
         help="How many batches to undo.",
     )
     @FORCE_OPTION
-    @single_transaction_option
+    @FAKE_OPTION
+    @SINGLE_TRANSACTION_OPTION
     @pretend_options
     @command("migrate:rollback", "Undo the last batch (or the last N batches).")
     def rollback(
         directory: Path | None,
         steps: int,
+        fake: bool,
         force: bool,
         single_transaction: bool | None,
         pretend: bool,
         as_json: bool,
         **extra: Any,
     ) -> None:
-        refuse_json("migrate:rollback", pretend, as_json, extra)
+        refuse_fake_pretend(fake, pretend)
+        refuse_json(targets.kinds, "migrate:rollback", pretend, as_json, extra)
         with selected(targets, directory, extra) as plan:
             if pretend:
                 run_rehearsals(plan, lambda m: m.pretend_rollback(steps), as_json=as_json)
@@ -247,17 +246,18 @@ def build_commands(
             batches = "the last batch" if steps == 1 else f"the last {steps} batches"
             run_changes(
                 plan,
-                verb="Rolled back",
-                work=lambda manager: manager.rollback(steps),
+                verb="Removed the records, down() not run, of" if fake else "Rolled back",
+                work=lambda manager: manager.rollback(steps, fake=fake),
                 single_transaction=single_transaction,
                 as_json=as_json,
                 confirm=confirm_undo(
                     plan, command="migrate:rollback", consequence=f"undoes {batches}", force=force
                 ),
+                undo=True,
             )
 
     @FORCE_OPTION
-    @single_transaction_option
+    @SINGLE_TRANSACTION_OPTION
     @pretend_options
     @command("migrate:reset", "Undo every applied migration.")
     def reset(
@@ -268,7 +268,7 @@ def build_commands(
         as_json: bool,
         **extra: Any,
     ) -> None:
-        refuse_json("migrate:reset", pretend, as_json, extra)
+        refuse_json(targets.kinds, "migrate:reset", pretend, as_json, extra)
         with selected(targets, directory, extra) as plan:
             if pretend:
                 run_rehearsals(plan, MigrationManager.pretend_reset, as_json=as_json)
@@ -279,6 +279,7 @@ def build_commands(
                 work=MigrationManager.reset,
                 single_transaction=single_transaction,
                 as_json=as_json,
+                undo=True,
                 confirm=confirm_undo(
                     plan,
                     command="migrate:reset",
@@ -289,5 +290,7 @@ def build_commands(
             )
 
     repair = repair_command(command, open_one)
+    adopt = adopt_commands(command, open_one)
     tools = tool_commands(command, targets, test_options)
-    return [migrate, make, status, rollback, reset, repair, *tools]
+    rebuild = fresh_commands(command, open_one, targets)  # fresh, refresh, seed
+    return [migrate, make, status, rollback, reset, repair, *tools, *rebuild, *adopt]

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -13,14 +14,55 @@ from ..core import MigrationManager, Progress
 from ..core.runtime.status import Status
 from ..core.states import SHOWN_STATES
 from ..core.targets.runs import Target, TargetResult
-from ..core.targets.selection import TargetPlan
+from ..core.targets.selection import TargetKind, TargetPlan, TargetSource
 from . import protection
-from .many import Ending, Verdict, conclude
 from .output import check_up_to_date, spare_exit_collection, status_table, summary
-from .targets import Output, run_over
+from .targets.ending import Ending, Verdict, conclude
+from .targets.options import Output, run_over, selected
 
 if TYPE_CHECKING:
     from ..core.preview.rehearsal import Rehearsal
+
+
+SINGLE_TRANSACTION_OPTION = click.option(
+    "--single-transaction/--transaction-per-migration",
+    default=None,
+    help="Run the whole command in one transaction, committed at the end or not at all "
+    "(SQLite, PostgreSQL), or commit each migration with its record (the default, unless "
+    "configured otherwise).",
+)
+_Decorated = TypeVar("_Decorated", bound=Callable[..., Any])
+
+
+def pretend_options(function: _Decorated) -> _Decorated:
+    """``--pretend`` and ``--json``, of ``migrate``, ``migrate:rollback`` and ``migrate:reset``."""
+    function = click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="With --pretend, or over many databases: print JSON.",
+    )(function)
+    return click.option(
+        "--pretend",
+        is_flag=True,
+        help="Show the SQL each migration would run, and change nothing: on SQLite and "
+        "PostgreSQL the run is rehearsed in a transaction that is rolled back; on MariaDB "
+        "and MySQL the statements are recorded without being sent.",
+    )(function)
+
+
+def refuse_json(
+    kinds: Sequence[TargetKind], command: str, pretend: bool, as_json: bool, extra: dict[str, Any]
+) -> None:
+    """``--json`` of a run is its rehearsal's, or the document of a run over many databases."""
+    if as_json and not pretend and not (extra.get("all_binds") or extra.get("all_tenants")):
+        if "bind" in kinds:
+            goes_with = "--all-tenants or --all-binds, or with --pretend"
+        else:
+            goes_with = " or ".join(["--pretend", *(f"--all-{k}s" for k in kinds)])
+        raise click.UsageError(
+            f"{command} --json goes with {goes_with}; migrate:status --json shows one database."
+        )
 
 
 def run_changes(
@@ -31,8 +73,10 @@ def run_changes(
     single_transaction: bool | None,
     as_json: bool,
     confirm: Callable[[MigrationManager], None] = lambda manager: None,
+    undo: bool = False,
 ) -> None:
-    """``migrate``, ``migrate:rollback`` or ``migrate:reset`` on every target of ``plan``.
+    """``migrate`` (or, with ``undo``, ``migrate:rollback`` or ``migrate:reset``) on every
+    target of ``plan``; ``verb`` says what was done (``Applied``).
 
     ``confirm`` asks before a target's run, given its manager; over many targets it is asked
     once, of the first, before any runs.
@@ -48,12 +92,12 @@ def run_changes(
             confirm(manager)
         names = work(manager)
         if not as_json:
-            out.echo(summary(verb, names, manager) if names else _nothing(verb))
+            out.echo(summary(verb, names, manager) if names else _nothing(undo))
         return names
 
     results = run_over(plan, one, quiet=as_json)
     spare_exit_collection([name for r in results for name in (r.value or ())])
-    done, nothing = ("applied", "up-to-date") if verb == "Applied" else _UNDONE
+    done, nothing = _UNDONE if undo else ("applied", "up-to-date")
     ending: Ending[list[str]] = Ending(
         verdict=lambda names: Verdict(done if names else nothing),
         end_one=lambda names: None,
@@ -66,8 +110,8 @@ def run_changes(
 _UNDONE = ("rolled-back", "nothing-to-roll-back")
 
 
-def _nothing(verb: str) -> str:
-    return "Nothing to migrate." if verb == "Applied" else "Nothing to roll back."
+def _nothing(undo: bool) -> str:
+    return "Nothing to roll back." if undo else "Nothing to migrate."
 
 
 def confirm_undo(
@@ -183,3 +227,61 @@ def run_rehearsals(
         did_not_pass="would fail",
     )
     conclude(plan, run_over(plan, one, quiet=as_json), ending, as_json=as_json)
+
+
+Work = Callable[[Target, MigrationManager, Output], dict[str, Any]]
+
+
+def run_rebuild(
+    source: TargetSource,
+    directory: Path | None,
+    extra: dict[str, Any],
+    work: Work,
+    command: str,
+    consequence: str,
+    force: bool,
+    pretend: bool,
+    as_json: bool,
+    adds: bool = False,
+) -> None:
+    """``work`` on every target, after asking (unless ``pretend``); one document per target
+    with ``--json``: printed alone on one database, in the many-databases document else."""
+    with selected(source, directory, extra) as plan:
+
+        def confirm(manager: MigrationManager) -> None:
+            if pretend:
+                return
+            if plan.many and plan.kind == "tenant":
+                if not force and (manager.protected or not adds):
+                    raise click.ClickException(
+                        f"{command} --all-tenants {consequence} for every tenant "
+                        f"({len(plan.targets)}): pass --force to go on. Nothing was done."
+                    )
+                return
+            many = plan.many and plan.kind == "bind"
+            protection.confirm(
+                protected=manager.protected,
+                force=force,
+                command=f"{command} --all-binds" if many else command,
+                consequence=f"{consequence}, on every bind" if many else consequence,
+            )
+
+        if plan.many and plan.targets:
+            with plan.targets[0].open() as first:
+                confirm(first)
+
+        def one(target: Target, manager: MigrationManager, out: Output) -> dict[str, Any]:
+            if not plan.many:
+                confirm(manager)
+            return work(target, manager, out)
+
+        def end_one(document: dict[str, Any]) -> None:
+            if as_json:
+                click.echo(json.dumps(document, indent=2))
+
+        ending: Ending[dict[str, Any]] = Ending(
+            verdict=lambda document: Verdict("done"),
+            end_one=end_one,
+            entry=lambda document: document,
+        )
+        conclude(plan, run_over(plan, one, quiet=as_json), ending, as_json=as_json)

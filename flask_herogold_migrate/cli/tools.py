@@ -14,8 +14,8 @@ import click
 from ..core import MigrationManager
 from ..core.targets.runs import Target
 from ..core.targets.selection import TargetSource
-from .many import Ending, Verdict, conclude
-from .targets import Output, models_by_target, run_over, selected
+from .targets.ending import Ending, Verdict, conclude
+from .targets.options import Output, models_by_target, run_over, selected
 
 if TYPE_CHECKING:
     from ..core.autogenerate.model_check import ModelCheck

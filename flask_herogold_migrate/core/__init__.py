@@ -42,10 +42,17 @@ from .errors import (
     UnknownTarget,
     UnsupportedDatabase,
 )
+from .errors.seeding import (
+    BrokenSeederFile,
+    MigrationsPending,
+    SeederFailed,
+    SeederNotCreated,
+    SeedersNotFound,
+)
 from .files.create import create_migration
 from .manager import MigrationManager
 from .migration import Migration
-from .operations import schema
+from .operations import alembic_op, schema
 from .progress import Progress
 from .runtime.lock import DEFAULT_LOCK_TIMEOUT
 from .runtime.plan import MigrationPlan, PlannedStep
@@ -55,16 +62,25 @@ from .runtime.wait import SchemaWaitTimeout
 from .states import Direction, ShownState
 
 if TYPE_CHECKING:
+    from .adopt.adopt import AdoptPlan, BaselineDiffers
+    from .adopt.live_schema import AdoptionRefused
+    from .adopt.squash import SquashPlan
     from .autogenerate.compare import compare_models
     from .autogenerate.difference import Difference
     from .autogenerate.model_check import ModelCheck
     from .autogenerate.plan import AutogeneratePlan
     from .autogenerate.renames import RenameCandidate
     from .autogenerate.todos import Todo
+    from .fresh.objects import DatabaseObjects
+    from .fresh.run import FreshPlan, FreshResult, RefreshResult, fresh, plan_fresh, refresh
     from .preview.capture import CapturedStatement
     from .preview.rehearsal import Rehearsal, RehearsedMigration
     from .runtime.search_path import SchemaNotFound
+    from .runtime.squashed import SquashPartlyApplied
     from .runtime.wait import Outstanding, WaitResult, wait_until_migrated
+    from .seeding.files import create_seeder
+    from .seeding.runner import SeedPlan, SeedResult, plan_seed, seed
+    from .seeding.seeder import Seeder
     from .targets.runs import BindFailed, RunSummary, TargetOutcome
     from .targets.tenants import Tenant, TenantInDefaultSchema, TenantsUnavailable, UnknownTenant
     from .testing.checks import run_checks
@@ -74,44 +90,67 @@ if TYPE_CHECKING:
 
 #: Names loaded on first use: what only some commands need, kept off the startup path.
 _LAZY = {
+    "AdoptPlan": ".adopt.adopt",
+    "AdoptionRefused": ".adopt.live_schema",
+    "BaselineDiffers": ".adopt.adopt",
+    "SquashPartlyApplied": ".runtime.squashed",
+    "SquashPlan": ".adopt.squash",
     "AutogeneratePlan": ".autogenerate.plan",
     "BindFailed": ".targets.runs",
     "CapturedStatement": ".preview.capture",
     "CheckReport": ".testing.results",
     "CheckResult": ".testing.results",
+    "compare_models": ".autogenerate.compare",
+    "create_seeder": ".seeding.files",
+    "DatabaseObjects": ".fresh.objects",
     "Difference": ".autogenerate.difference",
+    "fresh": ".fresh.run",
+    "FreshPlan": ".fresh.run",
+    "FreshResult": ".fresh.run",
     "Migrator": ".testing.migrator",
     "ModelCheck": ".autogenerate.model_check",
     "Outstanding": ".runtime.wait",
+    "plan_fresh": ".fresh.run",
+    "plan_seed": ".seeding.runner",
+    "refresh": ".fresh.run",
+    "RefreshResult": ".fresh.run",
     "Rehearsal": ".preview.rehearsal",
     "RehearsedMigration": ".preview.rehearsal",
     "RenameCandidate": ".autogenerate.renames",
+    "run_checks": ".testing.checks",
     "RunSummary": ".targets.runs",
     "SchemaNotFound": ".runtime.search_path",
+    "seed": ".seeding.runner",
+    "Seeder": ".seeding.seeder",
+    "SeedPlan": ".seeding.runner",
+    "SeedResult": ".seeding.runner",
     "TargetOutcome": ".targets.runs",
     "Tenant": ".targets.tenants",
     "TenantInDefaultSchema": ".targets.tenants",
     "TenantsUnavailable": ".targets.tenants",
+    "throwaway_database": ".testing.throwaway",
     "Todo": ".autogenerate.todos",
     "UnknownTenant": ".targets.tenants",
-    "WaitResult": ".runtime.wait",
-    "compare_models": ".autogenerate.compare",
-    "run_checks": ".testing.checks",
-    "throwaway_database": ".testing.throwaway",
     "wait_until_migrated": ".runtime.wait",
+    "WaitResult": ".runtime.wait",
 }
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
+    "AdoptPlan",
+    "AdoptionRefused",
     "AutogeneratePlan",
+    "BaselineDiffers",
     "BatchModeRequired",
     "BindFailed",
     "BrokenMigrationFile",
+    "BrokenSeederFile",
     "CapturedStatement",
     "CheckReport",
     "CheckResult",
     "ConfigurationError",
     "DatabaseNotMigrated",
+    "DatabaseObjects",
     "DatabaseUnavailable",
     "Difference",
     "Direction",
@@ -119,6 +158,8 @@ __all__ = [
     "FailureLocation",
     "ForeignKeyViolation",
     "ForeignKeyViolations",
+    "FreshPlan",
+    "FreshResult",
     "InvalidMigrationName",
     "LinterUnavailable",
     "LockFileUnavailable",
@@ -134,6 +175,7 @@ __all__ = [
     "MigrationPlan",
     "MigrationStatus",
     "MigrationsDirectoryNotFound",
+    "MigrationsPending",
     "Migrator",
     "MisnamedFile",
     "ModelCheck",
@@ -141,6 +183,7 @@ __all__ = [
     "Outstanding",
     "PlannedStep",
     "Progress",
+    "RefreshResult",
     "Rehearsal",
     "RehearsedMigration",
     "RenameCandidate",
@@ -154,7 +197,15 @@ __all__ = [
     "RunSummary",
     "SchemaNotFound",
     "SchemaWaitTimeout",
+    "SeedPlan",
+    "SeedResult",
+    "Seeder",
+    "SeederFailed",
+    "SeederNotCreated",
+    "SeedersNotFound",
     "ShownState",
+    "SquashPartlyApplied",
+    "SquashPlan",
     "Status",
     "TargetOutcome",
     "Tenant",
@@ -168,10 +219,17 @@ __all__ = [
     "UnknownTenant",
     "UnsupportedDatabase",
     "WaitResult",
+    "alembic_op",
     "compare_models",
     "create_migration",
+    "create_seeder",
+    "fresh",
+    "plan_fresh",
+    "plan_seed",
+    "refresh",
     "run_checks",
     "schema",
+    "seed",
     "throwaway_database",
     "wait_until_migrated",
 ]

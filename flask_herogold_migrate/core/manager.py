@@ -23,6 +23,7 @@ from .files.naming import sort_key
 from .progress import Progress, ProgressCallback
 from .runtime.connection import resolve_engine, run_connection
 from .runtime.executor import Executor
+from .runtime.fake import record_without_running
 from .runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL, DEFAULT_LOCK_TIMEOUT, holding_the_lock
 from .runtime.plan import (
     MigrationPlan,
@@ -32,6 +33,7 @@ from .runtime.plan import (
     work_left,
 )
 from .runtime.repair import RepairPlan, RepairResult, execute_repair, plan_repair
+from .runtime.squashed import fold_squashed
 from .runtime.statement_locks import StatementLockPolicy
 from .runtime.status import Status, build_status
 from .runtime.tracking import TrackingTable
@@ -66,6 +68,7 @@ class MigrationManager:
 
     ``schema`` (PostgreSQL) runs everything in that schema: ``search_path`` is set to it
     alone, so the tracking table, the lock and what the migrations create are the schema's.
+    ``seeders_dir``: the seeders' directory (see Seeding), else ``seeders`` beside the migrations.
     """
 
     #: Set on the copy of a manager that rehearses a run (see :mod:`.rehearsal`).
@@ -87,8 +90,10 @@ class MigrationManager:
         statement_lock_retries: int = 0,
         out_of_order: OutOfOrderPolicy = "warn",
         schema: str | None = None,
+        seeders_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self.migrations_dir = Path(migrations_dir)
+        self.seeders_dir = Path(seeders_dir or self.migrations_dir.parent / "seeders")
         self.tracking = TrackingTable(table)
         self.lock_timeout = lock_timeout
         self.single_transaction = single_transaction
@@ -139,8 +144,10 @@ class MigrationManager:
         models = resolve_model_metadata(metadata)
         return check_models(self.engine, self.migrations_dir, self.tracking, models)
 
-    def run_migrations(self, target: str | None = None) -> list[str]:
+    def run_migrations(self, target: str | None = None, *, fake: bool = False) -> list[str]:
         """Apply pending migrations, up to and including ``target`` if given, as one batch.
+
+        ``fake`` records them as applied without running them (see :mod:`.runtime.fake`).
 
         Returns the names applied. When nothing is pending this costs a directory scan and
         one query: no migration file is imported and no lock is taken.
@@ -167,20 +174,22 @@ class MigrationManager:
                 self.tracking.ensure(conn)
                 records = self.tracking.read_for_change(conn)
                 files = discover(self.migrations_dir, stems)
+                if self._rehearsal is None:  # a rehearsal writes no record
+                    records = fold_squashed(conn, impl, self.tracking, files, records, self._emit)
                 plan = plan_up(files, records, last, self.out_of_order)
                 if plan.out_of_order and self.out_of_order == "warn":
                     late, newest = plan.out_of_order, plan.newest_recorded
                     self._emit(Progress("out_of_order", "", "up", reason=newest, names=late))
                 if plan.edited:
                     self._emit(Progress("modified", "", "up", names=plan.edited))
-                self._execute(conn, impl, plan)
+                self._execute(conn, impl, plan, fake=fake)
                 return plan.names
 
-    def rollback(self, steps: int = 1) -> list[str]:
+    def rollback(self, steps: int = 1, *, fake: bool = False) -> list[str]:
         """Undo the last ``steps`` batches, newest migration first; return the names undone."""
         if steps < 1:
             raise ValueError("steps must be 1 or more")
-        return self._undo(steps)
+        return self._undo(steps, fake=fake)
 
     def reset(self) -> list[str]:
         """Undo every applied migration, newest first; return the names undone."""
@@ -273,7 +282,7 @@ class MigrationManager:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _undo(self, batches: int | None) -> list[str]:
+    def _undo(self, batches: int | None, *, fake: bool = False) -> list[str]:
         with run_connection(self.engine, self.schema) as conn:
             if not self.tracking.read_states(conn):
                 return []
@@ -282,7 +291,7 @@ class MigrationManager:
                 self.tracking.ensure(conn)  # a table from an older version gets its columns
                 records = self.tracking.read_for_change(conn)
                 plan = plan_down(discover(self.migrations_dir), records, batches)
-                self._execute(conn, impl, plan)
+                self._execute(conn, impl, plan, fake=fake)
                 return plan.names
 
     def _exclusive(
@@ -306,9 +315,14 @@ class MigrationManager:
                 "(HEROGOLD_MIGRATE_SINGLE_TRANSACTION)."
             )
 
-    def _execute(self, conn: Connection, impl: DialectImpl, plan: MigrationPlan) -> None:
+    def _execute(
+        self, conn: Connection, impl: DialectImpl, plan: MigrationPlan, *, fake: bool = False
+    ) -> None:
         # Every file is loaded and checked before the first one runs.
         migrations = [load_migration(step.file) for step in plan.steps]
+        if fake:
+            record_without_running(conn, impl, self.tracking, plan, self._emit)
+            return
         if self._rehearsal is not None:
             self._rehearsal.execute(conn, impl, self.tracking, plan, migrations)
             return

@@ -13,6 +13,8 @@ Alembic is imported on the first call, so the startup check, a no-op run and
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +41,24 @@ def schema(session: Session) -> Operations:
 
     context = MigrationContext.configure(connection=session.connection())
     return _operations_class()(context)
+
+
+@contextmanager
+def alembic_op(session: Session) -> Iterator[Operations]:
+    """Alembic's own ``op`` (``from alembic import op``) bound to the step's connection, for
+    as long as the block lasts: a revision converted by ``migrate:adopt --from-alembic``
+    runs its ``upgrade()`` and ``downgrade()`` unchanged inside it::
+
+        def up(self, session):
+            with alembic_op(session):
+                upgrade()
+    """
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    context = MigrationContext.configure(connection=session.connection())
+    with Operations.context(context) as op:
+        yield op
 
 
 @cache

@@ -28,6 +28,7 @@ class Progress:
         "out_of_order",
         "retrying",
         "note",
+        "recorded",
     ]
     name: str
     direction: Direction
@@ -87,6 +88,10 @@ class Progress:
                 f"Warning: {shown} is not run, its name is not a migration's: "
                 f"{self.reason}. Name it like YYYYMMDD_name.py (or YYYYMMDD_02_name.py)."
             )
+        if self.event == "recorded":
+            if self.direction == "up":
+                return f"Recorded as applied, not run: {self.name}"
+            return f"Record removed, down() not run: {self.name}"
         starting, finished = _VERBS[self.direction]
         if self.event == "start":
             return f"{starting}: {self.name}"

@@ -40,6 +40,9 @@ class AutogeneratePlan:
     alembic_warnings: tuple[str, ...] = ()
     #: The models compared.
     metadata: tuple[MetaData, ...] = ()
+    #: What the person must do by hand beside the operations (a view a baseline cannot
+    #: create, ...): each a ``# TODO`` and a warning.
+    notes: tuple[str, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -57,6 +60,7 @@ class AutogeneratePlan:
         """What cannot be generated (with the renames answered so far): ``# TODO`` comments
         in the file, and warnings."""
         todos = [Todo(f"While comparing: {warning}") for warning in self.alembic_warnings]
+        todos += [Todo(note) for note in self.notes]
         tables = {t.name: t for item in self.metadata for t in item.tables.values()}
         operations = self.final_operations()
         return todos + find_todos(operations, self.dialect, self.changed_enums, tables)

@@ -30,8 +30,21 @@ _INDENT = " " * 8
 _WIDTH = 92
 
 
-def render_migration(plan: AutogeneratePlan, new: NewMigration) -> str:
-    """The whole file for ``plan``, named as ``new`` says."""
+#: What the docstring of a file generated from the models says of where it comes from.
+FROM_THE_MODELS = (
+    "Generated from the models by migrate:make --autogenerate: read it before applying it."
+)
+
+
+def render_migration(
+    plan: AutogeneratePlan,
+    new: NewMigration,
+    *,
+    origin: str = FROM_THE_MODELS,
+    class_lines: tuple[str, ...] = (),
+) -> str:
+    """The whole file for ``plan``, named as ``new`` says; ``origin`` ends its docstring,
+    and ``class_lines`` (attributes such as ``replaces = [...]``) open its class."""
     context = _autogen_context(plan)
     operations = plan.final_operations()
     up = ["op = schema(session)"]
@@ -54,6 +67,8 @@ def render_migration(plan: AutogeneratePlan, new: NewMigration) -> str:
     body = "\n".join(
         [
             f"class {new.cls}(Migration):",
+            *[f"    {line}" for line in class_lines],
+            *([""] if class_lines else []),
             "    def up(self, session: Session) -> None:",
             *_indented(up),
             "",
@@ -62,9 +77,7 @@ def render_migration(plan: AutogeneratePlan, new: NewMigration) -> str:
         ]
     )
     source = (
-        f'"""{new.title}\n\nMigration {new.stem}, created {new.created} UTC.\n'
-        "Generated from the models by migrate:make --autogenerate: read it before applying it.\n"
-        '"""\n\n'
+        f'"""{new.title}\n\nMigration {new.stem}, created {new.created} UTC.\n{origin}\n"""\n\n'
         + _unknown_tables_comment(plan.tables_left_alone)
         + _imports(context.imports, body)
         + "\n\n\n"

@@ -58,6 +58,22 @@ def create_migration(
     )
 
 
+def plan_new_migration(
+    name: str, migrations_dir: str | os.PathLike[str], *, now: datetime | None = None
+) -> NewMigration:
+    """How the migration ``name`` made ``now`` would be named, after the files on disk."""
+    description = normalize_new_name(name)
+    directory = Path(migrations_dir)
+    created = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    existing = [p.stem for p in directory.glob("*.py") if parse_stem(p.stem)]
+    return NewMigration(
+        title=description.replace("_", " ").capitalize() + ".",
+        stem=next_stem(description, created.date(), existing),
+        created=created.strftime("%Y-%m-%d %H:%M:%S"),
+        cls=class_name(description),
+    )
+
+
 def write_new_migration(
     name: str,
     migrations_dir: str | os.PathLike[str],
@@ -83,18 +99,9 @@ def write_new_migration(
             f"Cannot create the migration: the migrations directory {directory} cannot be "
             f"created: {_reason(error)}."
         ) from None
-    created = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    existing = [p.stem for p in directory.glob("*.py") if parse_stem(p.stem)]
-    stem = next_stem(description, created.date(), existing)
-    path = directory / f"{stem}.py"
-    text = source(
-        NewMigration(
-            title=description.replace("_", " ").capitalize() + ".",
-            stem=stem,
-            created=created.strftime("%Y-%m-%d %H:%M:%S"),
-            cls=class_name(description),
-        )
-    )
+    new = plan_new_migration(description, directory, now=now)
+    path = directory / f"{new.stem}.py"
+    text = source(new)
     try:
         handle = path.open("x", encoding="utf-8")  # never overwrite a file
     except FileExistsError:

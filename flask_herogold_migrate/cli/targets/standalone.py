@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from ..core import ConfigurationError, MigrationManager
-from ..core.runtime.connection import engine_for_many_runs, engine_from_url
-from ..core.targets.runs import Target
-from ..core.targets.selection import Selection, TargetKind
-from ..core.targets.tenants import load_tenants, select_tenant, tenant_target, tenant_targets
+from ...core import ConfigurationError, MigrationManager
+from ...core.runtime.connection import engine_for_many_runs, engine_from_url
+from ...core.targets.runs import Target
+from ...core.targets.selection import Selection, TargetKind
+from ...core.targets.tenants import load_tenants, select_tenant, tenant_target, tenant_targets
 
 #: The manager of ``directory`` on the command's database, from the command's options.
 OpenManager = Callable[[Path | None, dict[str, Any]], MigrationManager]

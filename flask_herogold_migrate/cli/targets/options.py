@@ -18,16 +18,16 @@ from typing import Any, TypeVar
 
 import click
 
-from ..core import MigrationManager, Progress
-from ..core.targets.runs import Target, TargetResult, run_each
-from ..core.targets.selection import (
+from ...core import MigrationManager, Progress
+from ...core.targets.runs import Target, TargetResult, run_each
+from ...core.targets.selection import (
     Selection,
     TargetKind,
     TargetPlan,
     TargetSource,
     plan_targets,
 )
-from .output import print_progress, print_progress_to_stderr
+from ..output import print_progress, print_progress_to_stderr
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 R = TypeVar("R")
@@ -74,6 +74,9 @@ MANY = (
     "migrate:reset",
     "migrate:check",
     "migrate:lint",
+    "migrate:fresh",
+    "migrate:refresh",
+    "migrate:seed",
 )
 
 

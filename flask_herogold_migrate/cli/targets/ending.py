@@ -19,8 +19,8 @@ from typing import Any, Generic, TypeVar
 
 import click
 
-from ..core.targets.runs import BindFailed, TargetResult, describe_failure
-from ..core.targets.selection import TargetPlan
+from ...core.targets.runs import BindFailed, TargetResult, describe_failure
+from ...core.targets.selection import TargetPlan
 
 R = TypeVar("R")
 
