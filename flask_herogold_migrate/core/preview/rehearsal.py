@@ -180,7 +180,8 @@ def _describe_failure(failed: MigrationFailed, *, executed: bool) -> str:
         if executed
         else " (Nothing was executed, so every read returned no rows: that may be why.)"
     )
-    return f"{describe_error(failed.error)}.{where}{why}"
+    lock = f" {failed.lock_wait.describe()}" if failed.lock_wait is not None else ""
+    return f"{describe_error(failed.error)}.{where}{lock}{why}"
 
 
 def _ignore_progress(progress: Progress) -> None:
