@@ -122,9 +122,7 @@ def test_a_rehearsed_rebuild_behaves_as_the_run_with_foreign_keys_on(
 
     assert rehearsal.failed is None, rehearsal.failed and rehearsal.failed.error
     assert rehearsal.names == ["20260302_rebuild", "20260303_count_children"]
-    counted = [
-        s.sql for s in rehearsal.migrations[1].statements if "children_counted" in s.sql
-    ]
+    counted = [s.sql for s in rehearsal.migrations[1].statements if "children_counted" in s.sql]
     assert counted == ["CREATE TABLE children_counted_3 (id INTEGER)"]
     assert snapshot(database) == before
     # The real run agrees.
