@@ -299,8 +299,7 @@ def _current_app_models(bind: str | None) -> list[MetaData] | None:
     if not has_app_context() or EXTENSION_KEY not in current_app.extensions:
         return None
     db = _db_of(current_app._get_current_object())  # type: ignore[attr-defined]
-    # Flask-SQLAlchemy 3.1 keeps one MetaData per bind; older ones have only db.metadata.
-    found = [] if db is None else list(getattr(db, "metadatas", {None: db.metadata}).values())
+    found = [] if db is None else list(db.metadatas.values())  # one MetaData per bind
     setting = current_app.config.get("HEROGOLD_MIGRATE_METADATA")
     return find_model_metadata(setting, found=found, bind=bind)
 
