@@ -1,8 +1,8 @@
 """The manager: the policy of a run (batches, targets, the lock) over plans and their execution.
 
-A run that changes something takes the migration lock, reads the tracking table again under
-it, plans (:mod:`.plan`), loads every file of the plan, and hands the plan to the executor
-(:mod:`.executor`). The startup check stops before all that when nothing is left to do.
+Every connection comes from :meth:`MigrationManager.connect`. A run that changes something
+takes the lock, reads the tracking table again, plans (:mod:`.plan`) and hands the plan to the
+executor, or to the rehearsing one (``--pretend``); the startup check stops first if no work.
 """
 
 from __future__ import annotations
