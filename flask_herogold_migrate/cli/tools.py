@@ -75,7 +75,6 @@ def tool_commands(
         test_options,
     )
     def test(directory: Path | None, as_json: bool, models: str | None, **extra: Any) -> None:
-        from ..core.autogenerate.models import resolve_model_metadata
         from .checks import run_migration_checks  # only for this command
 
         manager = open_manager(directory, extra)
@@ -83,7 +82,7 @@ def tool_commands(
             extra.get("database_url") or manager.engine.url,
             manager.migrations_dir,
             tracking_table=manager.tracking.name,
-            metadata=resolve_model_metadata(models),
+            metadata=manager.models(models),
             as_json=as_json,
         )
 
