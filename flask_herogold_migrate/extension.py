@@ -37,12 +37,12 @@ from .core import (
     Progress,
 )
 from .core.autogenerate.models import find_model_metadata, register_metadata_resolver
+from .core.runtime.backlog import Backlog
 from .core.runtime.connection import engine_from_url, register_engine_resolver
 from .core.runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL
 from .core.runtime.wait import (
     DEFAULT_WAIT_INTERVAL,
     DEFAULT_WAIT_TIMEOUT,
-    Outstanding,
     wait_until_migrated,
 )
 from .core.settings import parse_auto_mode, parse_seconds
@@ -194,7 +194,7 @@ class HerogoldMigrate:
             where = directory if directory is not None else bind_dir
             state: _AppState = app.extensions[EXTENSION_KEY]
             engine = bind_engine(app, _db_of(app), state.own_bind_engines, bind)
-        return MigrationManager(where, engine=engine, **settings(app))
+        return MigrationManager(where, engine=engine, bind=bind, **settings(app))
 
     @contextmanager
     def tenant_manager(
@@ -274,7 +274,7 @@ def _loading_for_a_migrate_command() -> bool:
     return bool(arguments) and arguments[0] in _COMMAND_NAMES
 
 
-def _log_waiting(outstanding: Outstanding, seconds_left: float) -> None:
+def _log_waiting(outstanding: Backlog, seconds_left: float) -> None:
     logger.info(
         "Process %d waits up to %.0f s more for another process to apply the migrations: %s.",
         os.getpid(),
@@ -294,15 +294,15 @@ def _current_app_engine() -> Engine | None:
     return HerogoldMigrate.engine(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
-def _current_app_models() -> list[MetaData] | None:
-    """The models of the current app: ``HEROGOLD_MIGRATE_METADATA``, else the db's
-    metadata and SQLModel's."""
+def _current_app_models(bind: str | None) -> list[MetaData] | None:
+    """The models of the current app's database ``bind``: ``HEROGOLD_MIGRATE_METADATA``,
+    else the tables of that bind in the db's metadata (one per bind) and SQLModel's."""
     if not has_app_context() or EXTENSION_KEY not in current_app.extensions:
         return None
-    state: _AppState = current_app.extensions[EXTENSION_KEY]
-    db = state.db if state.db is not None else current_app.extensions.get("sqlalchemy")
-    found = [] if db is None else [db.metadata]
-    return find_model_metadata(current_app.config.get("HEROGOLD_MIGRATE_METADATA"), found=found)
+    db = _db_of(current_app._get_current_object())  # type: ignore[attr-defined]
+    found = [] if db is None else list(db.metadatas.values())  # one MetaData per bind
+    setting = current_app.config.get("HEROGOLD_MIGRATE_METADATA")
+    return find_model_metadata(setting, found=found, bind=bind)
 
 
 def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationManager:

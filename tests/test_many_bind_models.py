@@ -1,8 +1,8 @@
-"""A bind is compared with its own models: Flask-SQLAlchemy keeps one ``MetaData`` per bind.
+"""Over every bind, each is compared with its own models, as ``--bind NAME`` does.
 
-``migrate:check``, ``migrate:test`` and ``migrate:make --autogenerate`` with ``--bind`` or
-``--all-binds`` once compared every bind with the default bind's models, and wrote a migration
-creating ``users`` in the analytics database. The binds span PostgreSQL, SQLite and MariaDB.
+``migrate:check --all-binds`` and ``migrate:test --all-binds`` resolve each bind's models
+where the app's context is, before the binds run. The binds span PostgreSQL, SQLite and
+MariaDB.
 """
 
 from __future__ import annotations
@@ -38,8 +38,6 @@ def with_models(app):
         __tablename__ = "invoices"
         id = db.Column(db.Integer, primary_key=True, autoincrement=False)
 
-    # The default bind's models are these alone, whatever another test left in SQLModel's.
-    app.config["HEROGOLD_MIGRATE_METADATA"] = db.metadata
     return app
 
 

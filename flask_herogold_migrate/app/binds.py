@@ -165,21 +165,8 @@ def bind_targets(extension: HerogoldMigrate, app: Flask) -> list[Target]:
 def bind_target(
     extension: HerogoldMigrate, app: Flask, bind: str | None, directory: Path | None = None
 ) -> Target:
-    """The bind's target, with its own models (Flask-SQLAlchemy keeps one ``MetaData`` per
-    bind: comparing another bind's with its database would find every table different)."""
     manager = extension.manager(directory, bind=bind)
-    return fixed_target(bind_name(bind), manager, "bind", bind_models(app, bind))
-
-
-def bind_models(app: Flask, bind: str | None) -> tuple[Any, ...] | None:
-    """The ``MetaData`` of ``bind``'s models; None for the default bind, whose models are the
-    app's (``HEROGOLD_MIGRATE_METADATA``, else ``db.metadata`` and SQLModel's)."""
-    if bind is None:
-        return None
-    state = app.extensions.get("herogold_migrate")
-    db = getattr(state, "db", None) or app.extensions.get("sqlalchemy")
-    metadata = getattr(db, "metadatas", {}).get(bind)
-    return () if metadata is None else (metadata,)
+    return fixed_target(bind_name(bind), manager, "bind")
 
 
 def tenant_dir(app: Flask) -> Path:

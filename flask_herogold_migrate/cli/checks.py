@@ -34,15 +34,13 @@ def test_targets(
     as_json: bool,
 ) -> None:
     """``migrate:test`` on the selected database, or on each bind's own throwaway database."""
-    from ..core.autogenerate.models import resolve_model_metadata
-
     if extra.get("database_url") and extra.get("all_binds"):
         raise click.UsageError(
             "--database-url names one server, and each bind may be on another: with "
             "--all-binds, each bind's throwaway database is made beside it."
         )
     with selected(source, directory, extra) as plan:
-        metadata = models_by_target(plan, models, resolve_model_metadata)
+        metadata = models_by_target(plan, lambda manager: manager.models(models))
 
         def one(target: Target, manager: MigrationManager, out: Output) -> CheckReport:
             return run_migration_checks(

@@ -52,7 +52,7 @@ def tool_commands(
         from .autogenerate import check_metadata, check_problem, check_text, end_check
 
         with selected(source, directory, extra) as plan:
-            metadata = models_by_target(plan, models, check_metadata)
+            metadata = models_by_target(plan, lambda manager: check_metadata(manager, models))
 
             def one(target: Target, manager: MigrationManager, out: Output) -> ModelCheck:
                 result = manager.check_models(metadata[target.name])

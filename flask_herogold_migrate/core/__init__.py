@@ -75,9 +75,10 @@ if TYPE_CHECKING:
     from .fresh.run import FreshPlan, FreshResult, RefreshResult, fresh, plan_fresh, refresh
     from .preview.capture import CapturedStatement
     from .preview.rehearsal import Rehearsal, RehearsedMigration
+    from .runtime.backlog import Backlog
     from .runtime.search_path import SchemaNotFound
     from .runtime.squashed import SquashPartlyApplied
-    from .runtime.wait import Outstanding, WaitResult, wait_until_migrated
+    from .runtime.wait import WaitResult, wait_until_migrated
     from .seeding.files import create_seeder
     from .seeding.runner import SeedPlan, SeedResult, plan_seed, seed
     from .seeding.seeder import Seeder
@@ -90,12 +91,11 @@ if TYPE_CHECKING:
 
 #: Names loaded on first use: what only some commands need, kept off the startup path.
 _LAZY = {
-    "AdoptPlan": ".adopt.adopt",
     "AdoptionRefused": ".adopt.live_schema",
-    "BaselineDiffers": ".adopt.adopt",
-    "SquashPartlyApplied": ".runtime.squashed",
-    "SquashPlan": ".adopt.squash",
+    "AdoptPlan": ".adopt.adopt",
     "AutogeneratePlan": ".autogenerate.plan",
+    "Backlog": ".runtime.backlog",
+    "BaselineDiffers": ".adopt.adopt",
     "BindFailed": ".targets.runs",
     "CapturedStatement": ".preview.capture",
     "CheckReport": ".testing.results",
@@ -109,7 +109,6 @@ _LAZY = {
     "FreshResult": ".fresh.run",
     "Migrator": ".testing.migrator",
     "ModelCheck": ".autogenerate.model_check",
-    "Outstanding": ".runtime.wait",
     "plan_fresh": ".fresh.run",
     "plan_seed": ".seeding.runner",
     "refresh": ".fresh.run",
@@ -124,6 +123,8 @@ _LAZY = {
     "Seeder": ".seeding.seeder",
     "SeedPlan": ".seeding.runner",
     "SeedResult": ".seeding.runner",
+    "SquashPartlyApplied": ".runtime.squashed",
+    "SquashPlan": ".adopt.squash",
     "TargetOutcome": ".targets.runs",
     "Tenant": ".targets.tenants",
     "TenantInDefaultSchema": ".targets.tenants",
@@ -140,6 +141,7 @@ __all__ = [
     "AdoptPlan",
     "AdoptionRefused",
     "AutogeneratePlan",
+    "Backlog",
     "BaselineDiffers",
     "BatchModeRequired",
     "BindFailed",
@@ -180,7 +182,6 @@ __all__ = [
     "MisnamedFile",
     "ModelCheck",
     "OutOfOrderMigrations",
-    "Outstanding",
     "PlannedStep",
     "Progress",
     "RefreshResult",

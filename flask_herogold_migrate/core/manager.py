@@ -1,48 +1,47 @@
 """The manager: the policy of a run (batches, targets, the lock) over plans and their execution.
 
-A run that changes something takes the migration lock, reads the tracking table again under
-it, plans (:mod:`.plan`), loads every file of the plan, and hands the plan to the executor
-(:mod:`.executor`). The startup check stops before all that when nothing is left to do.
+Every connection comes from :meth:`MigrationManager.connect`. A run that changes something
+takes the lock, reads the tracking table again, plans (:mod:`.plan`) and hands the plan to the
+executor, or to the rehearsing one (``--pretend``); the startup check stops first if no work.
 """
 
 from __future__ import annotations
 
 import os
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
-from .dialects import DialectImpl, is_supported
-from .errors import ConfigurationError, UnsupportedDatabase
+from .dialects import is_supported
+from .errors import UnsupportedDatabase
 from .files.create import create_migration
-from .files.discovery import discover, find_target, list_stems, misnamed
-from .files.loader import load_migration
-from .files.naming import sort_key
+from .files.discovery import discover, find_target, list_stems
 from .progress import Progress, ProgressCallback
+from .runtime.backlog import Backlog, stray_files
 from .runtime.connection import resolve_engine, run_connection
 from .runtime.executor import Executor
-from .runtime.fake import record_without_running
-from .runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL, DEFAULT_LOCK_TIMEOUT, holding_the_lock
-from .runtime.plan import (
-    MigrationPlan,
-    OutOfOrderPolicy,
-    plan_down,
-    plan_up,
-    work_left,
-)
+from .runtime.fake import Faker
+from .runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL, DEFAULT_LOCK_TIMEOUT
+from .runtime.plan import MigrationPlan, OutOfOrderPolicy, plan_down, plan_up, up_warnings
 from .runtime.repair import RepairPlan, RepairResult, execute_repair, plan_repair
+from .runtime.run import RunConnection, RunSettings
 from .runtime.squashed import fold_squashed
 from .runtime.statement_locks import StatementLockPolicy
 from .runtime.status import Status, build_status
 from .runtime.tracking import TrackingTable
-from .states import Direction
 
 if TYPE_CHECKING:
+    from sqlalchemy import MetaData
+
     from .autogenerate.model_check import ModelCheck
     from .autogenerate.plan import AutogeneratePlan
-    from .preview.rehearsal import Rehearsal, Rehearser
+    from .preview.rehearsal import Rehearsal
+
+#: How a plan is executed: for real (:class:`Executor`), or rehearsed (``Rehearser``).
+E = TypeVar("E", bound=Executor)
 
 
 class MigrationManager:
@@ -68,11 +67,10 @@ class MigrationManager:
 
     ``schema`` (PostgreSQL) runs everything in that schema: ``search_path`` is set to it
     alone, so the tracking table, the lock and what the migrations create are the schema's.
-    ``seeders_dir``: the seeders' directory (see Seeding), else ``seeders`` beside the migrations.
+    ``bind`` names the database among a host's (a Flask-SQLAlchemy bind): its models are the
+    ones compared (see :mod:`.models`). ``seeders_dir``: the seeders' directory (see
+    Seeding), else ``seeders`` beside the migrations.
     """
-
-    #: Set on the copy of a manager that rehearses a run (see :mod:`.rehearsal`).
-    _rehearsal: Rehearser | None = None
 
     def __init__(
         self,
@@ -90,6 +88,7 @@ class MigrationManager:
         statement_lock_retries: int = 0,
         out_of_order: OutOfOrderPolicy = "warn",
         schema: str | None = None,
+        bind: str | None = None,
         seeders_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self.migrations_dir = Path(migrations_dir)
@@ -107,6 +106,7 @@ class MigrationManager:
         self.out_of_order = out_of_order
         #: PostgreSQL: the schema every connection of a run is set to (a schema tenant).
         self.schema = schema
+        self.bind = bind
         self._engine: Engine | None = None if engine is None else resolve_engine(engine)
 
     @property
@@ -120,15 +120,38 @@ class MigrationManager:
         """Write a new migration file in this manager's directory (see :func:`create_migration`)."""
         return create_migration(name, self.migrations_dir, create=create, table=table, sql=sql)
 
-    def plan_autogenerate(self, metadata: object = None) -> AutogeneratePlan:
-        """The migration that would make the database match the models (see
-        :mod:`.autogenerate`), once every migration is applied. ``metadata`` (a ``MetaData``,
-        a list, or import strings) defaults to the models found (see :mod:`.models`)."""
-        from .autogenerate.api import plan_for_database
+    @contextmanager
+    def connect(self) -> Iterator[RunConnection]:
+        """A connection of this manager's database, set up as its settings say: every
+        connection of a run, a rehearsal, a check or a wait is opened here (see :mod:`.run`).
+
+        It is the run's own, closed at the end; with ``schema``, set to that schema alone.
+        """
+        settings = RunSettings(
+            self.lock_timeout,
+            self.connection_check_interval,
+            StatementLockPolicy(self.statement_lock_timeout, self.statement_lock_retries),
+            self.single_transaction,
+        )
+        with run_connection(self.engine, self.schema) as conn:
+            yield RunConnection(conn, self.tracking, settings, self._emit)
+
+    def models(self, setting: object = None) -> list[MetaData]:
+        """The models this database is compared with: ``setting`` (a ``MetaData``, a list,
+        or import strings) if given, else those of this manager's ``bind`` (see :mod:`.models`)."""
         from .autogenerate.models import resolve_model_metadata
 
-        models = resolve_model_metadata(metadata)
-        return plan_for_database(self.engine, self.migrations_dir, self.tracking, models)
+        return resolve_model_metadata(setting, bind=self.bind)
+
+    def plan_autogenerate(self, metadata: object = None) -> AutogeneratePlan:
+        """The migration that would make the database match the models (see
+        :mod:`.autogenerate`), once every migration is applied. ``metadata`` defaults to
+        :meth:`models`."""
+        from .autogenerate.api import plan_for_database
+
+        models = self.models(metadata)
+        with self.connect() as run:
+            return plan_for_database(run, self.migrations_dir, models)
 
     def write_autogenerated(self, name: str, plan: AutogeneratePlan) -> Path:
         """Write ``plan`` (from :meth:`plan_autogenerate`) as a new migration named ``name``."""
@@ -139,61 +162,33 @@ class MigrationManager:
     def check_models(self, metadata: object = None) -> ModelCheck:
         """Pending and failed migrations, else how the models differ from the database."""
         from .autogenerate.model_check import check_models
-        from .autogenerate.models import resolve_model_metadata
 
-        models = resolve_model_metadata(metadata)
-        return check_models(self.engine, self.migrations_dir, self.tracking, models)
+        models = self.models(metadata)
+        with self.connect() as run:
+            return check_models(run, self.migrations_dir, models)
 
     def run_migrations(self, target: str | None = None, *, fake: bool = False) -> list[str]:
-        """Apply pending migrations, up to and including ``target`` if given, as one batch.
-
-        ``fake`` records them as applied without running them (see :mod:`.runtime.fake`).
+        """Apply pending migrations, up to and including ``target`` if given, as one batch;
+        with ``fake``, record them as applied without running them (see :mod:`.runtime.fake`).
 
         Returns the names applied. When nothing is pending this costs a directory scan and
         one query: no migration file is imported and no lock is taken.
         """
-        engine = self.engine
-        if self.require_lock and not is_supported(engine.dialect.name):
-            raise UnsupportedDatabase.for_auto_run(engine.dialect.name)
-        stems = list_stems(self.migrations_dir)
-        last = None if target is None else find_target(discover(self.migrations_dir, stems), target)
-        with run_connection(engine, self.schema) as conn:
-            states = self.tracking.read_states(conn)
-            unknown = [stem for stem in stems if stem not in states]
-            for stem, reason in misnamed(unknown):
-                self._emit(Progress("misnamed", stem, "up", reason=reason))
-            on_disk = set(stems)
-            gone = [name for name, state in states.items() if name not in on_disk]
-            if gone:
-                names = tuple(sorted(gone, key=sort_key))
-                self._emit(Progress("missing", "", "up", names=names))
-            if not work_left(states, unknown, last):
-                return []
-            with self._exclusive(conn, "up") as impl:
-                self._check_single_transaction_possible(impl)
-                self.tracking.ensure(conn)
-                records = self.tracking.read_for_change(conn)
-                files = discover(self.migrations_dir, stems)
-                if self._rehearsal is None:  # a rehearsal writes no record
-                    records = fold_squashed(conn, impl, self.tracking, files, records, self._emit)
-                plan = plan_up(files, records, last, self.out_of_order)
-                if plan.out_of_order and self.out_of_order == "warn":
-                    late, newest = plan.out_of_order, plan.newest_recorded
-                    self._emit(Progress("out_of_order", "", "up", reason=newest, names=late))
-                if plan.edited:
-                    self._emit(Progress("modified", "", "up", names=plan.edited))
-                self._execute(conn, impl, plan, fake=fake)
-                return plan.names
+        done = self._up(target, Faker if fake else Executor)
+        return [] if done is None else done[0].names
 
     def rollback(self, steps: int = 1, *, fake: bool = False) -> list[str]:
-        """Undo the last ``steps`` batches, newest migration first; return the names undone."""
+        """Undo the last ``steps`` batches, newest migration first; return the names undone.
+        With ``fake``, only their records are removed: ``down()`` does not run."""
         if steps < 1:
             raise ValueError("steps must be 1 or more")
-        return self._undo(steps, fake=fake)
+        done = self._down(steps, Faker if fake else Executor)
+        return [] if done is None else done[0].names
 
     def reset(self) -> list[str]:
         """Undo every applied migration, newest first; return the names undone."""
-        return self._undo(None)
+        done = self._down(None, Executor)
+        return [] if done is None else done[0].names
 
     def pretend_migrations(self, target: str | None = None) -> Rehearsal:
         """What :meth:`run_migrations` would run now, rehearsed without changing anything.
@@ -201,21 +196,23 @@ class MigrationManager:
         See :mod:`.rehearsal`: on SQLite and PostgreSQL the batch runs in one transaction that
         is rolled back; on MySQL and MariaDB its statements are recorded, not sent.
         """
-        from .preview.rehearsal import rehearse
+        from .preview.rehearsal import Rehearser, rehearsal_of
 
-        return rehearse(self, "up", lambda rehearsing: rehearsing.run_migrations(target))
+        return rehearsal_of("up", self._up(target, Rehearser))
 
     def pretend_rollback(self, steps: int = 1) -> Rehearsal:
         """What :meth:`rollback` would run now, rehearsed as :meth:`pretend_migrations` does."""
-        from .preview.rehearsal import rehearse
+        from .preview.rehearsal import Rehearser, rehearsal_of
 
-        return rehearse(self, "down", lambda rehearsing: rehearsing.rollback(steps))
+        if steps < 1:
+            raise ValueError("steps must be 1 or more")
+        return rehearsal_of("down", self._down(steps, Rehearser))
 
     def pretend_reset(self) -> Rehearsal:
         """What :meth:`reset` would run now, rehearsed as :meth:`pretend_migrations` does."""
-        from .preview.rehearsal import rehearse
+        from .preview.rehearsal import Rehearser, rehearsal_of
 
-        return rehearse(self, "down", MigrationManager.reset)
+        return rehearsal_of("down", self._down(None, Rehearser))
 
     def status(self) -> Status:
         """Every migration with its state, in run order, from file names and one query.
@@ -224,10 +221,9 @@ class MigrationManager:
         """
         stems = list_stems(self.migrations_dir)
         files = discover(self.migrations_dir, stems)
-        with run_connection(self.engine, self.schema) as conn:
-            records = self.tracking.read(conn)
-        taken = {file.name for file in files}
-        return build_status(files, records, misnamed([s for s in stems if s not in taken]))
+        with self.connect() as run:
+            records = self.tracking.read(run.conn)
+        return build_status(files, records, stems)
 
     def plan_repair(
         self,
@@ -238,8 +234,8 @@ class MigrationManager:
     ) -> RepairPlan:
         """What :meth:`repair` would change now, to show before doing it. Takes no lock."""
         files = discover(self.migrations_dir)
-        with run_connection(self.engine, self.schema) as conn:
-            records = self.tracking.read(conn)
+        with self.connect() as run:
+            records = self.tracking.read(run.conn)
         return plan_repair(
             files,
             records,
@@ -273,69 +269,41 @@ class MigrationManager:
         options = plan or RepairPlan(
             (), (), (), realign_checksums, forget_missing, rename_moved=rename_moved
         )
-        with run_connection(self.engine, self.schema) as conn, self._exclusive(conn, "up"):
-            records = self.tracking.read(conn)
-            if records:
-                self.tracking.ensure(conn)  # a table from an older version gets its columns
-            files = discover(self.migrations_dir)
-            return execute_repair(conn, self.tracking, files, records, options, shown=plan)
+        files = discover(self.migrations_dir)
+        with self.connect() as run, run.exclusive("up"):
+            return execute_repair(run.conn, self.tracking, files, options, shown=plan)
 
-    # -- internals -----------------------------------------------------------------------
+    def _up(self, target: str | None, execute: type[E]) -> tuple[MigrationPlan, E] | None:
+        if self.require_lock and not is_supported(self.engine.dialect.name):
+            raise UnsupportedDatabase.for_auto_run(self.engine.dialect.name)
+        stems = list_stems(self.migrations_dir)
+        last = None if target is None else find_target(discover(self.migrations_dir, stems), target)
+        with self.connect() as run:
+            states = self.tracking.read_states(run.conn)
+            for progress in stray_files(stems, states, "up"):
+                self._emit(progress)
+            if not Backlog.of(stems, states).work_up_to(last):
+                return None
+            with run.exclusive("up") as impl:
+                records = run.records_for_change(rehearsing=not execute.records)
+                files = discover(self.migrations_dir, stems)
+                if execute.records:  # a squashed migration takes its place (not in a rehearsal)
+                    records = fold_squashed(
+                        run.conn, impl, self.tracking, files, records, self._emit
+                    )
+                plan = plan_up(files, records, last, self.out_of_order)
+                for progress in up_warnings(plan, self.out_of_order):
+                    self._emit(progress)
+                return plan, execute.carry_out(run, impl, plan)
 
-    def _undo(self, batches: int | None, *, fake: bool = False) -> list[str]:
-        with run_connection(self.engine, self.schema) as conn:
-            if not self.tracking.read_states(conn):
-                return []
-            with self._exclusive(conn, "down") as impl:
-                self._check_single_transaction_possible(impl)
-                self.tracking.ensure(conn)  # a table from an older version gets its columns
-                records = self.tracking.read_for_change(conn)
+    def _down(self, batches: int | None, execute: type[E]) -> tuple[MigrationPlan, E] | None:
+        with self.connect() as run:
+            if not self.tracking.read_states(run.conn):
+                return None
+            with run.exclusive("down") as impl:
+                records = run.records_for_change(rehearsing=not execute.records)
                 plan = plan_down(discover(self.migrations_dir), records, batches)
-                self._execute(conn, impl, plan, fake=fake)
-                return plan.names
-
-    def _exclusive(
-        self, conn: Connection, direction: Direction
-    ) -> AbstractContextManager[DialectImpl]:
-        return holding_the_lock(
-            conn,
-            self.tracking.name,
-            direction,
-            lock_timeout=self.lock_timeout,
-            connection_check_interval=self.connection_check_interval,
-            emit=self._emit,
-        )
-
-    def _check_single_transaction_possible(self, impl: DialectImpl) -> None:
-        if self.single_transaction and not impl.transactional_ddl:
-            raise ConfigurationError(
-                f"A single transaction cannot hold a run on {impl.display_name}: every DDL "
-                "statement commits on its own there, so a failure could not undo the run. "
-                "Nothing was run. Run without --single-transaction "
-                "(HEROGOLD_MIGRATE_SINGLE_TRANSACTION)."
-            )
-
-    def _execute(
-        self, conn: Connection, impl: DialectImpl, plan: MigrationPlan, *, fake: bool = False
-    ) -> None:
-        # Every file is loaded and checked before the first one runs.
-        migrations = [load_migration(step.file) for step in plan.steps]
-        if fake:
-            record_without_running(conn, impl, self.tracking, plan, self._emit)
-            return
-        if self._rehearsal is not None:
-            self._rehearsal.execute(conn, impl, self.tracking, plan, migrations)
-            return
-        locks = StatementLockPolicy(self.statement_lock_timeout, self.statement_lock_retries)
-        executor = Executor(
-            conn,
-            impl,
-            self.tracking,
-            self._emit,
-            single_transaction=self.single_transaction,
-            statement_locks=locks,
-        )
-        executor.execute(plan, migrations)
+                return plan, execute.carry_out(run, impl, plan)
 
     def _emit(self, progress: Progress) -> None:
         if self.progress is not None:

@@ -167,18 +167,19 @@ def open_chosen(
     open_manager: Callable[[Path | None, dict[str, Any]], MigrationManager],
     directory: Path | None,
     extra: dict[str, Any],
-) -> tuple[MigrationManager, Target | None]:
+) -> MigrationManager:
     """The manager of the one database ``--bind`` or ``--tenant`` chose (else the default),
-    open until the command ends, and its target; ``--all-tenants`` (``migrate:make``) gives
-    the tenants' directory, and no target."""
+    open until the command ends; ``--all-tenants`` (``migrate:make``) gives the tenants'
+    directory."""
     selection = take_selection(extra)
     check_selection(selection, directory)
     if selection.all_tenants:
-        return open_manager(directory or source.tenant_dir(extra), extra), None
+        return open_manager(directory or source.tenant_dir(extra), extra)
     ctx = click.get_current_context()
     plan = ctx.with_resource(plan_targets(source, selection, directory, extra))
     [target] = plan.targets
-    return ctx.with_resource(target.open()), target
+    manager: MigrationManager = ctx.with_resource(target.open())
+    return manager
 
 
 def run_over(
@@ -201,14 +202,18 @@ def run_over(
 
 
 def models_by_target(
-    plan: TargetPlan, option: str | None, resolve: Callable[[str | None], list[Any]]
+    plan: TargetPlan, resolve: Callable[[MigrationManager], list[Any]]
 ) -> dict[str, list[Any]]:
-    """The models each target is compared with: ``--metadata`` for all when given, else a
-    target's own (a bind's), else the host's default, resolved once with ``resolve`` here,
-    where the app's context is (the targets may run on threads)."""
-    own = {t.name: list(t.models) for t in plan.targets if option is None and t.models is not None}
-    default = resolve(option) if len(own) < len(plan.targets) else []
-    return {t.name: own.get(t.name, default) for t in plan.targets}
+    """The models each target is compared with, resolved here, where the app's context is
+    (the targets may run on threads): each bind's own; the same for every tenant."""
+    found: dict[str, list[Any]] = {}
+    for target in plan.targets:
+        if plan.kind != "bind" and found:
+            found[target.name] = next(iter(found.values()))
+            continue
+        with target.open() as manager:
+            found[target.name] = resolve(manager)
+    return found
 
 
 def single_source(open_manager: Callable[[Path | None, dict[str, Any]], MigrationManager]) -> Any:

@@ -19,7 +19,6 @@ from sqlalchemy import text
 from ..files.create import write_new_migration
 from ..files.naming import normalize_new_name
 from ..manager import MigrationManager
-from ..runtime.connection import run_connection
 from ..urls import safe_url
 from .baseline import Baseline, build_baseline
 from .live_schema import ALEMBIC_VERSION_TABLE, AdoptionRefused, alembic_heads
@@ -80,7 +79,8 @@ def plan_adopt(
     several Alembic heads, one with nothing to adopt, and a directory that has migrations."""
     refuse_written_directory(manager.migrations_dir)
     database = safe_url(manager.engine.url)
-    with run_connection(manager.engine, manager.schema) as conn:
+    with manager.connect() as run:
+        conn = run.conn
         refuse_tracked(conn, manager, database)
         with conn.begin():
             heads = alembic_heads(conn)
@@ -134,8 +134,8 @@ def adopt(
         path.unlink(missing_ok=True)  # not recorded: a pending baseline would run over the tables
         raise
     if drop_alembic_version and plan.alembic_revision is not None:
-        with run_connection(manager.engine, manager.schema) as conn, conn.begin():
-            conn.execute(text(f"DROP TABLE {ALEMBIC_VERSION_TABLE}"))
+        with manager.connect() as run, run.conn.begin():
+            run.conn.execute(text(f"DROP TABLE {ALEMBIC_VERSION_TABLE}"))
     return Adopted(path, plan, drop_alembic_version and plan.alembic_revision is not None)
 
 

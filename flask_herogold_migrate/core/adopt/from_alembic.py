@@ -62,7 +62,8 @@ def plan_adopt_from_alembic(manager: MigrationManager, directory: Path) -> Alemb
     refuse_written_directory(manager.migrations_dir)
     history = read_history(directory)
     database = safe_url(manager.engine.url)
-    with run_connection(manager.engine, manager.schema) as conn:
+    with manager.connect() as run:
+        conn = run.conn
         refuse_tracked(conn, manager, database)
         with conn.begin():
             heads = alembic_heads(conn)

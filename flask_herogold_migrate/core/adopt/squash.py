@@ -64,7 +64,8 @@ def plan_squash(
     description = normalize_new_name(name)
     files = discover(manager.migrations_dir)
     database = safe_url(manager.engine.url)
-    with run_connection(manager.engine, manager.schema) as conn:
+    with manager.connect() as run:
+        conn = run.conn
         records = manager.tracking.read(conn)
     stuck = [r.name for r in records if r.state != APPLIED]
     if stuck:

@@ -17,7 +17,7 @@ from typing import Any
 from ..files.discovery import discover, list_stems
 from ..files.loader import load_migration
 from ..manager import MigrationManager
-from ..runtime.connection import run_connection
+from ..runtime.executor import Executor
 from ..runtime.plan import plan_up
 from .objects import DatabaseObjects, drop_objects, migrated_schema, reflect_objects
 
@@ -58,8 +58,8 @@ class RefreshResult:
 def plan_fresh(manager: MigrationManager) -> FreshPlan:
     """The objects of the migrated database or schema, and every migration. Takes no lock."""
     files = discover(manager.migrations_dir)
-    with run_connection(manager.engine, manager.schema) as conn, conn.begin():
-        objects = reflect_objects(conn, migrated_schema(conn, manager.schema))
+    with manager.connect() as run, run.conn.begin():
+        objects = reflect_objects(run.conn, migrated_schema(run.conn, manager.schema))
     return FreshPlan(objects, tuple(file.name for file in files))
 
 
@@ -70,20 +70,15 @@ def fresh(
     one batch. ``on_dropped`` hears what was dropped before the first migration runs."""
     files = discover(manager.migrations_dir, list_stems(manager.migrations_dir))
     for file in files:
-        load_migration(file)
-    with (
-        run_connection(manager.engine, manager.schema) as conn,
-        manager._exclusive(conn, "up") as impl,
-    ):
-        manager._check_single_transaction_possible(impl)
-        dropped = drop_objects(conn, impl, manager.schema)
+        load_migration(file)  # every file loads before anything is dropped
+    with manager.connect() as run, run.exclusive("up") as impl:
+        dropped = drop_objects(run.conn, impl, manager.schema)
         if on_dropped is not None:
             on_dropped(dropped)
-        manager.tracking.ensure(conn)
-        records = manager.tracking.read_for_change(conn)
+        records = run.records_for_change()
         # Every file, whatever its date: there is no newer applied one to be out of order with.
         plan = plan_up(files, records, None, "allow")
-        manager._execute(conn, impl, plan)
+        Executor.carry_out(run, impl, plan)
     return FreshResult(dropped, tuple(plan.names))
 
 

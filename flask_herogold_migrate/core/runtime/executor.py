@@ -15,9 +15,8 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from ..dialects import DialectImpl
@@ -29,43 +28,48 @@ from ..errors import (
     MigrationFailed,
     RunNotCommitted,
 )
+from ..files.loader import load_migration
 from ..migration import Migration
 from ..progress import Progress
 from .plan import MigrationPlan, PlannedStep
+from .run import RunConnection
 from .session import run_step
-from .statement_locks import StatementLockPolicy, StatementLocks
-from .tracking import TrackingTable
+
+E = TypeVar("E", bound="Executor")
 
 
 class Executor:
     """Runs the steps of a plan on the run's connection, which holds the migration lock."""
 
-    def __init__(
-        self,
-        conn: Connection,
-        impl: DialectImpl,
-        tracking: TrackingTable,
-        emit: Callable[[Progress], None],
-        *,
-        single_transaction: bool = False,
-        statement_locks: StatementLockPolicy | None = None,
-    ) -> None:
-        self.conn = conn
+    #: Whether each step's row is written: a rehearsal (:mod:`..preview.rehearsal`) writes none.
+    records = True
+
+    def __init__(self, run: RunConnection, impl: DialectImpl) -> None:
+        self.run_connection = run
+        self.conn = run.conn
         self.impl = impl
-        self.tracking = tracking
-        self.emit = emit
-        self.single_transaction = single_transaction
-        self.locks = StatementLocks(conn, impl, statement_locks or StatementLockPolicy(), emit)
+        self.tracking = run.tracking
+        self.emit = run.emit
+        self.single_transaction = run.settings.single_transaction
+        self.locks = run.statement_locks(impl)
+
+    @classmethod
+    def carry_out(cls: type[E], run: RunConnection, impl: DialectImpl, plan: MigrationPlan) -> E:
+        """Execute ``plan``, every file of which is loaded and checked before the first runs."""
+        migrations = [load_migration(step.file) for step in plan.steps]
+        executor = cls(run, impl)
+        executor.execute(plan, migrations)
+        return executor
+
+    def running(self) -> AbstractContextManager[None]:
+        """Around the steps: as the run's settings and the dialect want them (see :mod:`.run`)."""
+        return self.run_connection.running_steps(self.impl, self.locks)
 
     def execute(self, plan: MigrationPlan, migrations: Sequence[Migration]) -> None:
         """Run every step of ``plan``; ``migrations`` are its loaded files, in the same order."""
         completed: list[str] = []
         try:
-            with (
-                self.locks.applied(),
-                self.impl.running_steps(self.conn),
-                self._run_transaction(migrations) as joined,
-            ):
+            with self.running(), self._run_transaction(migrations) as joined:
                 for step, migration in zip(plan.steps, migrations, strict=True):
                     # A step of a single transaction cannot be tried again: the run's is lost.
                     attempt = partial(self.run, step, migration, joined=joined)
@@ -90,7 +94,8 @@ class Executor:
                 with nullcontext() if joined else impl.begin(conn):
                     run_step(conn, impl.join_transaction_mode, _method(migration, step))
                     impl.check_before_commit(conn)
-                    self.tracking.record(conn, step)
+                    if self.records:
+                        self.tracking.record(conn, step)
             else:
                 with conn.begin():
                     self.tracking.start(conn, step)

@@ -18,7 +18,8 @@ from ..errors import (
     RenamedMigrationFile,
 )
 from ..files.discovery import MigrationFile
-from ..files.naming import parse_stem, sort_key
+from ..files.naming import sort_key
+from ..progress import Progress
 from ..states import APPLIED, Direction, Record
 
 
@@ -96,19 +97,15 @@ def plan_up(
     return MigrationPlan("up", steps, late, newest, edited)
 
 
-def work_left(states: dict[str, str], unknown: list[str], last: MigrationFile | None) -> bool:
-    """The startup check: whether a run has anything to do, from the one query's answer.
-
-    Only the names the database lacks (``unknown``) are parsed; a stuck row means work too
-    (the locked path reports it).
-    """
-    if any(state != APPLIED for state in states.values()):
-        return True
-    for stem in unknown:
-        parsed = parse_stem(stem)
-        if parsed and (last is None or parsed.sort_key <= last.parsed.sort_key):
-            return True
-    return False
+def up_warnings(plan: MigrationPlan, out_of_order: OutOfOrderPolicy) -> list[Progress]:
+    """What a run applying ``plan`` warns about before it starts."""
+    found = []
+    if plan.out_of_order and out_of_order == "warn":
+        late, newest = plan.out_of_order, plan.newest_recorded
+        found.append(Progress("out_of_order", "", "up", reason=newest, names=late))
+    if plan.edited:
+        found.append(Progress("modified", "", "up", names=plan.edited))
+    return found
 
 
 def newest_recorded(records: list[Record]) -> str | None:

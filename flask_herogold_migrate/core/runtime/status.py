@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from ..files.discovery import MigrationFile
+from ..files.discovery import misnamed as find_misnamed
 from ..files.naming import sort_key
 from ..states import SHOWN_STATES, Direction, Record, ShownState
 from .plan import edited_since_applied, find_out_of_order, find_renames
@@ -101,13 +102,14 @@ class Status:
         }
 
 
-def build_status(
-    files: list[MigrationFile], records: list[Record], misnamed: list[tuple[str, str]]
-) -> Status:
-    """The report :meth:`MigrationManager.status` returns, from file names and the records.
+def build_status(files: list[MigrationFile], records: list[Record], stems: list[str]) -> Status:
+    """The report :meth:`MigrationManager.status` returns, from the files (``stems`` their
+    names, those not migrations' included) and the records.
 
     Only the files of applied records are read, for their checksums; none is imported.
     """
+    taken = {file.name for file in files}
+    misnamed = find_misnamed([stem for stem in stems if stem not in taken])
     by_name = {record.name: record for record in records}
     renamed = {}
     for old, new in find_renames(files, records):

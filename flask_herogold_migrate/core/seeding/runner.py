@@ -16,7 +16,6 @@ from typing import Any
 from ..errors.seeding import MigrationsPending, SeederFailed
 from ..files.discovery import discover, list_stems
 from ..manager import MigrationManager
-from ..runtime.connection import run_connection
 from ..runtime.session import run_step
 from ..states import APPLIED
 from .files import SeederFile, failure_line, find_seeders, forget_loaded, load_seeder
@@ -73,10 +72,8 @@ def seed(
     plan = seeders if isinstance(seeders, SeedPlan) else plan_seed(manager, seeders)
     classes = [load_seeder(seeder) for seeder in plan.seeders]
     ran: list[str] = []
-    with (
-        run_connection(manager.engine, manager.schema) as conn,
-        manager._exclusive(conn, "up") as impl,
-    ):
+    with manager.connect() as run, run.exclusive("up") as impl:
+        conn = run.conn
         _refuse_pending(manager, manager.tracking.read_states(conn))
         for seeder, cls in zip(plan.seeders, classes, strict=True):
             if on_progress is not None:

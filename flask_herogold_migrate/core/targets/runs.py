@@ -70,21 +70,16 @@ class Target:
     kind: str = "tenant"
     #: Its migrations directory, where known before it opens (tenants share one).
     directory: Path | None = field(default=None, compare=False)
-    #: The models of its database (``MetaData`` objects: a bind's own), for the commands
-    #: that compare them with it; None for the host's default models.
-    models: tuple[Any, ...] | None = field(default=None, compare=False)
 
 
-def fixed_target(
-    name: str, manager: MigrationManager, kind: str = "bind", models: tuple[Any, ...] | None = None
-) -> Target:
+def fixed_target(name: str, manager: MigrationManager, kind: str = "bind") -> Target:
     """A target whose manager already exists (a bind, on the app's engine)."""
 
     @contextmanager
     def open_it() -> Iterator[MigrationManager]:
         yield manager
 
-    return Target(name, open_it, kind, models=models)
+    return Target(name, open_it, kind)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,113 @@
+"""The connection of a run, as the manager hands it out, with every setting of the run on it.
+
+Django builds its migration executor from one connection, and Alembic's commands run in the
+one environment its configuration sets up: so here. Every feature that touches a managed
+database (a run, its rehearsal, ``status``, ``migrate:check``, autogenerate, the wait, lint)
+gets a :class:`RunConnection` from :meth:`.MigrationManager.connect`, never the engine and
+the tracking table to connect by itself. What the settings say is then applied in one place:
+
+- the schema (a PostgreSQL schema tenant): its ``search_path``, from the first query;
+- taking the migration lock: its timeout, and the server's check that the client lives;
+- around the steps, rehearsed or not (:meth:`RunConnection.running_steps`): the statement
+  lock timeout, and SQLite's foreign keys off, each step checked before it commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..errors import ConfigurationError, FailedMigrationRecorded
+from ..files.naming import sort_key
+from ..progress import Progress
+from ..states import Direction, Record
+from .backlog import Backlog
+from .lock import holding_the_lock
+from .statement_locks import StatementLockPolicy, StatementLocks
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from sqlalchemy.engine import Connection
+
+    from ..dialects import DialectImpl
+    from .tracking import TrackingTable
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The manager's settings that act on the connection of a run."""
+
+    lock_timeout: float
+    connection_check_interval: float
+    statement_locks: StatementLockPolicy = field(default_factory=StatementLockPolicy)
+    single_transaction: bool = False
+
+
+class RunConnection:
+    """A connection of a run, set up as the manager's settings say (see the module)."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        tracking: TrackingTable,
+        settings: RunSettings,
+        emit: Callable[[Progress], None],
+    ) -> None:
+        self.conn = conn
+        self.tracking = tracking
+        self.settings = settings
+        self.emit = emit
+
+    def backlog(self, migrations_dir: Path) -> Backlog:
+        """What is not applied yet of the files in ``migrations_dir``: one query."""
+        from .backlog import read_backlog
+
+        return read_backlog(self.conn, migrations_dir, self.tracking)
+
+    @contextmanager
+    def exclusive(self, direction: Direction) -> Iterator[DialectImpl]:
+        """Hold the migration lock; refuse a single transaction the database cannot keep."""
+        with holding_the_lock(
+            self.conn,
+            self.tracking.name,
+            direction,
+            lock_timeout=self.settings.lock_timeout,
+            connection_check_interval=self.settings.connection_check_interval,
+            emit=self.emit,
+        ) as impl:
+            if self.settings.single_transaction and not impl.transactional_ddl:
+                raise ConfigurationError(
+                    f"A single transaction cannot hold a run on {impl.display_name}: every DDL "
+                    "statement commits on its own there, so a failure could not undo the run. "
+                    "Nothing was run. Run without --single-transaction "
+                    "(HEROGOLD_MIGRATE_SINGLE_TRANSACTION)."
+                )
+            yield impl
+
+    def records_for_change(self, *, rehearsing: bool = False) -> list[Record]:
+        """The rows, read under the lock, by a run about to change something.
+
+        A rehearsal refuses stuck rows as the run does, but writes nothing: a row still
+        ``running`` stays so, for the real run to mark as failed.
+        """
+        if not rehearsing:
+            self.tracking.ensure(self.conn)  # a table from an older version gets its columns
+            return self.tracking.read_for_change(self.conn)
+        records = self.tracking.read(self.conn)
+        stuck = sorted((r for r in records if r.stuck), key=lambda r: sort_key(r.name))
+        if stuck:
+            raise FailedMigrationRecorded.for_steps([(r.name, r.direction or "up") for r in stuck])
+        return records
+
+    def statement_locks(self, impl: DialectImpl) -> StatementLocks:
+        return StatementLocks(self.conn, impl, self.settings.statement_locks, self.emit)
+
+    @contextmanager
+    def running_steps(self, impl: DialectImpl, locks: StatementLocks) -> Iterator[None]:
+        """Around the steps of a run or a rehearsal: the statement lock timeout set, and what
+        the dialect does while steps run (SQLite: foreign keys off, each step checked)."""
+        with locks.applied(), impl.running_steps(self.conn):
+            yield
