@@ -29,8 +29,8 @@ from ..urls import safe_url
 from .runs import Target
 
 #: Builds the manager of one tenant from its engine (or URL) and schema, with the app's
-#: settings (directory, table, lock timeout...).
-BuildManager = Callable[[Engine, "str | None"], MigrationManager]
+#: settings (directory, table, lock timeout...); keyword arguments as for ``Target.open``.
+BuildManager = Callable[..., MigrationManager]
 
 
 class UnknownTenant(ConfigurationError):
@@ -112,13 +112,13 @@ def tenant_targets(tenants: list[Tenant], engine: Engine, build: BuildManager) -
 
 def tenant_target(tenant: Tenant, engine: Engine, build: BuildManager) -> Target:
     @contextmanager
-    def open_it() -> Iterator[MigrationManager]:
+    def open_it(**run: Any) -> Iterator[MigrationManager]:
         if tenant.url is None:
-            yield build(engine, tenant.schema)
+            yield build(engine, tenant.schema, **run)
             return
         own = engine_from_url(tenant.url)
         try:
-            yield build(own, None)
+            yield build(own, None, **run)
         finally:
             own.dispose()
 
