@@ -152,8 +152,9 @@ def all_tenant_targets(
     other (:func:`.core.connection.engine_for_many_runs`).
     """
     found = tenants(app)
+    table = settings_of(app).table
     with engine_for_many_runs(extension.engine(app)) as engine:
-        yield tenant_targets(found, engine, tenant_builder(app, directory))
+        yield tenant_targets(found, engine, tenant_builder(app, directory), table=table)
 
 
 def one_tenant_target(
@@ -161,7 +162,8 @@ def one_tenant_target(
 ) -> Target:
     tenant = select_tenant(tenants(app), name)
     engine = extension.engine(app)
-    return tenant_target(tenant, engine, tenant_builder(app, directory))
+    table = settings_of(app).table
+    return tenant_target(tenant, engine, tenant_builder(app, directory), table=table)
 
 
 def _listed(names: Mapping[str, Any]) -> str:

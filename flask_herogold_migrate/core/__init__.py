@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .config import MigrateSettings
 from .errors import (
     BatchModeRequired,
     BrokenMigrationFile,
@@ -56,6 +57,7 @@ __all__ = [
     "InvalidMigrationName",
     "LockFileUnavailable",
     "LockTimeout",
+    "MigrateSettings",
     "Migration",
     "MigrationError",
     "MigrationFailed",
