@@ -30,6 +30,7 @@ from .core import ConfigurationError, MigrationManager
 from .core.autogenerate.models import find_model_metadata, register_metadata_resolver
 from .core.progress import ProgressCallback
 from .core.runtime.connection import engine_from_url, register_engine_resolver
+from .core.settings import naming_the_setting
 from .core.targets.runs import RunSummary, run_each, summarize
 
 if TYPE_CHECKING:
@@ -229,7 +230,8 @@ def _current_app_models() -> list[MetaData] | None:
     db = state.db if state.db is not None else current_app.extensions.get("sqlalchemy")
     found = [] if db is None else [db.metadata]
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    return find_model_metadata(settings_of(app).metadata, found=found)
+    with naming_the_setting("HEROGOLD_MIGRATE_METADATA"):
+        return find_model_metadata(settings_of(app).metadata, found=found)
 
 
 def _open_manager(directory: Path | None, extra: dict[str, Any], **run: Any) -> MigrationManager:

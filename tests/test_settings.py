@@ -199,3 +199,22 @@ def test_the_standalone_command_warns_of_a_misspelled_variable(tmp_path):
         "Warning: Unknown environment variable HEROGOLD_MIGRATE_LOCK_TIMOUT is ignored: did "
         "you mean HEROGOLD_MIGRATE_LOCK_TIMEOUT?"
     ) in result.output
+
+
+NOT_IMPORTED = (
+    "Error: HEROGOLD_MIGRATE_METADATA: Cannot import the models of "
+    "'no_such_models_module:metadata': No module named 'no_such_models_module'.\n"
+)
+
+
+def test_models_that_fail_to_import_are_one_line_naming_the_key(tmp_path, monkeypatch):
+    (tmp_path / "migrations").mkdir()
+    create_app = app_factory(tmp_path, HEROGOLD_MIGRATE_METADATA="no_such_models_module:metadata")
+    create_app()  # well formed: the module is imported when a command needs the models
+
+    flask = run_flask(monkeypatch, create_app, "migrate:check")
+    env = {"HEROGOLD_MIGRATE_METADATA": "no_such_models_module:metadata"}
+    alone = standalone(tmp_path, "migrate:check", env=env)
+
+    assert (flask.exit_code, flask.output) == (1, NOT_IMPORTED)
+    assert (alone.exit_code, alone.output) == (1, NOT_IMPORTED)

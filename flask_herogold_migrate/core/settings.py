@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -165,3 +167,15 @@ def parse_import_string(name: str, value: str, example: str, *, separator: str =
 
 def _dotted(text: str) -> bool:
     return bool(text) and all(part.isidentifier() for part in text.split("."))
+
+
+@contextmanager
+def naming_the_setting(name: str) -> Iterator[None]:
+    """A :class:`ConfigurationError` raised inside names the setting ``name``, if it does
+    not already (an import string whose module fails to import when it is used)."""
+    try:
+        yield
+    except ConfigurationError as error:
+        if str(error).startswith(name):
+            raise
+        raise ConfigurationError(f"{name}: {error}") from error

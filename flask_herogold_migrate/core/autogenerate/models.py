@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigurationError
+from ..settings import naming_the_setting
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
@@ -40,7 +41,8 @@ def resolve_model_metadata(setting: object = None) -> list[MetaData]:
         found = resolver()
         if found is not None:
             return found
-    return find_model_metadata(os.environ.get("HEROGOLD_MIGRATE_METADATA"))
+    with naming_the_setting("HEROGOLD_MIGRATE_METADATA"):
+        return find_model_metadata(os.environ.get("HEROGOLD_MIGRATE_METADATA"))
 
 
 def find_model_metadata(
