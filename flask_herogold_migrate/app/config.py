@@ -10,7 +10,6 @@ the config again only if it changed since (a test, or an app that sets its confi
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -21,6 +20,7 @@ from ..core import ConfigurationError
 from ..core.config import KEYS, PREFIX, MigrateSettings, read_settings, unknown_keys
 
 _CACHE = "herogold_migrate_settings"
+_UNSET = object()
 
 
 class UnknownSettingWarning(UserWarning):
@@ -76,12 +76,12 @@ def _snapshot(app: Flask) -> tuple[object, ...]:
     is a change)."""
     config = app.config
     items: list[object] = [app.root_path, _copy(config.get("SQLALCHEMY_BINDS"))]
-    items += [(k, _copy(v)) for k, v in config.items() if k.startswith(PREFIX)]
+    items += [_copy(config.get(key.name, _UNSET)) for key in KEYS]
     return tuple(items)
 
 
 def _copy(value: object) -> object:
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return dict(value)
     if isinstance(value, list):
         return list(value)
