@@ -242,8 +242,11 @@ def herogold_database_url(request: pytest.FixtureRequest, herogold_app: Flask | 
 @pytest.fixture
 def herogold_tracking_table(herogold_app: Flask | None) -> str:
     """The tracking table's name."""
-    app = herogold_app
-    return str(app.config["HEROGOLD_MIGRATE_TABLE"]) if app is not None else "migrations"
+    if herogold_app is None:
+        return "migrations"
+    from .app.config import settings_of
+
+    return settings_of(herogold_app).table
 
 
 @pytest.fixture

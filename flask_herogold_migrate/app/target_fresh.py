@@ -26,7 +26,7 @@ from ..cli.fresh import (
 from ..core import MigrationManager, fresh, plan_seed, refresh, seed
 from ..core.seeding.runner import SeedPlan
 from ..core.targets.runs import BindFailed, Target, run_each
-from .binds import settings
+from .config import settings_of
 from .target_runs import Printer, Selection, targets_of
 
 #: What one target's work gives: its JSON document (without its name and state).
@@ -125,7 +125,7 @@ def _run_many(
     adds: bool = False,
 ) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    protected = settings(app)["protected"]
+    protected = settings_of(app).protected
     printer = Printer()
 
     def one(target: Target, manager: MigrationManager) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from flask import current_app
 
 from ..cli.user_errors import user_errors
 from ..core import MigrationManager
-from .binds import one_tenant_target, settings, tenant_dir
+from .binds import one_tenant_target, tenant_dir
+from .config import settings_of
 from .target_fresh import fresh_many, refresh_many, seed_many
 from .target_runs import Selection, migrate_many, reset_many, rollback_many
 from .target_status import status_many
@@ -72,19 +73,20 @@ def target_options(name: str) -> Sequence[Decorator]:
 
 
 def open_selected_manager(
-    extension: HerogoldMigrate, directory: Path | None, extra: dict[str, Any]
+    extension: HerogoldMigrate, directory: Path | None, extra: dict[str, Any], **run: Any
 ) -> MigrationManager:
-    """The manager of the database that ``--bind`` or ``--tenant`` chose (else the default)."""
+    """The manager of the database that ``--bind`` or ``--tenant`` chose (else the default);
+    ``run`` as for :meth:`.MigrateSettings.manager` (``progress``, ``single_transaction``)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if extra.get("tenant") is not None:
         target = one_tenant_target(extension, app, extra["tenant"], directory)
         # A tenant with a database of its own has an engine for this command: disposed of
         # when the command ends.
-        manager: MigrationManager = click.get_current_context().with_resource(target.open())
+        manager: MigrationManager = click.get_current_context().with_resource(target.open(**run))
         return manager
     if extra.get("all_tenants"):  # migrate:make: the tenants' directory, no database needed
-        return MigrationManager(directory or tenant_dir(app), **settings(app))
-    return extension.manager(directory, bind=extra.get("bind"))
+        return settings_of(app).manager(directory or tenant_dir(app), **run)
+    return extension.manager(directory, bind=extra.get("bind"), **run)
 
 
 def _one_database(command: str) -> Decorator:

@@ -22,7 +22,8 @@ from ..cli import protection
 from ..cli.output import spare_exit_collection, summary
 from ..core import MigrationManager, Progress
 from ..core.targets.runs import BindFailed, OutcomeState, RunSummary, Target, run_each, summarize
-from .binds import all_tenant_targets, bind_targets, settings
+from .binds import all_tenant_targets, bind_targets
+from .config import settings_of
 
 if TYPE_CHECKING:
     from .binds import HerogoldMigrate
@@ -111,11 +112,16 @@ def _run_changes(
     """``migrate``, ``migrate:rollback`` or ``migrate:reset`` over many databases."""
     with targets_of(selection, directory) as targets:
         before(targets)
+        printer = Printer()
         results = run_each(
             targets,
-            _show_work(work, verb, single_transaction, as_json),
+            _show_work(printer, work, verb, as_json),
             jobs=selection.jobs,
             stop_at_first_failure=selection.all_binds,
+            run=lambda target: {
+                "progress": printer.progress(target.name, warnings_only=as_json),
+                "single_transaction": single_transaction,
+            },
         )
     states: tuple[OutcomeState, OutcomeState] = (
         ("applied", "up-to-date") if verb == "Applied" else ("rolled-back", "nothing-to-roll-back")
@@ -130,18 +136,14 @@ def _run_changes(
 
 
 def _show_work(
+    printer: Printer,
     work: Callable[[MigrationManager], list[str]],
     verb: str,
-    single_transaction: bool | None,
     as_json: bool,
 ) -> Callable[[Target, MigrationManager], list[str]]:
     """The work on one target, its lines printed with the target's name."""
-    printer = Printer()
 
     def one(target: Target, manager: MigrationManager) -> list[str]:
-        manager.progress = printer.progress(target.name, warnings_only=as_json)
-        if single_transaction is not None:
-            manager.single_transaction = single_transaction
         names = work(manager)
         if not as_json:
             printer.line(target.name, _done(verb, names, manager))
@@ -234,7 +236,7 @@ def _undo_many(
             return
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         protection.confirm(
-            protected=settings(app)["protected"],
+            protected=settings_of(app).protected,
             force=force,
             command=f"{command} --all-binds",
             consequence=f"{consequence} of every bind",

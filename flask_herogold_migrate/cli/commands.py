@@ -36,8 +36,9 @@ if TYPE_CHECKING:
     from ..core.preview.rehearsal import Rehearsal
 
 #: Builds the manager for a command from ``--dir`` (None when not given) and the caller's
-#: own options (for example ``database_url``).
-OpenManager = Callable[[Path | None, dict[str, Any]], MigrationManager]
+#: own options (for example ``database_url``); keyword arguments, if any, are what differs
+#: for this run (``progress``, ``single_transaction``: see ``MigrateSettings.manager``).
+OpenManager = Callable[..., MigrationManager]
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 _Decorated = TypeVar("_Decorated", bound=Callable[..., Any])
 
@@ -88,11 +89,9 @@ def build_commands(
     def manager_for(
         directory: Path | None, extra: dict[str, Any], single_transaction: bool | None
     ) -> MigrationManager:
-        manager = open_manager(directory, extra)
-        manager.progress = print_progress
-        if single_transaction is not None:
-            manager.single_transaction = single_transaction
-        return manager
+        return open_manager(
+            directory, extra, progress=print_progress, single_transaction=single_transaction
+        )
 
     single_transaction_option = click.option(
         "--single-transaction/--transaction-per-migration",
@@ -128,8 +127,8 @@ def build_commands(
             return False
         from .preview import show_rehearsal  # only for --pretend: the rest starts faster
 
-        manager = open_manager(directory, extra)
-        manager.progress = print_progress_to_stderr if as_json else print_progress
+        progress = print_progress_to_stderr if as_json else print_progress
+        manager = open_manager(directory, extra, progress=progress)
         show_rehearsal(rehearse(manager), as_json=as_json)
         return True
 

@@ -22,7 +22,7 @@ from .output import print_progress, print_progress_to_stderr, spare_exit_collect
 from .repair import FORCE_OPTION
 
 CommandFactory = Callable[..., Callable[[Callable[..., Any]], click.Command]]
-OpenManager = Callable[[Path | None, dict[str, Any]], MigrationManager]
+OpenManager = Callable[..., MigrationManager]
 
 _SEED = click.option(
     "--seed", is_flag=True, help="Then run every seeder (migrate:seed), in file-name order."
@@ -51,8 +51,8 @@ def fresh_commands(command: CommandFactory, open_manager: OpenManager) -> list[c
     """The three commands, made with ``build_commands``' factory."""
 
     def opened(directory: Path | None, extra: dict[str, Any], as_json: bool) -> MigrationManager:
-        manager = open_manager(directory, extra)
-        manager.progress = print_progress_to_stderr if as_json else print_progress
+        progress = print_progress_to_stderr if as_json else print_progress
+        manager = open_manager(directory, extra, progress=progress)
         return manager
 
     @FORCE_OPTION

@@ -28,7 +28,7 @@ METADATA_OPTION = click.option(
 
 def tool_commands(
     command: CommandFactory,
-    open_manager: Callable[[Path | None, dict[str, Any]], MigrationManager],
+    open_manager: Callable[..., MigrationManager],
     test_options: Sequence[Decorator] | None,
 ) -> list[click.Command]:
     """migrate:check, migrate:lint and migrate:test, made with ``build_commands``' factory."""
@@ -60,8 +60,7 @@ def tool_commands(
         from ..core.preview.lint import lint_pending
         from .preview import show_lint
 
-        manager = open_manager(directory, extra)
-        manager.progress = print_progress
+        manager = open_manager(directory, extra, progress=print_progress)
         show_lint(lint_pending(manager, all_rules=all_rules))
 
     @METADATA_OPTION

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .config import MigrateSettings
 from .errors import (
     BatchModeRequired,
     BrokenMigrationFile,
@@ -166,6 +167,7 @@ __all__ = [
     "LockFileUnavailable",
     "LockTimeout",
     "LockWait",
+    "MigrateSettings",
     "Migration",
     "MigrationError",
     "MigrationFailed",
