@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .difference import Difference
 from .false_differences import drop_false_differences
 from .models import as_metadata_list, find_model_metadata, model_table_names
+from .naming import name_everything
 
 if TYPE_CHECKING:
     from alembic.operations.ops import UpgradeOps
@@ -71,6 +72,7 @@ def produce_operations(
     operations = script.upgrade_ops
     assert operations is not None
     drop_false_differences(operations, metadata, conn.dialect)
+    name_everything(operations, metadata)
     return operations, [str(warning.message) for warning in caught]
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .difference import Difference
+from .naming import unnamed
 from .renames import RenameCandidate, apply_renames, still_open
 from .todos import Todo, find_todos
 
@@ -59,6 +60,7 @@ class AutogeneratePlan:
         todos = [Todo(f"While comparing: {warning}") for warning in self.alembic_warnings]
         tables = {t.name: t for item in self.metadata for t in item.tables.values()}
         operations = self.final_operations()
+        todos += [Todo(message) for message in unnamed(operations)]
         return todos + find_todos(operations, self.dialect, self.changed_enums, tables)
 
     def open_questions(self) -> list[RenameCandidate]:
