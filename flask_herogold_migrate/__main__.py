@@ -139,6 +139,9 @@ def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationMan
         statement_lock_timeout=extra.get("statement_lock_timeout"),
         statement_lock_retries=extra.get("statement_lock_retries", 0),
         out_of_order=extra.get("out_of_order", "warn").lower(),
+        mysql_strict=parse_flag(
+            "HEROGOLD_MIGRATE_MYSQL_STRICT", os.environ.get("HEROGOLD_MIGRATE_MYSQL_STRICT") or "on"
+        ),
     )
 
 

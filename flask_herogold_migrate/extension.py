@@ -117,6 +117,7 @@ class HerogoldMigrate:
         app.config.setdefault("HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT", None)
         app.config.setdefault("HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES", 0)
         app.config.setdefault("HEROGOLD_MIGRATE_OUT_OF_ORDER", "warn")
+        app.config.setdefault("HEROGOLD_MIGRATE_MYSQL_STRICT", True)
         app.config.setdefault("HEROGOLD_MIGRATE_BINDS", {})
         app.config.setdefault("HEROGOLD_MIGRATE_TENANTS", None)
         app.config.setdefault("HEROGOLD_MIGRATE_TENANT_DIR", "migrations_tenants")

@@ -83,6 +83,9 @@ def settings(app: Flask) -> dict[str, Any]:
             config["HEROGOLD_MIGRATE_OUT_OF_ORDER"],
             OUT_OF_ORDER_POLICIES,
         ),
+        "mysql_strict": parse_flag(
+            "HEROGOLD_MIGRATE_MYSQL_STRICT", config["HEROGOLD_MIGRATE_MYSQL_STRICT"]
+        ),
     }
 
 

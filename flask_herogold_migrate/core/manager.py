@@ -8,7 +8,7 @@ it, plans (:mod:`.plan`), loads every file of the plan, and hands the plan to th
 from __future__ import annotations
 
 import os
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,8 +61,9 @@ class MigrationManager:
     ``protected`` marks a production database: the commands that undo or rewrite history
     (rollback, reset, repair) ask for confirmation first. The API itself never asks.
 
-    ``connection_check_interval``, ``statement_lock_timeout``, ``statement_lock_retries`` and
-    ``out_of_order`` are the settings of the same names described in Configuration.
+    ``connection_check_interval``, ``statement_lock_timeout``, ``statement_lock_retries``,
+    ``out_of_order`` and ``mysql_strict`` are the settings of the same names described in
+    Configuration.
 
     ``schema`` (PostgreSQL) runs everything in that schema: ``search_path`` is set to it
     alone, so the tracking table, the lock and what the migrations create are the schema's.
@@ -87,6 +88,7 @@ class MigrationManager:
         statement_lock_retries: int = 0,
         out_of_order: OutOfOrderPolicy = "warn",
         schema: str | None = None,
+        mysql_strict: bool = True,
     ) -> None:
         self.migrations_dir = Path(migrations_dir)
         self.tracking = TrackingTable(table)
@@ -102,6 +104,9 @@ class MigrationManager:
         self.out_of_order = out_of_order
         #: PostgreSQL: the schema every connection of a run is set to (a schema tenant).
         self.schema = schema
+        #: MariaDB and MySQL: steps run with a strict ``sql_mode``, so a value that does not
+        #: fit fails its statement instead of being truncated.
+        self.mysql_strict = mysql_strict
         self._engine: Engine | None = None if engine is None else resolve_engine(engine)
 
     @property
@@ -321,7 +326,8 @@ class MigrationManager:
             single_transaction=self.single_transaction,
             statement_locks=locks,
         )
-        executor.execute(plan, migrations)
+        with impl.strict_data(conn) if self.mysql_strict else nullcontext():
+            executor.execute(plan, migrations)
 
     def _emit(self, progress: Progress) -> None:
         if self.progress is not None:
