@@ -61,6 +61,7 @@ class AutogeneratePlan:
         tables = {t.name: t for item in self.metadata for t in item.tables.values()}
         operations = self.final_operations()
         todos += [Todo(message) for message in unnamed(operations)]
+        todos += [Todo(_kept_apart(c), c.table) for c in self.kept_apart if c.kind == "column"]
         return todos + find_todos(operations, self.dialect, self.changed_enums, tables)
 
     def open_questions(self) -> list[RenameCandidate]:
@@ -95,10 +96,15 @@ class AutogeneratePlan:
         """One line per thing the person must look at in the file."""
         lines = [todo.message for todo in self.todos]
         for candidate in self.kept_apart:
-            what = "dropped and added" if candidate.kind == "column" else "left and created"
-            lines.append(
-                f"{candidate.describe()}: {what}, not renamed"
-                + (", so the column's data is lost" if candidate.kind == "column" else "")
-                + ". If it is a rename, answer yes at a terminal (without --no-input)."
-            )
+            if candidate.kind == "table":  # a column's is a TODO: its data is lost
+                lines.append(_kept_apart(candidate))
         return lines
+
+
+def _kept_apart(candidate: RenameCandidate) -> str:
+    what = "dropped and added" if candidate.kind == "column" else "left and created"
+    return (
+        f"{candidate.describe()}: {what}, not renamed"
+        + (", so the column's data is lost" if candidate.kind == "column" else "")
+        + ". If it is a rename, answer yes at a terminal (without --no-input)."
+    )

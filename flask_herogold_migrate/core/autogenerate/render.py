@@ -20,6 +20,7 @@ from .enum_render import change_lines, create_lines, drop_lines, enum_type
 from .enums import native_enum
 from .naming import BATCH_CONVENTION
 from .renames import reverse_operations
+from .type_changes import postgresql_cast
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -136,7 +137,11 @@ def _render_all(
             lines.append(f"op.rename_table({op.table_name!r}, {op.new_table_name!r})")
         elif isinstance(op, ModifyTableOps) and not context.opts["render_as_batch"]:
             for inner in op.ops:  # one after the other, each laid out on its own
-                lines += _tidy(render_op_text(context, inner)).split("\n")
+                rendered = render_op_text(context, inner)
+                cast = postgresql_cast(inner, plan.dialect)
+                if cast is not None:  # Alembic renders no postgresql_using of its own
+                    rendered = rendered[:-1] + f",\npostgresql_using={cast!r})"
+                lines += _tidy(rendered).split("\n")
         elif isinstance(op, ModifyTableOps):
             # The with line, each operation's text, a blank line; the operations go inside.
             header, *texts, _ = render_op(context, op)

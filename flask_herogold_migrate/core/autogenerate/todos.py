@@ -12,6 +12,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .type_changes import added_not_null_problem, not_null_problem, type_change_problems
+
 if TYPE_CHECKING:
     from alembic.operations.ops import MigrateOperation
     from sqlalchemy import Table
@@ -49,14 +51,7 @@ def find_todos(
             continue
         for op in group.ops:
             if isinstance(op, AddColumnOp) and _needs_a_value(op.column):
-                todos.append(
-                    Todo(
-                        f"{table}.{op.column.name} is added NOT NULL without a server "
-                        f"default: on a {table} table with rows, up() fails. Give it a "
-                        "server_default, or add it nullable, fill it, then alter it to NOT NULL.",
-                        table,
-                    )
-                )
+                todos.append(Todo(added_not_null_problem(str(table), op.column.name), table))
             if isinstance(op, AlterColumnOp):
                 todos += [Todo(m, table) for m in _alteration_problems(op, dialect)]
             model = (tables or {}).get(str(table))
@@ -102,31 +97,20 @@ def _needs_a_value(column: Any) -> bool:
 
 
 def _alteration_problems(op: Any, dialect: Dialect) -> list[str]:
-    from .renames import same_kind
-
-    where = f"{op.table_name}.{op.column_name}"
     problems = []
     if op.modify_nullable is False:
-        problems.append(
-            f"{where} becomes NOT NULL: up() fails while a row holds NULL there. Fill those "
-            "rows first (in up(), before the alter_column)."
-        )
+        problems.append(not_null_problem(op, dialect))
     old, new = op.existing_type, op.modify_type
     if dialect.name == "postgresql" and new is not None and old is not None:
         from .enums import native_enum
 
         if native_enum(old) or native_enum(new):
             problems.append(
-                f"{where} changes to or from an enum type: PostgreSQL needs to be told how to "
-                'convert it: add postgresql_using="..." to its alter_column.'
+                f"{op.table_name}.{op.column_name} changes to or from an enum type: PostgreSQL "
+                'needs to be told how to convert it: add postgresql_using="..." to its '
+                "alter_column."
             )
-        elif not same_kind(old, new):
-            problems.append(
-                f"{where} changes type from {old!r} to {new!r}: PostgreSQL converts only "
-                "what it can cast by itself. If it refuses, add "
-                f'postgresql_using="{op.column_name}::..." to its alter_column.'
-            )
-    return problems
+    return problems + type_change_problems(op, dialect)
 
 
 def _foreign_key_index_problems(op: Any, model: Table) -> list[str]:
