@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from ..runtime.backlog import read_backlog
 from ..runtime.connection import run_connection
 from .compare import differences_of, produce_operations
+from .key_indexes import find_key_indexes
 from .models import as_metadata_list, model_table_names
 from .plan import AutogeneratePlan
 from .renames import RenameCandidate, column_candidates, retarget, table_candidates
@@ -68,6 +69,7 @@ def plan_autogenerate(
         changed_enums=tuple(changed_enums),
         alembic_warnings=tuple(warned),
         metadata=tuple(metadata_list),
+        key_indexes=tuple(find_key_indexes(conn, upgrade, metadata_list)),
     )
 
 

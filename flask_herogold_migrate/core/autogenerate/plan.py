@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .difference import Difference
+from .key_indexes import KeyIndex
 from .naming import unnamed
 from .renames import RenameCandidate, apply_renames, still_open
 from .todos import Todo, find_todos
@@ -41,6 +42,9 @@ class AutogeneratePlan:
     alembic_warnings: tuple[str, ...] = ()
     #: The models compared.
     metadata: tuple[MetaData, ...] = ()
+    #: MariaDB and MySQL: the indexes ``down()`` drops between dropping and creating again
+    #: the foreign key that uses them.
+    key_indexes: tuple[KeyIndex, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -58,11 +62,10 @@ class AutogeneratePlan:
         """What cannot be generated (with the renames answered so far): ``# TODO`` comments
         in the file, and warnings."""
         todos = [Todo(f"While comparing: {warning}") for warning in self.alembic_warnings]
-        tables = {t.name: t for item in self.metadata for t in item.tables.values()}
         operations = self.final_operations()
         todos += [Todo(message) for message in unnamed(operations)]
         todos += [Todo(_kept_apart(c), c.table) for c in self.kept_apart if c.kind == "column"]
-        return todos + find_todos(operations, self.dialect, self.changed_enums, tables)
+        return todos + find_todos(operations, self.dialect, self.changed_enums)
 
     def open_questions(self) -> list[RenameCandidate]:
         """The candidates still to ask about, given the answers so far."""

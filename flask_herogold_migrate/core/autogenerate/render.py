@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .enum_render import change_lines, create_lines, drop_lines, enum_type
 from .enums import native_enum
+from .key_indexes import guard_drops
 from .naming import BATCH_CONVENTION
 from .renames import reverse_operations
 from .type_changes import postgresql_cast
@@ -55,7 +56,9 @@ def _render_migration(plan: AutogeneratePlan, new: NewMigration) -> str:
     up += _render_all(context, operations, plan)
 
     down = ["op = schema(session)"]
-    down += _render_all(context, reverse_operations(operations), plan, todos=False)
+    backwards = reverse_operations(operations)
+    guard_drops(backwards, plan.key_indexes)
+    down += _render_all(context, backwards, plan, todos=False)
     for change in reversed(plan.changed_enums):
         down += change_lines(change, plan.dialect, backwards=True)
     for change in reversed(plan.new_enums):
@@ -160,7 +163,9 @@ def _render_all(
 
 def _tidy(rendered: str) -> str:
     """Alembic's layout, closer to a person's: an argument on a line of its own is indented
-    one level past its call, and the closing parenthesis lines up with the call."""
+    one level past its call, and the closing parenthesis lines up with the call. Alembic's
+    ``# WARNING`` of an unnamed constraint is left out: the plan's ``# TODO`` says it."""
+    rendered = re.sub(r"# WARNING: constraint name is None;.*\n.*\n.*naming\.html\n", "", rendered)
     tidied = []
     depth = 0
     statement_indent = 0

@@ -8,7 +8,7 @@ says where.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,6 @@ from .type_changes import added_not_null_problem, not_null_problem, type_change_
 
 if TYPE_CHECKING:
     from alembic.operations.ops import MigrateOperation
-    from sqlalchemy import Table
     from sqlalchemy.engine import Dialect
 
     from .enums import EnumChange
@@ -36,11 +35,9 @@ def find_todos(
     operations: Sequence[MigrateOperation],
     dialect: Dialect,
     changed_enums: Sequence[EnumChange] = (),
-    tables: Mapping[str, Table] | None = None,
 ) -> list[Todo]:
-    """What in ``operations`` (and the enum changes) may not run as generated; ``tables``
-    are the models' tables, by name."""
-    from alembic.operations.ops import AddColumnOp, AlterColumnOp, CreateIndexOp, ModifyTableOps
+    """What in ``operations`` (and the enum changes) may not run as generated."""
+    from alembic.operations.ops import AddColumnOp, AlterColumnOp, ModifyTableOps
 
     todos = []
     for group in operations:
@@ -54,9 +51,6 @@ def find_todos(
                 todos.append(Todo(added_not_null_problem(str(table), op.column.name), table))
             if isinstance(op, AlterColumnOp):
                 todos += [Todo(m, table) for m in _alteration_problems(op, dialect)]
-            model = (tables or {}).get(str(table))
-            if isinstance(op, CreateIndexOp) and dialect.name == "mysql" and model is not None:
-                todos += [Todo(m, table) for m in _foreign_key_index_problems(op, model)]
     for change in changed_enums:
         if not change.only_adds_values and change.old is not None:
             removed = [value for value in change.old if value not in change.new]
@@ -111,23 +105,6 @@ def _alteration_problems(op: Any, dialect: Dialect) -> list[str]:
                 "alter_column."
             )
     return problems + type_change_problems(op, dialect)
-
-
-def _foreign_key_index_problems(op: Any, model: Table) -> list[str]:
-    """MariaDB and MySQL make a new index the one a foreign key uses, when it starts with
-    the key's columns, and then refuse to drop it (in ``down()``) while the key stands."""
-    columns = [getattr(c, "name", str(c)) for c in op.columns]
-    problems = []
-    for key in model.foreign_key_constraints:
-        names = [c.name for c in key.columns]
-        if columns[: len(names)] == names:
-            problems.append(
-                f"On MariaDB and MySQL the index {op.index_name} becomes the one the foreign "
-                f"key on {model.name} ({', '.join(names)}) uses: down() cannot drop it while "
-                "the key stands. In down(), drop the foreign key first and create it again "
-                "after the index is dropped."
-            )
-    return problems
 
 
 def _type_problems(type_: Any, where: str) -> list[str]:
