@@ -95,11 +95,18 @@ def unnamed(operations: Sequence[MigrateOperation]) -> list[str]:
             if isinstance(inner, (AddConstraintOp, DropConstraintOp)) and not getattr(
                 inner, "constraint_name", None
             ):
-                found.append(
-                    f"A {inner.constraint_type} constraint on {table} has no name, and "
-                    "down() cannot drop it without one: give it a name in the model (or a "
-                    "naming convention to the metadata) and write its name in the file."
-                )
+                kind = f"{inner.constraint_type} " if inner.constraint_type else ""
+                if isinstance(inner, DropConstraintOp):
+                    found.append(
+                        f"A {kind}constraint of {table} is dropped without its name, which "
+                        "fails: write the name the database gave it in the file."
+                    )
+                else:
+                    found.append(
+                        f"A {kind}constraint on {table} has no name, and down() cannot drop "
+                        "it without one: give it a name in the model (or a naming convention "
+                        "to the metadata) and write its name in the file."
+                    )
             elif isinstance(inner, CreateIndexOp) and not inner.index_name:
                 found.append(
                     f"An index on {table} has no name: give it one in the model and in the file."
