@@ -26,11 +26,14 @@ def run_migration_checks(
     tracking_table: str,
     metadata: list[MetaData],
     as_json: bool,
+    with_rows: bool = False,
 ) -> None:
     """Run the checks, print each result (or, with ``as_json``, the report); exit 1 on a
     failure."""
     if as_json:
-        report = run_checks(url, directory, tracking_table=tracking_table, metadata=metadata)
+        report = run_checks(
+            url, directory, tracking_table=tracking_table, metadata=metadata, with_rows=with_rows
+        )
         click.echo(json.dumps({"migrations_dir": str(directory), **report.to_json()}, indent=2))
     else:
         click.echo(f"Checking the migrations in {directory}.")
@@ -39,6 +42,7 @@ def run_migration_checks(
             directory,
             tracking_table=tracking_table,
             metadata=metadata,
+            with_rows=with_rows,
             on_result=lambda result: click.echo(describe_result(result)),
             on_database=lambda database: click.echo(
                 f"On a throwaway {database}, dropped afterwards:"

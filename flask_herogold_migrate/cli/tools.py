@@ -65,6 +65,12 @@ def tool_commands(
 
     @METADATA_OPTION
     @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (for CI).")
+    @click.option(
+        "--with-rows",
+        is_flag=True,
+        help="Before each step, put a generated row in each empty table, so a step that "
+        "cannot keep its rows (a NOT NULL column without a default, a narrowed type) fails.",
+    )
     @command(
         "migrate:test",
         "Test the migrations on a throwaway database made beside the app's (or the one of "
@@ -73,7 +79,9 @@ def tool_commands(
         "the models match the schema. Exits with status 1 on any failure.",
         test_options,
     )
-    def test(directory: Path | None, as_json: bool, models: str | None, **extra: Any) -> None:
+    def test(
+        directory: Path | None, as_json: bool, with_rows: bool, models: str | None, **extra: Any
+    ) -> None:
         from .checks import run_migration_checks  # only for this command
 
         manager = open_manager(directory, extra)
@@ -83,6 +91,7 @@ def tool_commands(
             tracking_table=manager.tracking.name,
             metadata=manager.models(models),
             as_json=as_json,
+            with_rows=with_rows,
         )
 
     return [lint, check, test]

@@ -76,6 +76,7 @@ class MigrateSettings:
     metadata: object = None
     #: The seeders' directory; None: ``seeders`` beside the migrations directory.
     seeders_dir: Path | None = None
+    mysql_strict: bool = True
     progress: ProgressCallback | None = field(default=None, compare=False)
     require_lock: bool = False
 
@@ -114,6 +115,7 @@ class MigrateSettings:
             schema=schema,
             bind=bind,
             seeders_dir=self.seeders_dir,
+            mysql_strict=self.mysql_strict,
         )
 
     def with_run(self, **changes: Any) -> MigrateSettings:
@@ -245,6 +247,7 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("HEROGOLD_MIGRATE_METADATA", "metadata", None, _metadata),
     Key("HEROGOLD_MIGRATE_SEEDERS_DIR", "seeders_dir", None, _optional_path),
+    Key("HEROGOLD_MIGRATE_MYSQL_STRICT", "mysql_strict", True, parse_flag),
 )
 KEY_NAMES = frozenset(key.name for key in KEYS)
 

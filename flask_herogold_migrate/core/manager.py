@@ -62,8 +62,8 @@ class MigrationManager:
     ``protected`` marks a production database: the commands that undo or rewrite history
     (rollback, reset, repair) ask for confirmation first. The API itself never asks.
 
-    ``connection_check_interval``, ``statement_lock_timeout``, ``statement_lock_retries`` and
-    ``out_of_order`` are the settings of the same names described in Configuration.
+    ``connection_check_interval``, ``statement_lock_timeout``, ``statement_lock_retries``,
+    ``out_of_order`` and ``mysql_strict`` are the settings of those names in Configuration.
 
     ``schema`` (PostgreSQL) runs everything in that schema: ``search_path`` is set to it
     alone, so the tracking table, the lock and what the migrations create are the schema's.
@@ -90,9 +90,11 @@ class MigrationManager:
         schema: str | None = None,
         bind: str | None = None,
         seeders_dir: str | os.PathLike[str] | None = None,
+        mysql_strict: bool = True,
     ) -> None:
         self.migrations_dir = Path(migrations_dir)
         self.seeders_dir = Path(seeders_dir or self.migrations_dir.parent / "seeders")
+        self.mysql_strict = mysql_strict
         self.tracking = TrackingTable(table)
         self.lock_timeout = lock_timeout
         self.single_transaction = single_transaction
@@ -132,6 +134,7 @@ class MigrationManager:
             self.connection_check_interval,
             StatementLockPolicy(self.statement_lock_timeout, self.statement_lock_retries),
             self.single_transaction,
+            self.mysql_strict,
         )
         with run_connection(self.engine, self.schema) as conn:
             yield RunConnection(conn, self.tracking, settings, self._emit)
