@@ -64,6 +64,7 @@ from .states import Direction, ShownState
 
 if TYPE_CHECKING:
     from .adopt.adopt import AdoptPlan, BaselineDiffers
+    from .adopt.fold import SquashPartlyApplied
     from .adopt.live_schema import AdoptionRefused
     from .adopt.squash import SquashPlan
     from .autogenerate.compare import compare_models
@@ -78,7 +79,6 @@ if TYPE_CHECKING:
     from .preview.rehearsal import Rehearsal, RehearsedMigration
     from .runtime.backlog import Backlog
     from .runtime.search_path import SchemaNotFound
-    from .runtime.squashed import SquashPartlyApplied
     from .runtime.wait import WaitResult, wait_until_migrated
     from .seeding.files import create_seeder
     from .seeding.runner import SeedPlan, SeedResult, plan_seed, seed
@@ -124,7 +124,7 @@ _LAZY = {
     "Seeder": ".seeding.seeder",
     "SeedPlan": ".seeding.runner",
     "SeedResult": ".seeding.runner",
-    "SquashPartlyApplied": ".runtime.squashed",
+    "SquashPartlyApplied": ".adopt.fold",
     "SquashPlan": ".adopt.squash",
     "TargetOutcome": ".targets.runs",
     "Tenant": ".targets.tenants",

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.engine import Engine
 
+from .adopt.fake import Faker
+from .adopt.fold import fold_squashed
 from .dialects import is_supported
 from .errors import UnsupportedDatabase
 from .files.create import create_migration
@@ -23,12 +25,10 @@ from .progress import Progress, ProgressCallback
 from .runtime.backlog import Backlog, stray_files
 from .runtime.connection import resolve_engine, run_connection
 from .runtime.executor import Executor
-from .runtime.fake import Faker
 from .runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL, DEFAULT_LOCK_TIMEOUT
 from .runtime.plan import MigrationPlan, OutOfOrderPolicy, plan_down, plan_up, up_warnings
 from .runtime.repair import RepairPlan, RepairResult, execute_repair, plan_repair
 from .runtime.run import RunConnection, RunSettings
-from .runtime.squashed import fold_squashed
 from .runtime.statement_locks import StatementLockPolicy
 from .runtime.status import Status, build_status
 from .runtime.tracking import TrackingTable
@@ -172,7 +172,7 @@ class MigrationManager:
 
     def run_migrations(self, target: str | None = None, *, fake: bool = False) -> list[str]:
         """Apply pending migrations, up to and including ``target`` if given, as one batch;
-        with ``fake``, record them as applied without running them (see :mod:`.runtime.fake`).
+        with ``fake``, record them as applied without running them (see :mod:`.adopt.fake`).
 
         Returns the names applied. When nothing is pending this costs a directory scan and
         one query: no migration file is imported and no lock is taken.
