@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, inspect
 
 from flask_herogold_migrate import HerogoldMigrate, MigrationFailed, MigrationManager
 from flask_herogold_migrate.core import ConfigurationError
+from tests.helpers import run_flask
 
 
 def make_app(tmp_path: Path, url: str, **config) -> Flask:
@@ -319,10 +320,15 @@ def test_auto_run_leaves_the_migrate_commands_alone(tmp_path, database, create_t
     assert json.loads(status.stdout)["migrations"][0]["state"] == "pending"
     assert "one" not in database.table_names()
 
-    env["AUTO"] = "maybe"  # a bad value stops the app, but not the commands that fix things
-    assert run("migrate:status").returncode == 0
+    env["AUTO"] = "maybe"  # a bad value stops the app and every command alike
+    for command in ("migrate:status", "migrate", "migrate:rollback"):
+        refused = run(command)
+        assert refused.returncode == 1
+        bad = f"HEROGOLD_MIGRATE_AUTO='maybe' {NEITHER_ON_NOR_OFF_NOR_WAIT}"
+        assert refused.stderr == f"Error: {bad}\n"
     refused = run("routes")
     assert refused.returncode != 0 and "HEROGOLD_MIGRATE_AUTO='maybe'" in refused.stderr
+    assert "one" not in database.table_names()
     del env["AUTO"]
 
     other = run("routes")  # any other command builds the app, and auto-run applies
@@ -422,17 +428,24 @@ def test_single_transaction_string_values_mean_what_they_say(
     ],
 )
 def test_a_bad_setting_is_one_error_line_naming_key_and_value(
-    tmp_path, create_table_migration, key, value, problem
+    tmp_path, create_table_migration, monkeypatch, key, value, problem
 ):
     create_table_migration("20260301_one", "one")
-    app = sqlite_app(tmp_path, **{key: value})
-    HerogoldMigrate(app)
 
-    result = app.test_cli_runner().invoke(args=["migrate"])
+    def create_app():
+        app = sqlite_app(tmp_path, **{key: value})
+        HerogoldMigrate(app)
+        return app
+
+    with pytest.raises(ConfigurationError) as raised:
+        create_app()
+    assert str(raised.value) == f"{key}={value!r} {problem}"
+
+    result = run_flask(monkeypatch, create_app, "migrate")
 
     assert result.exit_code == 1
     assert result.output == f"Error: {key}={value!r} {problem}\n"
-    assert tables_of(app) == set()
+    assert tables_of(sqlite_app(tmp_path)) == set()
 
 
 @pytest.mark.parametrize(("value", "seconds"), [("2.5", 2.5), (" 30 ", 30.0), (0, 0.0), (7, 7.0)])

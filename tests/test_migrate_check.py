@@ -224,7 +224,9 @@ def test_a_bad_models_setting_is_one_error_line(app, migrated):
     result = check(app, "no_such_module_anywhere:metadata")
 
     assert result.exit_code == 1
-    assert result.output.startswith("Error: Cannot import the models of ")
+    assert result.output.startswith(
+        "Error: HEROGOLD_MIGRATE_METADATA: Cannot import the models of "
+    )
     assert "Traceback" not in result.output
 
 

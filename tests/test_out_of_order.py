@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import pytest
 from flask import Flask
 
 from flask_herogold_migrate import HerogoldMigrate
-from flask_herogold_migrate.core import OutOfOrderMigrations
+from flask_herogold_migrate.core import ConfigurationError, OutOfOrderMigrations
+from tests.helpers import run_flask
 
 WARNING = (
     "Warning: pending migrations dated before 20260310_newest, the newest applied one, run "
@@ -129,16 +131,21 @@ _REST = (
 )
 
 
-def test_an_unknown_value_is_one_error_line(tmp_path, database, merged_late):
-    app = Flask("late", root_path=str(tmp_path), instance_path=str(tmp_path / "i"))
-    app.config.update(SQLALCHEMY_DATABASE_URI=database.url, HEROGOLD_MIGRATE_OUT_OF_ORDER="no")
-    HerogoldMigrate(app)
+def test_an_unknown_value_is_one_error_line(tmp_path, database, merged_late, monkeypatch):
+    def create_app() -> Flask:
+        app = Flask("late", root_path=str(tmp_path), instance_path=str(tmp_path / "i"))
+        app.config.update(SQLALCHEMY_DATABASE_URI=database.url, HEROGOLD_MIGRATE_OUT_OF_ORDER="no")
+        HerogoldMigrate(app)
+        return app
 
-    result = app.test_cli_runner().invoke(args=["migrate"])
+    refused = (
+        "HEROGOLD_MIGRATE_OUT_OF_ORDER='no' is not one of the values: use warn, error or allow."
+    )
+    with pytest.raises(ConfigurationError, match=re.escape(refused)):
+        create_app()
+
+    result = run_flask(monkeypatch, create_app, "migrate")
 
     assert result.exit_code == 1
-    assert result.output == (
-        "Error: HEROGOLD_MIGRATE_OUT_OF_ORDER='no' is not one of the values: use warn, error "
-        "or allow.\n"
-    )
+    assert result.output == f"Error: {refused}\n"
     assert "from_old_branch" not in database.table_names()

@@ -99,7 +99,8 @@ def test_help_lists_every_command(tmp_path):
         (["--lock-timeout", "inf"], {}, "'inf'"),
         (["--lock-timeout", "-1"], {}, "'-1'"),
         (["--lock-timeout", "abc"], {}, "'abc'"),
-        ([], {"HEROGOLD_MIGRATE_LOCK_TIMEOUT": "nan"}, "'nan'"),
+        # The option wins over the variable, even one that is no number.
+        (["--lock-timeout", "abc"], {"HEROGOLD_MIGRATE_LOCK_TIMEOUT": "5"}, "'abc'"),
     ],
 )
 def test_a_lock_timeout_that_is_no_number_of_seconds_is_a_usage_error(

@@ -13,6 +13,8 @@ from flask import Flask
 from sqlalchemy import inspect, make_url
 
 from flask_herogold_migrate import HerogoldMigrate, MigrationFailed, MigrationManager
+from flask_herogold_migrate.core import ConfigurationError
+from tests.helpers import run_flask
 
 
 class Blocker:
@@ -175,16 +177,22 @@ def test_a_step_is_retried_only_if_its_failed_attempt_left_nothing(
         ("HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL", "-1", "is not a number of seconds"),
     ],
 )
-def test_a_bad_setting_is_one_error_line(tmp_path: Path, key, value, problem):
-    app = Flask("bad", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
-    app.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", **{key: value})
-    (tmp_path / "migrations").mkdir()
-    HerogoldMigrate(app)
+def test_a_bad_setting_is_one_error_line(tmp_path: Path, monkeypatch, key, value, problem):
+    def create_app():
+        app = Flask("bad", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
+        app.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", **{key: value})
+        HerogoldMigrate(app)
+        return app
 
-    result = app.test_cli_runner().invoke(args=["migrate"])
+    (tmp_path / "migrations").mkdir()
+    with pytest.raises(ConfigurationError, match=f"^{key}="):
+        create_app()
+
+    result = run_flask(monkeypatch, create_app, "migrate")
 
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: {key}={value!r} {problem}")
+    assert len(result.output.splitlines()) == 1
 
 
 @pytest.mark.parametrize("value", [None, "", 0, "0"])

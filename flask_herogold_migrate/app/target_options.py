@@ -44,7 +44,7 @@ class FlaskTargets:
         elif selection.tenant is not None:
             yield [one_tenant_target(extension, app, selection.tenant, directory)]
         else:
-            yield [bind_target(extension, app, selection.bind, directory)]
+            yield [bind_target(extension, selection.bind, directory)]
 
     def tenant_dir(self, extra: dict[str, Any]) -> Path:
         return tenant_dir(current_app._get_current_object())  # type: ignore[attr-defined]

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..core.adopt.from_alembic import AlembicAdoptPlan
 
 CommandFactory = Callable[..., Callable[[Callable[..., Any]], click.Command]]
-OpenManager = Callable[[Path | None, dict[str, Any]], MigrationManager]
+OpenManager = Callable[..., MigrationManager]
 
 
 def adopt_commands(command: CommandFactory, open_manager: OpenManager) -> list[click.Command]:
@@ -78,8 +78,8 @@ def adopt_commands(command: CommandFactory, open_manager: OpenManager) -> list[c
         as_json: bool,
         **extra: Any,
     ) -> None:
-        manager = open_manager(directory, extra)
-        manager.progress = print_progress_to_stderr if as_json else print_progress
+        progress = print_progress_to_stderr if as_json else print_progress
+        manager = open_manager(directory, extra, progress=progress)
         if alembic_dir is not None:
             _adopt_history(manager, alembic_dir, force=force, pretend=pretend, as_json=as_json)
             return

@@ -32,6 +32,7 @@ def test_targets(
     *,
     models: str | None,
     as_json: bool,
+    with_rows: bool = False,
 ) -> None:
     """``migrate:test`` on the selected database, or on each bind's own throwaway database."""
     if extra.get("database_url") and extra.get("all_binds"):
@@ -49,6 +50,7 @@ def test_targets(
                 tracking_table=manager.tracking.name,
                 metadata=metadata[target.name],
                 as_json=as_json,
+                with_rows=with_rows,
                 # Over many, the JSON document comes at the end, with every target's report.
                 echo=(lambda text: None) if as_json and plan.many else out.echo,
             )
@@ -77,11 +79,14 @@ def run_migration_checks(
     tracking_table: str,
     metadata: list[MetaData],
     as_json: bool,
+    with_rows: bool = False,
     echo: Callable[[str], None] = click.echo,
 ) -> CheckReport:
     """Run the checks, print each result (or, with ``as_json``, the report); return it."""
     if as_json:
-        report = run_checks(url, directory, tracking_table=tracking_table, metadata=metadata)
+        report = run_checks(
+            url, directory, tracking_table=tracking_table, metadata=metadata, with_rows=with_rows
+        )
         echo(json.dumps({"migrations_dir": str(directory), **report.to_json()}, indent=2))
         return report
     echo(f"Checking the migrations in {directory}.")
@@ -90,6 +95,7 @@ def run_migration_checks(
         directory,
         tracking_table=tracking_table,
         metadata=metadata,
+        with_rows=with_rows,
         on_result=lambda result: echo(describe_result(result)),
         on_database=lambda database: echo(f"On a throwaway {database}, dropped afterwards:"),
     )

@@ -34,8 +34,9 @@ from .tools import METADATA_OPTION, tool_commands
 from .user_errors import user_errors
 
 #: Builds the manager for a command from ``--dir`` (None when not given) and the caller's
-#: own options (for example ``database_url``).
-OpenManager = Callable[[Path | None, dict[str, Any]], MigrationManager]
+#: own options (for example ``database_url``); keyword arguments, if any, are what differs
+#: for this run (``progress``, ``single_transaction``: see ``MigrateSettings.manager``).
+OpenManager = Callable[..., MigrationManager]
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 

@@ -24,7 +24,7 @@ from .runs import run_rebuild
 from .targets.options import Output
 
 CommandFactory = Callable[..., Callable[[Callable[..., Any]], click.Command]]
-OpenManager = Callable[[Path | None, dict[str, Any]], MigrationManager]
+OpenManager = Callable[..., MigrationManager]
 
 _SEED = click.option(
     "--seed", is_flag=True, help="Then run every seeder (migrate:seed), in file-name order."

@@ -86,8 +86,6 @@ def run_changes(
             confirm(first)
 
     def one(target: Target, manager: MigrationManager, out: Output) -> list[str]:
-        if single_transaction is not None:
-            manager.single_transaction = single_transaction
         if not plan.many:
             confirm(manager)
         names = work(manager)
@@ -95,7 +93,7 @@ def run_changes(
             out.echo(summary(verb, names, manager) if names else _nothing(undo))
         return names
 
-    results = run_over(plan, one, quiet=as_json)
+    results = run_over(plan, one, quiet=as_json, single_transaction=single_transaction)
     spare_exit_collection([name for r in results for name in (r.value or ())])
     done, nothing = _UNDONE if undo else ("applied", "up-to-date")
     ending: Ending[list[str]] = Ending(

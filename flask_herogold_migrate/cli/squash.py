@@ -13,7 +13,7 @@ from ..core import MigrationManager
 from .output import print_progress, print_progress_to_stderr
 
 CommandFactory = Callable[..., Callable[[Callable[..., Any]], click.Command]]
-OpenManager = Callable[[Path | None, dict[str, Any]], MigrationManager]
+OpenManager = Callable[..., MigrationManager]
 
 
 def squash_command(command: CommandFactory, open_manager: OpenManager) -> click.Command:
@@ -54,8 +54,9 @@ def squash_command(command: CommandFactory, open_manager: OpenManager) -> click.
         from ..core.adopt.squash import plan_squash
         from ..core.adopt.squash import squash as squash_migrations
 
-        manager = open_manager(directory, extra)
-        manager.progress = print_progress_to_stderr if as_json else print_progress
+        progress = print_progress_to_stderr if as_json else print_progress
+
+        manager = open_manager(directory, extra, progress=progress)
         plan = plan_squash(manager, to, name=name)
         for step in plan.data_steps:
             click.echo(

@@ -112,6 +112,12 @@ def tool_commands(
 
     @METADATA_OPTION
     @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (for CI).")
+    @click.option(
+        "--with-rows",
+        is_flag=True,
+        help="Before each step, put a generated row in each empty table, so a step that "
+        "cannot keep its rows (a NOT NULL column without a default, a narrowed type) fails.",
+    )
     @command(
         "migrate:test",
         "Test the migrations on a throwaway database made beside the app's (or the one of "
@@ -120,9 +126,11 @@ def tool_commands(
         "the models match the schema. Exits with status 1 on any failure.",
         test_options,
     )
-    def test(directory: Path | None, as_json: bool, models: str | None, **extra: Any) -> None:
+    def test(
+        directory: Path | None, as_json: bool, with_rows: bool, models: str | None, **extra: Any
+    ) -> None:
         from .checks import test_targets  # only for this command
 
-        test_targets(source, directory, extra, models=models, as_json=as_json)
+        test_targets(source, directory, extra, models=models, as_json=as_json, with_rows=with_rows)
 
     return [lint, check, test]

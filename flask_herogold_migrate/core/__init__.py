@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .config import MigrateSettings
 from .errors import (
     BatchModeRequired,
     BrokenMigrationFile,
@@ -63,6 +64,7 @@ from .states import Direction, ShownState
 
 if TYPE_CHECKING:
     from .adopt.adopt import AdoptPlan, BaselineDiffers
+    from .adopt.fold import SquashPartlyApplied
     from .adopt.live_schema import AdoptionRefused
     from .adopt.squash import SquashPlan
     from .autogenerate.compare import compare_models
@@ -77,13 +79,12 @@ if TYPE_CHECKING:
     from .preview.rehearsal import Rehearsal, RehearsedMigration
     from .runtime.backlog import Backlog
     from .runtime.search_path import SchemaNotFound
-    from .runtime.squashed import SquashPartlyApplied
     from .runtime.wait import WaitResult, wait_until_migrated
     from .seeding.files import create_seeder
     from .seeding.runner import SeedPlan, SeedResult, plan_seed, seed
     from .seeding.seeder import Seeder
     from .targets.runs import BindFailed, RunSummary, TargetOutcome
-    from .targets.tenants import Tenant, TenantInDefaultSchema, TenantsUnavailable, UnknownTenant
+    from .targets.tenants import Tenant, TenantsUnavailable, UnknownTenant
     from .testing.checks import run_checks
     from .testing.migrator import Migrator
     from .testing.results import CheckReport, CheckResult
@@ -123,11 +124,10 @@ _LAZY = {
     "Seeder": ".seeding.seeder",
     "SeedPlan": ".seeding.runner",
     "SeedResult": ".seeding.runner",
-    "SquashPartlyApplied": ".runtime.squashed",
+    "SquashPartlyApplied": ".adopt.fold",
     "SquashPlan": ".adopt.squash",
     "TargetOutcome": ".targets.runs",
     "Tenant": ".targets.tenants",
-    "TenantInDefaultSchema": ".targets.tenants",
     "TenantsUnavailable": ".targets.tenants",
     "throwaway_database": ".testing.throwaway",
     "Todo": ".autogenerate.todos",
@@ -167,6 +167,7 @@ __all__ = [
     "LockFileUnavailable",
     "LockTimeout",
     "LockWait",
+    "MigrateSettings",
     "Migration",
     "MigrationError",
     "MigrationFailed",
@@ -210,7 +211,6 @@ __all__ = [
     "Status",
     "TargetOutcome",
     "Tenant",
-    "TenantInDefaultSchema",
     "TenantsUnavailable",
     "ThrowawayDatabaseError",
     "Todo",

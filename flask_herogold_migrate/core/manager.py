@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.engine import Engine
 
+from .adopt.fake import Faker
+from .adopt.fold import fold_squashed
 from .dialects import is_supported
 from .errors import UnsupportedDatabase
 from .files.create import create_migration
@@ -23,12 +25,10 @@ from .progress import Progress, ProgressCallback
 from .runtime.backlog import Backlog, stray_files
 from .runtime.connection import resolve_engine, run_connection
 from .runtime.executor import Executor
-from .runtime.fake import Faker
 from .runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL, DEFAULT_LOCK_TIMEOUT
 from .runtime.plan import MigrationPlan, OutOfOrderPolicy, plan_down, plan_up, up_warnings
 from .runtime.repair import RepairPlan, RepairResult, execute_repair, plan_repair
 from .runtime.run import RunConnection, RunSettings
-from .runtime.squashed import fold_squashed
 from .runtime.statement_locks import StatementLockPolicy
 from .runtime.status import Status, build_status
 from .runtime.tracking import TrackingTable
@@ -62,8 +62,8 @@ class MigrationManager:
     ``protected`` marks a production database: the commands that undo or rewrite history
     (rollback, reset, repair) ask for confirmation first. The API itself never asks.
 
-    ``connection_check_interval``, ``statement_lock_timeout``, ``statement_lock_retries`` and
-    ``out_of_order`` are the settings of the same names described in Configuration.
+    ``connection_check_interval``, ``statement_lock_timeout``, ``statement_lock_retries``,
+    ``out_of_order`` and ``mysql_strict`` are the settings of those names in Configuration.
 
     ``schema`` (PostgreSQL) runs everything in that schema: ``search_path`` is set to it
     alone, so the tracking table, the lock and what the migrations create are the schema's.
@@ -90,9 +90,11 @@ class MigrationManager:
         schema: str | None = None,
         bind: str | None = None,
         seeders_dir: str | os.PathLike[str] | None = None,
+        mysql_strict: bool = True,
     ) -> None:
         self.migrations_dir = Path(migrations_dir)
         self.seeders_dir = Path(seeders_dir or self.migrations_dir.parent / "seeders")
+        self.mysql_strict = mysql_strict
         self.tracking = TrackingTable(table)
         self.lock_timeout = lock_timeout
         self.single_transaction = single_transaction
@@ -132,6 +134,7 @@ class MigrationManager:
             self.connection_check_interval,
             StatementLockPolicy(self.statement_lock_timeout, self.statement_lock_retries),
             self.single_transaction,
+            self.mysql_strict,
         )
         with run_connection(self.engine, self.schema) as conn:
             yield RunConnection(conn, self.tracking, settings, self._emit)
@@ -169,7 +172,7 @@ class MigrationManager:
 
     def run_migrations(self, target: str | None = None, *, fake: bool = False) -> list[str]:
         """Apply pending migrations, up to and including ``target`` if given, as one batch;
-        with ``fake``, record them as applied without running them (see :mod:`.runtime.fake`).
+        with ``fake``, record them as applied without running them (see :mod:`.adopt.fake`).
 
         Returns the names applied. When nothing is pending this costs a directory scan and
         one query: no migration file is imported and no lock is taken.

@@ -164,7 +164,7 @@ def selected(
 
 def open_chosen(
     source: TargetSource,
-    open_manager: Callable[[Path | None, dict[str, Any]], MigrationManager],
+    open_manager: Callable[..., MigrationManager],
     directory: Path | None,
     extra: dict[str, Any],
 ) -> MigrationManager:
@@ -187,17 +187,27 @@ def run_over(
     work: Callable[[Target, MigrationManager, Output], R],
     *,
     quiet: bool = False,
+    single_transaction: bool | None = None,
 ) -> list[TargetResult[R]]:
-    """``work`` on each target of the plan, with the output it should print to."""
+    """``work`` on each target of the plan, with the output it should print to; each manager
+    is made with that output as its progress (and ``single_transaction``, if given)."""
     printer = Printer() if plan.many else None
 
     def one(target: Target, manager: MigrationManager) -> R:
-        out = Output(target.name, printer, quiet)
-        manager.progress = out.progress
-        return work(target, manager, out)
+        return work(target, manager, Output(target.name, printer, quiet))
+
+    def run(target: Target) -> dict[str, Any]:
+        options: dict[str, Any] = {"progress": Output(target.name, printer, quiet).progress}
+        if single_transaction is not None:
+            options["single_transaction"] = single_transaction
+        return options
 
     return run_each(
-        plan.targets, one, jobs=plan.jobs, stop_at_first_failure=plan.stop_at_first_failure
+        plan.targets,
+        one,
+        jobs=plan.jobs,
+        stop_at_first_failure=plan.stop_at_first_failure,
+        run=run,
     )
 
 
@@ -216,7 +226,7 @@ def models_by_target(
     return found
 
 
-def single_source(open_manager: Callable[[Path | None, dict[str, Any]], MigrationManager]) -> Any:
+def single_source(open_manager: Callable[..., MigrationManager]) -> Any:
     """The source of a host with one database and no tenants: its manager as a list of one."""
 
     class Single:
@@ -227,8 +237,8 @@ def single_source(open_manager: Callable[[Path | None, dict[str, Any]], Migratio
             self, selection: Selection, directory: Path | None, extra: dict[str, Any]
         ) -> Iterator[list[Target]]:
             @contextmanager
-            def open_it() -> Iterator[MigrationManager]:
-                yield open_manager(directory, extra)
+            def open_it(**run: Any) -> Iterator[MigrationManager]:
+                yield open_manager(directory, extra, **run)
 
             yield [Target("database", open_it, "database")]
 

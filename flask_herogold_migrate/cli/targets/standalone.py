@@ -9,7 +9,6 @@ Flask-SQLAlchemy concept: the standalone command has none.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,10 +22,11 @@ from ...core.targets.runs import Target
 from ...core.targets.selection import Selection, TargetKind
 from ...core.targets.tenants import load_tenants, select_tenant, tenant_target, tenant_targets
 
-#: The manager of ``directory`` on the command's database, from the command's options.
-OpenManager = Callable[[Path | None, dict[str, Any]], MigrationManager]
-#: The settings every tenant's manager shares (table, lock timeout...), from the options.
-Settings = Callable[[dict[str, Any]], dict[str, Any]]
+#: The manager of ``directory`` on the command's database, from the command's options;
+#: keyword arguments as for ``Target.open``.
+OpenManager = Callable[..., MigrationManager]
+#: The settings (``MigrateSettings``) of the environment and the options given.
+Settings = Callable[[dict[str, Any]], Any]
 
 
 class StandaloneTargets:
@@ -39,7 +39,7 @@ class StandaloneTargets:
         self._settings = settings
 
     def tenant_dir(self, extra: dict[str, Any]) -> Path:
-        return Path(os.environ.get("HEROGOLD_MIGRATE_TENANT_DIR") or "migrations_tenants")
+        return Path(self._settings(extra).tenant_dir)
 
     @contextmanager
     def targets(
@@ -48,12 +48,13 @@ class StandaloneTargets:
         if selection.tenant is None and not selection.all_tenants:
 
             @contextmanager
-            def open_it() -> Iterator[MigrationManager]:
-                yield self._open_manager(directory, extra)
+            def open_it(**run: Any) -> Iterator[MigrationManager]:
+                yield self._open_manager(directory, extra, **run)
 
             yield [Target("database", open_it, "database")]
             return
-        source = os.environ.get("HEROGOLD_MIGRATE_TENANTS")
+        settings = self._settings(extra)
+        source = settings.tenants
         if not source:
             raise ConfigurationError(
                 "No tenants: set HEROGOLD_MIGRATE_TENANTS to the import string of a callable "
@@ -62,17 +63,18 @@ class StandaloneTargets:
         found = load_tenants(source)
         if selection.tenant is not None:
             found = [select_tenant(found, selection.tenant)]
-        where = directory if directory is not None else self.tenant_dir(extra)
-        shared = self._settings(extra)
+        where = directory if directory is not None else Path(settings.tenant_dir)
 
-        def build(engine: Engine, schema: str | None) -> MigrationManager:
-            return MigrationManager(where, engine=engine, schema=schema, **shared)
+        def build(engine: Engine, schema: str | None, **run: Any) -> MigrationManager:
+            manager: MigrationManager = settings.manager(where, engine, schema=schema, **run)
+            return manager
 
+        table = settings.table
         with self._shared_engine(extra, any(t.schema for t in found)) as engine:
             if selection.tenant is not None:
-                yield [tenant_target(found[0], engine, build, where)]
+                yield [tenant_target(found[0], engine, build, table=table, directory=where)]
             else:
-                yield tenant_targets(found, engine, build, where)
+                yield tenant_targets(found, engine, build, table=table, directory=where)
 
     @contextmanager
     def _shared_engine(self, extra: dict[str, Any], needed: bool) -> Iterator[Any]:

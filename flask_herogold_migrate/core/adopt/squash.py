@@ -5,7 +5,7 @@ of that database (:mod:`.baseline`), checked to build the same schema on another
 lists what it ``replaces``. Data cannot be squashed: a replaced migration that wrote rows
 is named in a ``# TODO`` and a warning. On the database the command runs against, where all
 of them are applied, the squashed one takes their place at once (see
-:mod:`..runtime.squashed`); elsewhere, at the next run.
+:mod:`.fold`); elsewhere, at the next run.
 """
 
 from __future__ import annotations

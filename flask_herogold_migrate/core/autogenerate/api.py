@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .compare import differences_of, produce_operations
+from .key_indexes import find_key_indexes
 from .models import as_metadata_list, model_table_names
 from .plan import AutogeneratePlan
 from .renames import RenameCandidate, column_candidates, retarget, table_candidates
@@ -66,6 +67,7 @@ def plan_autogenerate(
         changed_enums=tuple(changed_enums),
         alembic_warnings=tuple(warned),
         metadata=tuple(metadata_list),
+        key_indexes=tuple(find_key_indexes(conn, upgrade, metadata_list)),
     )
 
 

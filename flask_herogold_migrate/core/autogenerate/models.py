@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, cast
 
 from ..errors import ConfigurationError
+from ..settings import naming_the_setting
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData, Table
@@ -48,7 +49,8 @@ def resolve_model_metadata(setting: object = None, *, bind: str | None = None) -
         found = resolver(bind)
         if found is not None:
             return found
-    return find_model_metadata(os.environ.get("HEROGOLD_MIGRATE_METADATA"), bind=bind)
+    with naming_the_setting("HEROGOLD_MIGRATE_METADATA"):
+        return find_model_metadata(os.environ.get("HEROGOLD_MIGRATE_METADATA"), bind=bind)
 
 
 def find_model_metadata(

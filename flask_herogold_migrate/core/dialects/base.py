@@ -56,6 +56,12 @@ class DialectImpl:
         """Around the steps of a run, outside any transaction; see :meth:`check_before_commit`."""
         yield
 
+    @contextmanager
+    def strict_data(self, conn: Connection) -> Iterator[None]:
+        """Around the steps of a run, outside any transaction: a value a step's statement
+        would have to cut or change to fit its column makes the statement fail instead."""
+        yield
+
     def check_before_commit(self, conn: Connection) -> None:
         """After a step, inside its transaction: refuse to commit what :meth:`running_steps`
         left unchecked while the step ran."""

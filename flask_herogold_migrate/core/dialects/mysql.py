@@ -130,6 +130,25 @@ class MySQLImpl(DialectImpl):
                 with suppress(DBAPIError), conn.begin():
                     conn.execute(_SET_LOCK_WAITS, {"metadata": saved[0], "rows": saved[1]})
 
+    @contextmanager
+    def strict_data(self, conn: Connection) -> Iterator[None]:
+        # Without a strict mode, an ALTER TABLE narrowing a column truncates what does not fit
+        # (40 characters become 10, 'blue' leaves an ENUM as '') and only warns.
+        with conn.begin():
+            saved = str(conn.execute(text("SELECT @@SESSION.sql_mode")).scalar() or "")
+        modes = [mode for mode in saved.split(",") if mode]
+        if _STRICT_MODES & set(modes):
+            yield
+            return
+        with conn.begin():
+            conn.execute(_SET_SQL_MODE, {"mode": ",".join([*modes, "STRICT_TRANS_TABLES"])})
+        try:
+            yield
+        finally:
+            if not (conn.invalidated or conn.closed):
+                with suppress(DBAPIError), conn.begin():
+                    conn.execute(_SET_SQL_MODE, {"mode": saved})
+
     def lock_not_obtained(self, error: DBAPIError) -> bool:
         return _error_code(error.orig) == _ER_LOCK_WAIT_TIMEOUT
 
@@ -147,6 +166,8 @@ class MySQLImpl(DialectImpl):
         return f"MySQL connection id {holder}" if holder else None
 
 
+_STRICT_MODES = frozenset({"STRICT_TRANS_TABLES", "STRICT_ALL_TABLES"})
+_SET_SQL_MODE = text("SET SESSION sql_mode = :mode")
 _LOCK_WAITS_NOW = text("SELECT @@SESSION.lock_wait_timeout, @@SESSION.innodb_lock_wait_timeout")
 _SET_LOCK_WAITS = text(
     "SET SESSION lock_wait_timeout = :metadata, SESSION innodb_lock_wait_timeout = :rows"

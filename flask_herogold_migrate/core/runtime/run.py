@@ -8,14 +8,15 @@ the tracking table to connect by itself. What the settings say is then applied i
 
 - the schema (a PostgreSQL schema tenant): its ``search_path``, from the first query;
 - taking the migration lock: its timeout, and the server's check that the client lives;
-- around the steps, rehearsed or not (:meth:`RunConnection.running_steps`): the statement
-  lock timeout, and SQLite's foreign keys off, each step checked before it commits.
+- around the steps, rehearsed or not (:meth:`RunConnection.running_steps`): MariaDB's strict
+  ``sql_mode``, the statement lock timeout, and SQLite's foreign keys off, each step checked
+  before it commits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,9 @@ class RunSettings:
     connection_check_interval: float
     statement_locks: StatementLockPolicy = field(default_factory=StatementLockPolicy)
     single_transaction: bool = False
+    #: MariaDB and MySQL: steps run with a strict ``sql_mode``, so a value that does not fit
+    #: fails its statement instead of being truncated.
+    mysql_strict: bool = True
 
 
 class RunConnection:
@@ -109,5 +113,6 @@ class RunConnection:
     def running_steps(self, impl: DialectImpl, locks: StatementLocks) -> Iterator[None]:
         """Around the steps of a run or a rehearsal: the statement lock timeout set, and what
         the dialect does while steps run (SQLite: foreign keys off, each step checked)."""
-        with locks.applied(), impl.running_steps(self.conn):
+        strict = impl.strict_data(self.conn) if self.settings.mysql_strict else nullcontext()
+        with strict, locks.applied(), impl.running_steps(self.conn):
             yield

@@ -94,6 +94,39 @@ class Status:
     def counts(self) -> dict[ShownState, int]:
         return {state: len(self.names(state)) for state in SHOWN_STATES}
 
+    #: What ``status[key]`` reads, the mapping the first release's ``status()`` returned.
+    KEYS = (*SHOWN_STATES, "modified", "migrations")
+
+    def __getitem__(self, key: str) -> list[Any]:
+        """``status["applied"]``, ``["pending"]``... (each state), ``["modified"]``: names in
+        run order; ``["migrations"]``: a dict per migration (name, state, batch, applied_at,
+        modified). The attributes of the same names say the same."""
+        if key in SHOWN_STATES:
+            return self.names(key)
+        if key == "modified":
+            return self.modified
+        if key == "migrations":
+            return [
+                {
+                    "name": m.name,
+                    "state": m.state,
+                    "batch": m.batch,
+                    "applied_at": m.applied_at,
+                    "modified": m.modified,
+                }
+                for m in self.migrations
+            ]
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.KEYS
+
+    def keys(self) -> tuple[str, ...]:
+        return self.KEYS
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self.KEYS else default
+
     def to_json(self) -> dict[str, Any]:
         """The document ``migrate:status --json`` prints (its schema is in the CLI docs)."""
         return {

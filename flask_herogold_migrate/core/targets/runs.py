@@ -61,23 +61,24 @@ class Target:
     """One database to migrate: a bind or a tenant, with how to open its manager.
 
     ``open`` returns a context manager, so a target with an engine of its own (a tenant given
-    as a URL) disposes of it after its run.
+    as a URL) disposes of it after its run. Its keyword arguments, if any, are what differs
+    for this run (``progress``, ``single_transaction``: see ``MigrateSettings.manager``).
     """
 
     name: str
-    open: Callable[[], AbstractContextManager[MigrationManager]] = field(compare=False)
+    open: Callable[..., AbstractContextManager[MigrationManager]] = field(compare=False)
     #: ``bind`` or ``tenant``: how messages and JSON documents call it.
     kind: str = "tenant"
     #: Its migrations directory, where known before it opens (tenants share one).
     directory: Path | None = field(default=None, compare=False)
 
 
-def fixed_target(name: str, manager: MigrationManager, kind: str = "bind") -> Target:
-    """A target whose manager already exists (a bind, on the app's engine)."""
+def built_target(name: str, build: Callable[..., MigrationManager], kind: str = "bind") -> Target:
+    """A target whose manager ``build(**run)`` makes (a bind, on the app's engine)."""
 
     @contextmanager
-    def open_it() -> Iterator[MigrationManager]:
-        yield manager
+    def open_it(**run: Any) -> Iterator[MigrationManager]:
+        yield build(**run)
 
     return Target(name, open_it, kind)
 
@@ -106,18 +107,20 @@ def run_each(
     *,
     jobs: int = 1,
     stop_at_first_failure: bool = False,
+    run: Callable[[Target], dict[str, Any]] = lambda target: {},
 ) -> list[TargetResult[R]]:
     """``work(target, manager)`` on every target, ``jobs`` at a time; results in target order.
 
     With ``stop_at_first_failure`` the targets run one after the other and the list ends with
-    the first that failed: the ones after it were not run.
+    the first that failed: the ones after it were not run. ``run(target)`` gives the keyword
+    arguments its manager is opened with (``target.open(**run(target))``).
     """
     if jobs < 1:
         raise ValueError("jobs must be 1 or more")
 
     def one(target: Target) -> TargetResult[R]:
         try:
-            with target.open() as manager:
+            with target.open(**run(target)) as manager:
                 return TargetResult(target, work(target, manager))
         except Exception as error:  # reported with the target; KeyboardInterrupt still stops
             return TargetResult(target, error=error)

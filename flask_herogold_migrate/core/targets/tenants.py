@@ -26,11 +26,12 @@ from ..manager import MigrationManager
 from ..runtime.connection import engine_from_url, run_connection
 from ..runtime.search_path import check_schemas_exist, require_postgresql
 from ..urls import safe_url
+from .default_schema import refuse_the_apps_schema
 from .runs import Target
 
 #: Builds the manager of one tenant from its engine (or URL) and schema, with the app's
-#: settings (directory, table, lock timeout...).
-BuildManager = Callable[[Engine, "str | None"], MigrationManager]
+#: settings (directory, table, lock timeout...); keyword arguments as for ``Target.open``.
+BuildManager = Callable[..., MigrationManager]
 
 
 class UnknownTenant(ConfigurationError):
@@ -43,15 +44,6 @@ class UnknownTenant(ConfigurationError):
 
 class TenantsUnavailable(ConfigurationError):
     """The tenants callable cannot be imported, raises, or returns no tenants."""
-
-
-class TenantInDefaultSchema(ConfigurationError):
-    """A schema tenant names the database's default schema, where the app's own tracking
-    table is: its migrations would be recorded as the app's."""
-
-    def __init__(self, message: str, *, schema: str = ""):
-        super().__init__(message)
-        self.schema = schema
 
 
 @dataclass(frozen=True)
@@ -106,55 +98,52 @@ def select_tenant(tenants: list[Tenant], name: str) -> Tenant:
 
 
 def tenant_targets(
-    tenants: list[Tenant], engine: Engine, build: BuildManager, directory: Path | None = None
+    tenants: list[Tenant],
+    engine: Engine,
+    build: BuildManager,
+    *,
+    table: str = "migrations",
+    directory: Path | None = None,
 ) -> list[Target]:
-    """A target per tenant; checks first, with one query, that every schema exists.
+    """A target per tenant; checks first, on one connection, that every schema exists and
+    none is the app's own (where its tracking table ``table`` is).
 
     ``engine`` is the shared database of schema tenants; a URL tenant gets an engine of its
     own for its run, disposed of after it.
     """
-    check_tenant_schemas(engine, [t.schema for t in tenants if t.schema is not None])
-    return [tenant_target(tenant, engine, build, directory, checked=True) for tenant in tenants]
-
-
-def check_tenant_schemas(engine: Engine, schemas: list[str]) -> None:
-    """One connection checks that every schema exists and that none is the default schema
-    (``current_schema()``), which holds the app's own tracking table."""
-    if not schemas:
-        return
-    require_postgresql(engine.dialect.name, schemas[0])
-    with run_connection(engine) as conn:
-        check_schemas_exist(conn, schemas)
-        with conn.begin():
-            default = conn.exec_driver_sql("SELECT current_schema()").scalar()
-    if default in schemas:
-        raise TenantInDefaultSchema(
-            f"The tenant schema {default} is the database's default schema, where the app's "
-            "own tracking table is: each tenant needs a schema of its own. Nothing was run.",
-            schema=str(default),
-        )
+    schemas = [tenant.schema for tenant in tenants if tenant.schema is not None]
+    if schemas:
+        require_postgresql(engine.dialect.name, schemas[0])
+        with run_connection(engine) as conn:
+            check_schemas_exist(conn, schemas)
+            refuse_the_apps_schema(conn, schemas, table)
+    return [tenant_target(tenant, engine, build, directory=directory) for tenant in tenants]
 
 
 def tenant_target(
     tenant: Tenant,
     engine: Engine,
     build: BuildManager,
-    directory: Path | None = None,
     *,
-    checked: bool = False,
+    table: str | None = None,
+    directory: Path | None = None,
 ) -> Target:
-    """The target of one tenant; its schema is checked when it opens, unless ``checked``."""
+    """The target of one tenant; with ``table``, a schema tenant is first checked not to be
+    the app's own schema (:func:`tenant_targets` checks all of them at once instead).
+    ``directory`` is the one every tenant shares, for the plan to check once."""
 
     @contextmanager
-    def open_it() -> Iterator[MigrationManager]:
+    def open_it(**run: Any) -> Iterator[MigrationManager]:
+        if tenant.schema is not None and table is not None:
+            require_postgresql(engine.dialect.name, tenant.schema)
+            with run_connection(engine) as conn:
+                refuse_the_apps_schema(conn, [tenant.schema], table)
         if tenant.url is None:
-            if not checked and tenant.schema is not None:
-                check_tenant_schemas(engine, [tenant.schema])
-            yield build(engine, tenant.schema)
+            yield build(engine, tenant.schema, **run)
             return
         own = engine_from_url(tenant.url)
         try:
-            yield build(own, None)
+            yield build(own, None, **run)
         finally:
             own.dispose()
 

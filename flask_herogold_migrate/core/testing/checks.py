@@ -51,6 +51,7 @@ def run_checks(
     metadata: MetaData | Sequence[MetaData] | None = None,
     on_result: ResultCallback | None = None,
     on_database: Callable[[str], None] | None = None,
+    with_rows: bool = False,
 ) -> CheckReport:
     """Run the four checks of the migrations in ``migrations_dir``; return every result.
 
@@ -58,6 +59,8 @@ def run_checks(
     never touched, and dropped at the end whatever happens. ``metadata`` holds the models
     (none given: the models check is skipped). ``on_result`` hears each result as it is
     made; ``on_database``, how messages name the throwaway database, once it exists.
+    ``with_rows`` puts a generated row in each empty table before each step, so a step that
+    cannot keep its rows fails (see :mod:`.seed_rows`).
     """
     from .check_pass import CheckPass
     from .throwaway import throwaway_databases
@@ -81,6 +84,7 @@ def run_checks(
             tracking_table=tracking_table,
             metadata=metadata,
             report=report,
+            with_rows=with_rows,
         )
         database = checks.run(on_database)
     return CheckReport(database, tuple(results))

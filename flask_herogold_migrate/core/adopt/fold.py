@@ -18,9 +18,9 @@ from ..errors import MigrationError
 from ..files.discovery import MigrationFile
 from ..files.loader import load_migration
 from ..progress import Progress, ProgressCallback
+from ..runtime.plan import PlannedStep
+from ..runtime.tracking import TrackingTable
 from ..states import APPLIED, Record
-from .plan import PlannedStep
-from .tracking import TrackingTable
 
 
 class SquashPartlyApplied(MigrationError):

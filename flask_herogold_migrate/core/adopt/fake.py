@@ -11,9 +11,9 @@ from __future__ import annotations
 from ..dialects import DialectImpl
 from ..files.loader import load_migration
 from ..progress import Progress
-from .executor import Executor
-from .plan import MigrationPlan
-from .run import RunConnection
+from ..runtime.executor import Executor
+from ..runtime.plan import MigrationPlan
+from ..runtime.run import RunConnection
 
 
 class Faker(Executor):
