@@ -91,8 +91,8 @@ def build_commands(
 
         return wrap
 
-    def open_one(directory: Path | None, extra: dict[str, Any]) -> MigrationManager:
-        return open_chosen(targets, open_manager, directory, extra)
+    def open_one(directory: Path | None, extra: dict[str, Any], **run: Any) -> MigrationManager:
+        return open_chosen(targets, open_manager, directory, extra, **run)
 
     @click.option(
         "--target",

@@ -167,18 +167,19 @@ def open_chosen(
     open_manager: Callable[..., MigrationManager],
     directory: Path | None,
     extra: dict[str, Any],
+    **run: Any,
 ) -> MigrationManager:
     """The manager of the one database ``--bind`` or ``--tenant`` chose (else the default),
     open until the command ends; ``--all-tenants`` (``migrate:make``) gives the tenants'
-    directory."""
+    directory. ``run`` as for ``Target.open`` (``progress``...)."""
     selection = take_selection(extra)
     check_selection(selection, directory)
     if selection.all_tenants:
-        return open_manager(directory or source.tenant_dir(extra), extra)
+        return open_manager(directory or source.tenant_dir(extra), extra, **run)
     ctx = click.get_current_context()
     plan = ctx.with_resource(plan_targets(source, selection, directory, extra))
     [target] = plan.targets
-    manager: MigrationManager = ctx.with_resource(target.open())
+    manager: MigrationManager = ctx.with_resource(target.open(**run))
     return manager
 
 
