@@ -96,6 +96,11 @@ class DialectImpl:
         """Whether ``error`` is the database refusing a statement inside a transaction."""
         return False
 
+    def transaction_open(self, conn: Connection) -> bool | None:
+        """Whether the driver says the transaction begun on ``conn`` is still open; None
+        where it cannot tell (or where statements end it as a matter of course)."""
+        return None
+
     def refused_unrun(self, error: DBAPIError) -> bool:
         """Whether the statement that failed with ``error`` changed nothing at all.
 

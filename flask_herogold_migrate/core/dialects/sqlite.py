@@ -94,6 +94,9 @@ class SQLiteImpl(DialectImpl):
         # a transaction", ...: SQLite has no error code of its own for these.
         return isinstance(error, DBAPIError) and "within a transaction" in str(error.orig)
 
+    def transaction_open(self, conn: Connection) -> bool | None:
+        return bool(driver_connection(conn).in_transaction)
+
     def refused_unrun(self, error: DBAPIError) -> bool:
         return True  # one statement at a time (sqlite3 refuses more), and each is atomic
 

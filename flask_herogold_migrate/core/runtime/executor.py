@@ -28,6 +28,7 @@ from ..errors import (
     MigrationError,
     MigrationFailed,
     RunNotCommitted,
+    TransactionEndedInStep,
 )
 from ..migration import Migration
 from ..progress import Progress
@@ -87,10 +88,17 @@ class Executor:
         conn, impl = self.conn, self.impl
         try:
             if joined or (impl.transactional_ddl and migration.transactional):
-                with nullcontext() if joined else impl.begin(conn):
-                    run_step(conn, impl.join_transaction_mode, _method(migration, step))
-                    impl.check_before_commit(conn)
-                    self.tracking.record(conn, step)
+                try:
+                    with nullcontext() if joined else impl.begin(conn):
+                        run_step(
+                            conn, impl.join_transaction_mode, _method(migration, step), impl=impl
+                        )
+                        impl.check_before_commit(conn)
+                        self.tracking.record(conn, step)
+                except TransactionEndedInStep as ended:
+                    if ended.committed and not joined:
+                        self._record_ended(step, ended)
+                    raise
             else:
                 with conn.begin():
                     self.tracking.start(conn, step)
@@ -134,7 +142,11 @@ class Executor:
         try:
             with statements_commit, watch, conn.begin():
                 run_step(
-                    conn, mode, _method(migration, step), in_transaction=migration.transactional
+                    conn,
+                    mode,
+                    _method(migration, step),
+                    in_transaction=migration.transactional,
+                    impl=impl,
                 )
                 impl.check_before_commit(conn)
                 self.tracking.finish(conn, step)
@@ -161,6 +173,18 @@ class Executor:
             if watch.committed:
                 raise _HalfDone(error, because) from error
             raise
+
+    def _record_ended(self, step: PlannedStep, ended: TransactionEndedInStep) -> None:
+        """A statement of the step ended its transaction: what came before it may have
+        committed, so the step is recorded as failed rather than left pending."""
+        because = "a statement of the step ended the transaction it ran in"
+        try:
+            with self.conn.begin():
+                self.tracking.start(self.conn, step)
+                self.tracking.fail(self.conn, step.name, step.direction)
+        except Exception as recording_error:
+            raise _HalfDone(ended, because, recording_error) from ended
+        raise _HalfDone(ended, because) from ended
 
     @contextmanager
     def _run_transaction(self, migrations: Sequence[Migration]) -> Iterator[bool]:
