@@ -24,6 +24,13 @@ def show_rehearsal(rehearsal: Rehearsal, *, as_json: bool = False) -> None:
         for migration in rehearsal.migrations:
             click.echo(_describe(migration, say_why=rehearsal.nothing_executed_because is None))
         click.echo(_outcome(rehearsal))
+        if rehearsal.sequences_advanced:
+            moved = ", ".join(s.describe() for s in rehearsal.sequences_advanced)
+            click.echo(
+                f"Except sequences, which a rollback does not set back: {moved} moved on, so "
+                "their next values skip the ones the rehearsal used (as after any rolled-back "
+                "insert)."
+            )
     failed = rehearsal.failed
     if failed is not None:
         raise click.ClickException(

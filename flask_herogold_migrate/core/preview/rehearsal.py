@@ -35,6 +35,7 @@ from ..runtime.plan import MigrationPlan
 from ..runtime.tracking import Step, TrackingTable
 from ..states import Direction
 from .capture import CapturedStatement, StatementCapture
+from .sequences import AdvancedSequence, SequenceValues
 
 
 class Rehearsable(Protocol):
@@ -88,6 +89,8 @@ class Rehearsal:
     migrations: tuple[RehearsedMigration, ...]
     #: Set when the database can undo nothing, so nothing was sent at all: why.
     nothing_executed_because: str | None = None
+    #: PostgreSQL sequences the rehearsal moved on (a rollback does not set them back).
+    sequences_advanced: tuple[AdvancedSequence, ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -100,7 +103,13 @@ class Rehearsal:
         return last if last is not None and last.error is not None else None
 
     def to_json(self) -> dict[str, Any]:
-        return {"migrations": [migration.to_json() for migration in self.migrations]}
+        found: dict[str, Any] = {"migrations": [m.to_json() for m in self.migrations]}
+        if self.sequences_advanced:
+            found["sequences_advanced"] = [
+                {"name": s.name, "before": s.before, "after": s.after}
+                for s in self.sequences_advanced
+            ]
+        return found
 
 
 def rehearse(manager: Manager, direction: Direction, run: Callable[[Manager], object]) -> Rehearsal:
@@ -125,10 +134,15 @@ class Rehearser:
         self.database = ""
         self.nothing_executed_because: str | None = None
         self.migrations: list[RehearsedMigration] = []
+        self.sequences_advanced: tuple[AdvancedSequence, ...] = ()
 
     def result(self) -> Rehearsal:
         return Rehearsal(
-            self.direction, self.database, tuple(self.migrations), self.nothing_executed_because
+            self.direction,
+            self.database,
+            tuple(self.migrations),
+            self.nothing_executed_because,
+            self.sequences_advanced,
         )
 
     def execute(
@@ -148,6 +162,7 @@ class Rehearser:
         executor = Executor(conn, impl, tracking, _ignore_progress)
         after_unsent: str | None = None  # why the steps after an unsent one are not sent
         transaction = impl.begin(conn)
+        sequences = SequenceValues.read(conn, impl)
         try:
             for step, migration in zip(plan.steps, migrations, strict=True):
                 unsent = self.nothing_executed_because or after_unsent
@@ -184,6 +199,8 @@ class Rehearser:
         finally:
             if transaction.is_active:
                 transaction.rollback()
+            if sequences is not None:
+                self.sequences_advanced = sequences.advanced(conn)
 
 
 def _describe_failure(failed: MigrationFailed, *, executed: bool) -> str:
