@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..files.discovery import list_stems
 from ..runtime.backlog import read_backlog
 from ..runtime.connection import run_connection
 from .compare import Difference, compare_models
@@ -53,7 +54,13 @@ def check_models(
     tracking: TrackingTable,
     metadata: MetaData | Sequence[MetaData],
 ) -> ModelCheck:
-    """The pending and failed migrations, else the differences between models and database."""
+    """The pending and failed migrations, else the differences between models and database.
+
+    A migrations directory that does not exist is refused, as every command but
+    ``migrate:make`` refuses it: a CI job pointed at the wrong place must not pass.
+    """
+    if not migrations_dir.is_dir():
+        list_stems(migrations_dir)  # raises MigrationsDirectoryNotFound, saying what to do
     with run_connection(engine) as conn:
         backlog = read_backlog(conn, migrations_dir, tracking)
         if not backlog.is_clear:
