@@ -80,8 +80,13 @@ def _failure(failed: RehearsedMigration) -> str:
     )
 
 
-def show_lint(report: LintReport) -> None:
-    """Print each finding, then a summary; exit 1 on a finding or a failed rehearsal."""
+def show_lint(report: LintReport, *, strict: bool = False) -> None:
+    """Print each finding, then a summary; exit 1 on a finding or a failed rehearsal.
+
+    A migration that could not be rehearsed because nothing was sent (MySQL and MariaDB, or
+    after a ``transactional = False`` step) is a note, not a failure, unless ``strict``: its
+    reads returned no rows, so its failure says nothing about the real run.
+    """
     if report.nothing_to_lint is not None:
         click.echo(f"Nothing to lint on {report.database}: {report.nothing_to_lint}.")
         return
@@ -93,8 +98,10 @@ def show_lint(report: LintReport) -> None:
     silenced = f" ({report.silenced} silenced by lint_ignore)" if report.silenced else ""
     count = len(report.linted)
     pending = f"{count} pending migration" + ("" if count == 1 else "s")
+    unrehearsed = report.failed is not None and not report.failed.executed
     if report.failed is not None:
-        pending += f", up to where {report.failed.name} failed"
+        stopped = "could not be rehearsed" if unrehearsed else "failed"
+        pending += f", up to where {report.failed.name} {stopped}"
     if not report.linted:
         click.echo("Nothing to lint: no migration is pending.")
     elif report.findings:
@@ -106,10 +113,13 @@ def show_lint(report: LintReport) -> None:
     else:
         click.echo(f"No problems in {pending}{silenced}.")
     if report.failed is not None:
-        raise click.ClickException(
+        not_linted = (
             f"{_failure(report.failed)} What it would have run after that, and the migrations "
             "after it, were not linted."
         )
+        if not unrehearsed or strict:
+            raise click.ClickException(not_linted)
+        click.echo(f"Note: {not_linted} (--strict makes this a failure.)")
     if report.findings:
         click.get_current_context().exit(1)
 
