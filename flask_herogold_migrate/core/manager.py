@@ -24,6 +24,7 @@ from .progress import Progress, ProgressCallback
 from .runtime.connection import resolve_engine, run_connection
 from .runtime.executor import Executor
 from .runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL, DEFAULT_LOCK_TIMEOUT, holding_the_lock
+from .runtime.other_writers import ensure_tracking_table
 from .runtime.plan import (
     MigrationPlan,
     OutOfOrderPolicy,
@@ -164,7 +165,7 @@ class MigrationManager:
                 return []
             with self._exclusive(conn, "up") as impl:
                 self._check_single_transaction_possible(impl)
-                self.tracking.ensure(conn)
+                ensure_tracking_table(conn, impl, self.tracking, self.statement_lock_timeout)
                 records = self.tracking.read_for_change(conn)
                 files = discover(self.migrations_dir, stems)
                 plan = plan_up(files, records, last, self.out_of_order)

@@ -137,6 +137,11 @@ class DialectImpl:
         """Whether ``error`` is a statement giving up waiting for a lock."""
         return False
 
+    def lock_wait_limit(self, conn: Connection) -> float | None:
+        """Seconds a statement on ``conn`` waits for a lock before giving up, where the
+        database says (None: it does not, or waits for ever)."""
+        return None
+
     #: Whether :meth:`blockers` can say which sessions a waiting session waits for.
     names_blockers = False
 

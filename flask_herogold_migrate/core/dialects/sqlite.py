@@ -180,6 +180,9 @@ class SQLiteImpl(DialectImpl):
             return (code & 0xFF) in (_SQLITE_BUSY, _SQLITE_LOCKED)  # extended codes included
         return "database is locked" in str(error.orig) or "table is locked" in str(error.orig)
 
+    def lock_wait_limit(self, conn: Connection) -> float | None:
+        return float(_driver_pragma(conn, "busy_timeout")) / 1000  # type: ignore[arg-type]
+
     @contextmanager
     def locked(
         self, conn: Connection, table: str, timeout: float, on_wait: WaitCallback | None = None

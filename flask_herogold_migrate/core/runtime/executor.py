@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import partial
 from typing import Any
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RootTransaction
 from sqlalchemy.exc import DBAPIError
 
 from ..dialects import DialectImpl
@@ -30,8 +30,10 @@ from ..errors import (
     RunNotCommitted,
     TransactionEndedInStep,
 )
+from ..errors.locked import StepNotStarted
 from ..migration import Migration
 from ..progress import Progress
+from .other_writers import not_started
 from .plan import MigrationPlan, PlannedStep
 from .session import run_step
 from .statement_locks import StatementLockPolicy, StatementLocks
@@ -89,7 +91,7 @@ class Executor:
         try:
             if joined or (impl.transactional_ddl and migration.transactional):
                 try:
-                    with nullcontext() if joined else impl.begin(conn):
+                    with nullcontext() if joined else self._begin(step):
                         run_step(
                             conn, impl.join_transaction_mode, _method(migration, step), impl=impl
                         )
@@ -100,9 +102,11 @@ class Executor:
                         self._record_ended(step, ended)
                     raise
             else:
-                with conn.begin():
+                with self._not_started_if_locked(step), conn.begin():
                     self.tracking.start(conn, step)
                 self._run_started(step, migration)
+        except StepNotStarted:
+            raise
         except _HalfDone as half_done:
             raise MigrationFailed(
                 step.name,
@@ -126,6 +130,25 @@ class Executor:
                 lock_wait=self.locks.explain(error),
             ) from error
         self.emit(Progress("done", step.name, step.direction, time.perf_counter() - started))
+
+    def _begin(self, step: PlannedStep) -> RootTransaction:
+        with self._not_started_if_locked(step):
+            return self.impl.begin(self.conn)
+
+    @contextmanager
+    def _not_started_if_locked(self, step: PlannedStep) -> Iterator[None]:
+        """Before a step's first statement: another connection's lock means it never began."""
+        try:
+            yield
+        except DBAPIError as error:
+            timeout = self.locks.policy.timeout
+            lock_wait = self.locks.explain(error)
+            found = not_started(
+                self.conn, self.impl, step.name, step.direction, timeout, error, lock_wait
+            )
+            if found is None:
+                raise
+            raise found from error
 
     def _run_started(self, step: PlannedStep, migration: Migration) -> None:
         """A step whose row says ``running``: finish it, undo the start, or leave it failed."""

@@ -18,9 +18,9 @@ from ..errors import (
     RenamedMigrationFile,
 )
 from ..files.discovery import MigrationFile
+from ..files.moved import find_moved
 from ..files.naming import parse_stem, sort_key
 from ..states import APPLIED, Direction, Record
-from .moved_files import find_moved
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..files.discovery import MigrationFile
-from ..files.naming import class_name, parse_stem
 from ..states import APPLIED, Record
+from .discovery import MigrationFile
+from .naming import class_name, parse_stem
 
 _CLASS = re.compile(r"^class\s+([A-Za-z_]\w*)\s*[(:]", re.MULTILINE)
 
