@@ -90,6 +90,10 @@ class ThrowawayServer:
             try:
                 conn.execute(text(f"CREATE DATABASE {name}"))
             except DBAPIError as error:
+                # The server refused it: there is nothing to drop (and a user who may not
+                # create databases may not drop one either, which would only add a warning).
+                self._made.remove(database)
+                database.engine.dispose()
                 raise ThrowawayDatabaseError(
                     f"Cannot create the throwaway database {name} on {self._server()}: "
                     f"{self._reason(error)}. Testing migrations needs a user allowed to create "
