@@ -30,6 +30,7 @@ from ..errors import (
     RunNotCommitted,
     TransactionEndedInStep,
 )
+from ..errors.interrupted import Interrupted
 from ..errors.locked import StepNotStarted
 from ..migration import Migration
 from ..progress import Progress
@@ -59,10 +60,14 @@ class Executor:
         self.emit = emit
         self.single_transaction = single_transaction
         self.locks = StatementLocks(conn, impl, statement_locks or StatementLockPolicy(), emit)
+        #: Whether the step an interrupt stopped is recorded as failed.
+        self._left_failed = False
 
     def execute(self, plan: MigrationPlan, migrations: Sequence[Migration]) -> None:
         """Run every step of ``plan``; ``migrations`` are its loaded files, in the same order."""
         completed: list[str] = []
+        running: PlannedStep | None = None
+        self._left_failed = False
         try:
             with (
                 self.locks.applied(),
@@ -70,14 +75,23 @@ class Executor:
                 self._run_transaction(migrations) as joined,
             ):
                 for step, migration in zip(plan.steps, migrations, strict=True):
+                    running = step
                     # A step of a single transaction cannot be tried again: the run's is lost.
                     attempt = partial(self.run, step, migration, joined=joined)
                     self.locks.run(step, attempt, retry=not joined)
+                    running = None
                     if not joined:  # a single transaction keeps nothing of a failed run
                         completed.append(step.name)
         except MigrationError as error:
             error.completed = tuple(completed)
             raise
+        except KeyboardInterrupt as interrupt:
+            raise Interrupted(
+                plan.direction,
+                completed=tuple(completed),
+                step=running.name if running is not None else None,
+                left_failed=self._left_failed,
+            ) from interrupt
 
     def run(self, step: PlannedStep, migration: Migration, *, joined: bool = False) -> None:
         """Run one step and record it, atomically where the database and migration allow.
@@ -183,6 +197,7 @@ class Executor:
                         self.tracking.fail(conn, step.name, step.direction)
                     else:
                         self.tracking.undo_start(conn, step)
+                self._left_failed = watch.committed
             except Exception as recording_error:
                 if interrupted:
                     raise error from None

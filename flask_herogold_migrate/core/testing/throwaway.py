@@ -90,8 +90,7 @@ class ThrowawayServer:
             try:
                 conn.execute(text(f"CREATE DATABASE {name}"))
             except DBAPIError as error:
-                # The server refused it: there is nothing to drop (and a user who may not
-                # create databases may not drop one either, which would only add a warning).
+                # Refused: nothing to drop (nor, often, the right to try, a needless warning).
                 self._made.remove(database)
                 database.engine.dispose()
                 raise ThrowawayDatabaseError(
