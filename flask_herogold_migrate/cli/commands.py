@@ -101,7 +101,11 @@ def build_commands(
 
     def pretend_options(function: _Decorated) -> _Decorated:
         function = click.option(
-            "--json", "as_json", is_flag=True, help="With --pretend: print JSON."
+            "--json",
+            "as_json",
+            is_flag=True,
+            help="Print JSON instead of text: with --pretend the rehearsal (statements, "
+            "errors, sequences moved on), with --all-binds or --all-tenants the summary.",
         )(function)
         return click.option(
             "--pretend",

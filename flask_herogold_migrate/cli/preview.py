@@ -46,11 +46,18 @@ def _describe(migration: RehearsedMigration, *, say_why: bool) -> str:
         heading += f" (not executed: {migration.not_executed_because})"
     lines = [heading]
     for statement in migration.statements:
-        sql = textwrap.indent(textwrap.dedent(statement.sql).strip(), "  ")
+        sql = textwrap.indent(_shown_sql(statement.sql), "  ")
         lines.append(sql + ";" + (f" -- params: {statement.params!r}" if statement.params else ""))
     if not migration.statements:
         lines.append("  (no statements)")
     return "\n".join(lines)
+
+
+def _shown_sql(sql: str) -> str:
+    """``sql`` laid out for a terminal: SQLAlchemy's DDL indents with tabs and ends lines
+    with a space after each comma."""
+    lines = textwrap.dedent(sql.expandtabs(4)).strip().splitlines()
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def _outcome(rehearsal: Rehearsal) -> str:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from ..dialects import DialectImpl
 from ..errors import MigrationFailed, describe_error
@@ -35,6 +35,7 @@ from ..runtime.plan import MigrationPlan
 from ..runtime.tracking import Step, TrackingTable
 from ..states import Direction
 from .capture import CapturedStatement, StatementCapture
+from .missing_sqlite import empty_stand_in
 from .sequences import AdvancedSequence, SequenceValues
 
 
@@ -43,6 +44,10 @@ class Rehearsable(Protocol):
 
     tracking: TrackingTable
     _rehearsal: Rehearser | None
+    _engine: Engine | None
+
+    @property
+    def engine(self) -> Engine: ...
 
 
 Manager = TypeVar("Manager", bound=Rehearsable)
@@ -122,7 +127,14 @@ def rehearse(manager: Manager, direction: Direction, run: Callable[[Manager], ob
     stand_in = copy.copy(manager)
     stand_in.tracking = _ReadOnlyTracking(manager.tracking.name)
     stand_in._rehearsal = recorder
-    run(stand_in)
+    empty = empty_stand_in(manager.engine)
+    if empty is not None:
+        stand_in._engine = empty
+    try:
+        run(stand_in)
+    finally:
+        if empty is not None:
+            empty.dispose()
     return recorder.result()
 
 
