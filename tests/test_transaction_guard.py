@@ -120,3 +120,27 @@ def test_a_transaction_ended_unseen_is_caught_after_the_statement_and_recorded_f
     assert "ended after one of its statements (COMMIT)" in str(failure.value)
     assert database.migration_rows()["20260302_hidden"]["state"] == "failed"
     assert manager.status().failed == ["20260302_hidden"]
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # imports, not the database
+def test_the_tokenizer_is_imported_only_for_a_statement_that_may_control_transactions(
+    database, migrations_dir, write_migration
+):
+    import subprocess
+    import sys
+
+    write_migration("20260301_t", "CREATE TABLE t (id INTEGER)")
+    code = (
+        "import sys\n"
+        "from flask_herogold_migrate import MigrationManager\n"
+        f"manager = MigrationManager({str(migrations_dir)!r}, engine={database.url!r})\n"
+        "manager.run_migrations()\n"
+        "manager.run_migrations()\n"
+        "print('sqlparse' in sys.modules)\n"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+
+    assert result.stdout.strip() == "False"

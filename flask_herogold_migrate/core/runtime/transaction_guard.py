@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 #: A statement none of whose words is one of these cannot control the transaction; reading it
 #: with the tokenizer (which costs far more than this search on a long statement) is skipped.
 _MAY_CONTROL = re.compile(
-    r"COMMIT|END|ROLLBACK|BEGIN|START|ABORT|PREPARE|AUTOCOMMIT|RELEASE|CHAIN", re.IGNORECASE
+    r"\b(?:COMMIT|END|ROLLBACK|BEGIN|START|ABORT|PREPARE|AUTOCOMMIT)\b", re.IGNORECASE
 )
 #: MySQL and MariaDB run the body of these comments (``/*! ... */``, ``/*M! ... */``).
 _EXECUTED_COMMENT = re.compile(r"^/\*M?!\d*(.*)\*/$", re.DOTALL)
