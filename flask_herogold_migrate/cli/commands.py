@@ -104,8 +104,9 @@ def build_commands(
             "--json",
             "as_json",
             is_flag=True,
-            help="Print JSON instead of text: with --pretend the rehearsal (statements, "
-            "errors, sequences moved on), with --all-binds or --all-tenants the summary.",
+            help="Print JSON instead of text: the rehearsal of --pretend (statements, "
+            "errors, sequences moved on), or the summary of a run over several databases "
+            "where the command has --all-binds or --all-tenants.",
         )(function)
         return click.option(
             "--pretend",
