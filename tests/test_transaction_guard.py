@@ -144,3 +144,19 @@ def test_the_tokenizer_is_imported_only_for_a_statement_that_may_control_transac
     )
 
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"], indirect=True)
+def test_a_rehearsal_whose_transaction_ended_unseen_never_says_nothing_changed(
+    cli, database, create_table_migration, write_migration, monkeypatch
+):
+    create_table_migration("20260301_t", "t")
+    assert cli("migrate").exit_code == 0
+    write_migration("20260302_hidden", body=HIDDEN_COMMIT.format(sql="COMMIT"))
+    monkeypatch.setattr(transaction_guard, "transaction_control", lambda sql: None)
+
+    result = cli("migrate", "--pretend")
+
+    assert result.exit_code == 1
+    assert "The rehearsal could not roll that back: check the database." in result.output
+    assert "Nothing was changed" not in result.output

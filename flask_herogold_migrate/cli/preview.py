@@ -32,6 +32,10 @@ def show_rehearsal(rehearsal: Rehearsal, *, as_json: bool = False) -> None:
                 "insert)."
             )
     failed = rehearsal.failed
+    if failed is not None and failed.may_have_committed:
+        raise click.ClickException(
+            f"{_failure(failed)} The rehearsal could not roll that back: check the database."
+        )
     if failed is not None:
         raise click.ClickException(
             f"{_failure(failed)} Nothing was changed: the rehearsal was rolled back."

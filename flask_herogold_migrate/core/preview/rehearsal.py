@@ -27,7 +27,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy.engine import Connection, Engine
 
 from ..dialects import DialectImpl
-from ..errors import MigrationFailed, describe_error
+from ..errors import MigrationFailed, TransactionEndedInStep, describe_error
 from ..migration import Migration
 from ..progress import Progress
 from ..runtime.executor import Executor
@@ -69,6 +69,9 @@ class RehearsedMigration:
     error: str | None = None
     #: Why its statements were recorded without being sent, when ``executed`` is False.
     not_executed_because: str | None = None
+    #: Whether its statements ended the rehearsal's transaction, so what it did may have
+    #: been committed, out of the rollback's reach.
+    may_have_committed: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -188,12 +191,14 @@ class Rehearser:
                         "see that one's changes"
                     )
                 capture = StatementCapture(conn, send=unsent is None)
-                error = None
+                error, committed = None, False
                 try:
                     with capture:
                         executor.run(step, migration, joined=True)
                 except MigrationFailed as failed:
                     error = _describe_failure(failed, executed=unsent is None)
+                    ended = failed.error
+                    committed = isinstance(ended, TransactionEndedInStep) and ended.committed
                 self.migrations.append(
                     RehearsedMigration(
                         step.name,
@@ -204,6 +209,7 @@ class Rehearser:
                         in_transaction=impl.transactional_ddl and migration.transactional,
                         error=error,
                         not_executed_because=unsent,
+                        may_have_committed=committed,
                     )
                 )
                 if error is not None:
