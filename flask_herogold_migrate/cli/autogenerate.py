@@ -112,6 +112,8 @@ def show_check(manager: MigrationManager, *, models: str | None, as_json: bool) 
                 f"{'s' if count != 1 else ''}): migrate:make NAME --autogenerate writes the "
                 "migration."
             )
+        elif result.ok and metadata is None:  # the warning said why nothing was compared
+            click.echo("The database is migrated; no models were compared with it.")
         elif result.ok:
             click.echo("The database is migrated and matches the models.")
     if not result.ok:

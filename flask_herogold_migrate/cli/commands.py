@@ -103,7 +103,12 @@ def build_commands(
 
     def pretend_options(function: _Decorated) -> _Decorated:
         function = click.option(
-            "--json", "as_json", is_flag=True, help="With --pretend: print JSON."
+            "--json",
+            "as_json",
+            is_flag=True,
+            help="Print JSON instead of text: the rehearsal of --pretend (statements, "
+            "errors, sequences moved on), or the summary of a run over several databases "
+            "where the command has --all-binds or --all-tenants.",
         )(function)
         return click.option(
             "--pretend",

@@ -24,7 +24,18 @@ def show_rehearsal(rehearsal: Rehearsal, *, as_json: bool = False) -> None:
         for migration in rehearsal.migrations:
             click.echo(_describe(migration, say_why=rehearsal.nothing_executed_because is None))
         click.echo(_outcome(rehearsal))
+        if rehearsal.sequences_advanced:
+            moved = ", ".join(s.describe() for s in rehearsal.sequences_advanced)
+            click.echo(
+                f"Except sequences, which a rollback does not set back: {moved} moved on, so "
+                "their next values skip the ones the rehearsal used (as after any rolled-back "
+                "insert)."
+            )
     failed = rehearsal.failed
+    if failed is not None and failed.may_have_committed:
+        raise click.ClickException(
+            f"{_failure(failed)} The rehearsal could not roll that back: check the database."
+        )
     if failed is not None:
         raise click.ClickException(
             f"{_failure(failed)} Nothing was changed: the rehearsal was rolled back."
@@ -39,11 +50,18 @@ def _describe(migration: RehearsedMigration, *, say_why: bool) -> str:
         heading += f" (not executed: {migration.not_executed_because})"
     lines = [heading]
     for statement in migration.statements:
-        sql = textwrap.indent(textwrap.dedent(statement.sql).strip(), "  ")
+        sql = textwrap.indent(_shown_sql(statement.sql), "  ")
         lines.append(sql + ";" + (f" -- params: {statement.params!r}" if statement.params else ""))
     if not migration.statements:
         lines.append("  (no statements)")
     return "\n".join(lines)
+
+
+def _shown_sql(sql: str) -> str:
+    """``sql`` laid out for a terminal: SQLAlchemy's DDL indents with tabs and ends lines
+    with a space after each comma."""
+    lines = textwrap.dedent(sql.expandtabs(4)).strip().splitlines()
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def _outcome(rehearsal: Rehearsal) -> str:
@@ -73,8 +91,13 @@ def _failure(failed: RehearsedMigration) -> str:
     )
 
 
-def show_lint(report: LintReport) -> None:
-    """Print each finding, then a summary; exit 1 on a finding or a failed rehearsal."""
+def show_lint(report: LintReport, *, strict: bool = False) -> None:
+    """Print each finding, then a summary; exit 1 on a finding or a failed rehearsal.
+
+    A migration that could not be rehearsed because nothing was sent (MySQL and MariaDB, or
+    after a ``transactional = False`` step) is a note, not a failure, unless ``strict``: its
+    reads returned no rows, so its failure says nothing about the real run.
+    """
     if report.nothing_to_lint is not None:
         click.echo(f"Nothing to lint on {report.database}: {report.nothing_to_lint}.")
         return
@@ -86,8 +109,10 @@ def show_lint(report: LintReport) -> None:
     silenced = f" ({report.silenced} silenced by lint_ignore)" if report.silenced else ""
     count = len(report.linted)
     pending = f"{count} pending migration" + ("" if count == 1 else "s")
+    unrehearsed = report.failed is not None and not report.failed.executed
     if report.failed is not None:
-        pending += f", up to where {report.failed.name} failed"
+        stopped = "could not be rehearsed" if unrehearsed else "failed"
+        pending += f", up to where {report.failed.name} {stopped}"
     if not report.linted:
         click.echo("Nothing to lint: no migration is pending.")
     elif report.findings:
@@ -99,10 +124,13 @@ def show_lint(report: LintReport) -> None:
     else:
         click.echo(f"No problems in {pending}{silenced}.")
     if report.failed is not None:
-        raise click.ClickException(
+        not_linted = (
             f"{_failure(report.failed)} What it would have run after that, and the migrations "
             "after it, were not linted."
         )
+        if not unrehearsed or strict:
+            raise click.ClickException(not_linted)
+        click.echo(f"Note: {not_linted} (--strict makes this a failure.)")
     if report.findings:
         click.get_current_context().exit(1)
 

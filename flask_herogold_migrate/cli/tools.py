@@ -52,16 +52,22 @@ def tool_commands(
         is_flag=True,
         help="Also run squawk's rules of style and robustness, which are not about locks.",
     )
+    @click.option(
+        "--strict",
+        is_flag=True,
+        help="Exit with status 1 when a migration could not be rehearsed (MySQL and MariaDB "
+        "send nothing, so its reads return no rows), not only on findings.",
+    )
     @command(
         "migrate:lint",
         "Check the pending migrations for statements that would lock or rewrite busy tables.",
     )
-    def lint(directory: Path | None, all_rules: bool, **extra: Any) -> None:
+    def lint(directory: Path | None, all_rules: bool, strict: bool, **extra: Any) -> None:
         from ..core.preview.lint import lint_pending
         from .preview import show_lint
 
         manager = open_manager(directory, extra, progress=print_progress)
-        show_lint(lint_pending(manager, all_rules=all_rules))
+        show_lint(lint_pending(manager, all_rules=all_rules), strict=strict)
 
     @METADATA_OPTION
     @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (for CI).")
