@@ -189,3 +189,19 @@ def test_make_refuses_names_with_control_characters_in_one_line(migrations_dir, 
         "with a letter (for example create_users_table).\n"
     )
     assert list(migrations_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # files, not the database
+def test_make_refuses_a_second_file_of_the_day_with_the_same_description(app, migrations_dir):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["migrate:make", "create_posts_table"]).exit_code == 0
+    first = [p.name for p in migrations_dir.glob("*.py")]
+
+    again = runner.invoke(args=["migrate:make", "CreatePostsTable"])
+
+    assert again.exit_code == 1
+    assert f"{first[0]}, of the same day, has the same description (create_posts_table)" in (
+        again.output
+    )
+    assert [p.name for p in migrations_dir.glob("*.py")] == first
+    assert runner.invoke(args=["migrate:make", "create_comments_table"]).exit_code == 0

@@ -44,7 +44,7 @@ def written(cli, *args: str) -> str:
 def test_each_form_writes_its_body(cli, database):
     created = written(cli, "create_posts_table")
     changed = written(cli, "add_slug_to_posts_table")
-    raw = written(cli, "create_posts_table", "--sql")
+    raw = written(cli, "create_comments_table", "--sql")
     blank = written(cli, "backfill_slugs")
 
     assert 'schema(session).create_table(\n            "posts",' in created

@@ -93,22 +93,27 @@ def shown_differences(plan: AutogeneratePlan) -> list[Difference]:
 
 def show_check(manager: MigrationManager, *, models: str | None, as_json: bool) -> None:
     """``migrate:check``: print what differs; exit with status 1 if anything does."""
-    end_check(manager.check_models(check_metadata(manager, models)), as_json=as_json)
+    metadata = check_metadata(manager, models)
+    result = manager.check_models(metadata or [])
+    end_check(result, as_json=as_json, compared=metadata is not None)
 
 
-def check_metadata(manager: MigrationManager, models: str | None) -> list[MetaData]:
-    """The models ``migrate:check`` compares with (none, with a warning, if they have no table)."""
-    return _models(manager, models) or []
+def check_metadata(manager: MigrationManager, models: str | None) -> list[MetaData] | None:
+    """The models ``migrate:check`` compares with; None, with a warning, if they have no
+    table."""
+    return _models(manager, models)
 
 
-def end_check(result: ModelCheck, *, as_json: bool) -> None:
+def end_check(result: ModelCheck, *, as_json: bool, compared: bool = True) -> None:
     """Print what ``migrate:check`` found on one database; exit with status 1 unless ok."""
-    click.echo(json.dumps(result.to_json(), indent=2) if as_json else check_text(result))
+    text = check_text(result, compared=compared)
+    click.echo(json.dumps(result.to_json(), indent=2) if as_json else text)
     if not result.ok:
         click.get_current_context().exit(1)
 
 
-def check_text(result: ModelCheck) -> str:
+def check_text(result: ModelCheck, *, compared: bool = True) -> str:
+    """What ``migrate:check`` found; ``compared`` is False when there were no models."""
     lines = []
     if result.pending:
         lines.append(f"Pending migrations: {', '.join(result.pending)}")
@@ -124,6 +129,8 @@ def check_text(result: ModelCheck) -> str:
             f"{'s' if count != 1 else ''}): migrate:make NAME --autogenerate writes the "
             "migration."
         )
+    elif result.ok and not compared:  # the warning said why nothing was compared
+        lines.append("The database is migrated; no models were compared with it.")
     elif result.ok:
         lines.append("The database is migrated and matches the models.")
     return "\n".join(lines)

@@ -28,7 +28,15 @@ def rehearsal_text(rehearsal: Rehearsal) -> str:
     """Each migration's statements, then what was done."""
     say_why = rehearsal.nothing_executed_because is None
     shown = [_describe(migration, say_why=say_why) for migration in rehearsal.migrations]
-    return "\n".join([*shown, _outcome(rehearsal)])
+    lines = [*shown, _outcome(rehearsal)]
+    if rehearsal.sequences_advanced:
+        moved = ", ".join(s.describe() for s in rehearsal.sequences_advanced)
+        lines.append(
+            f"Except sequences, which a rollback does not set back: {moved} moved on, so "
+            "their next values skip the ones the rehearsal used (as after any rolled-back "
+            "insert)."
+        )
+    return "\n".join(lines)
 
 
 def rehearsal_problem(rehearsal: Rehearsal) -> str | None:
@@ -36,6 +44,8 @@ def rehearsal_problem(rehearsal: Rehearsal) -> str | None:
     failed = rehearsal.failed
     if failed is None:
         return None
+    if failed.may_have_committed:
+        return f"{_failure(failed)} The rehearsal could not roll that back: check the database."
     if failed.executed:
         return f"{_failure(failed)} Nothing was changed: the rehearsal was rolled back."
     return f"{_failure(failed)} Nothing was changed."
@@ -47,11 +57,18 @@ def _describe(migration: RehearsedMigration, *, say_why: bool) -> str:
         heading += f" (not executed: {migration.not_executed_because})"
     lines = [heading]
     for statement in migration.statements:
-        sql = textwrap.indent(textwrap.dedent(statement.sql).strip(), "  ")
+        sql = textwrap.indent(_shown_sql(statement.sql), "  ")
         lines.append(sql + ";" + (f" -- params: {statement.params!r}" if statement.params else ""))
     if not migration.statements:
         lines.append("  (no statements)")
     return "\n".join(lines)
+
+
+def _shown_sql(sql: str) -> str:
+    """``sql`` laid out for a terminal: SQLAlchemy's DDL indents with tabs and ends lines
+    with a space after each comma."""
+    lines = textwrap.dedent(sql.expandtabs(4)).strip().splitlines()
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def _outcome(rehearsal: Rehearsal) -> str:
@@ -81,11 +98,20 @@ def _failure(failed: RehearsedMigration) -> str:
     )
 
 
-def show_lint(report: LintReport, *, as_json: bool = False) -> None:
-    """Print each finding, then a summary; exit 1 on a finding or a failed rehearsal."""
+def show_lint(report: LintReport, *, as_json: bool = False, strict: bool = False) -> None:
+    """Print each finding, then a summary; exit 1 on a finding or a failed rehearsal.
+
+    A migration that could not be rehearsed because nothing was sent (MySQL and MariaDB, or
+    after a ``transactional = False`` step) is a note, not a failure, unless ``strict``: its
+    reads returned no rows, so its failure says nothing about the real run.
+    """
     click.echo(json.dumps(lint_json(report), indent=2) if as_json else lint_text(report))
-    if report.failed is not None:
-        raise click.ClickException(lint_problem(report) or "")
+    note = lint_note(report, strict=strict)
+    if note is not None:
+        click.echo(note, err=as_json)
+    problem = lint_problem(report, strict=strict)
+    if report.failed is not None and problem is not None:
+        raise click.ClickException(problem)
     if report.findings:
         click.get_current_context().exit(1)
 
@@ -103,8 +129,10 @@ def lint_text(report: LintReport) -> str:
     silenced = f" ({report.silenced} silenced by lint_ignore)" if report.silenced else ""
     count = len(report.linted)
     pending = f"{count} pending migration" + ("" if count == 1 else "s")
+    unrehearsed = report.failed is not None and not report.failed.executed
     if report.failed is not None:
-        pending += f", up to where {report.failed.name} failed"
+        stopped = "could not be rehearsed" if unrehearsed else "failed"
+        pending += f", up to where {report.failed.name} {stopped}"
     if not report.linted:
         lines.append("Nothing to lint: no migration is pending.")
     elif report.findings:
@@ -141,13 +169,32 @@ def lint_json(report: LintReport) -> dict[str, object]:
     }
 
 
-def lint_problem(report: LintReport) -> str | None:
+def _not_linted(report: LintReport) -> str | None:
+    if report.failed is None:
+        return None
+    return (
+        f"{_failure(report.failed)} What it would have run after that, and the migrations "
+        "after it, were not linted."
+    )
+
+
+def _unrehearsed(report: LintReport) -> bool:
+    return report.failed is not None and not report.failed.executed
+
+
+def lint_note(report: LintReport, *, strict: bool = False) -> str | None:
+    """The note on a migration that could not be rehearsed, where it is no failure."""
+    not_linted = _not_linted(report)
+    if not_linted is None or strict or not _unrehearsed(report):
+        return None
+    return f"Note: {not_linted} (--strict makes this a failure.)"
+
+
+def lint_problem(report: LintReport, *, strict: bool = False) -> str | None:
     """Why the report does not pass, in one line; None if it passes."""
-    if report.failed is not None:
-        return (
-            f"{_failure(report.failed)} What it would have run after that, and the migrations "
-            "after it, were not linted."
-        )
+    not_linted = _not_linted(report)
+    if not_linted is not None and (strict or not _unrehearsed(report)):
+        return not_linted
     if report.findings:
         count = len(report.findings)
         return f"{count} problem{'' if count == 1 else 's'} found"

@@ -40,7 +40,9 @@ def pretend_options(function: _Decorated) -> _Decorated:
         "--json",
         "as_json",
         is_flag=True,
-        help="With --pretend, or over many databases: print JSON.",
+        help="Print JSON instead of text: the rehearsal of --pretend (statements, errors, "
+        "sequences moved on), or the summary of a run over several databases (--all-binds or "
+        "--all-tenants).",
     )(function)
     return click.option(
         "--pretend",

@@ -55,9 +55,10 @@ def tool_commands(
             metadata = models_by_target(plan, lambda manager: check_metadata(manager, models))
 
             def one(target: Target, manager: MigrationManager, out: Output) -> ModelCheck:
-                result = manager.check_models(metadata[target.name])
+                models_of = metadata[target.name]
+                result = manager.check_models(models_of or [])
                 if plan.many and not as_json:
-                    out.echo(check_text(result))
+                    out.echo(check_text(result, compared=models_of is not None))
                 return result
 
             def verdict(result: ModelCheck) -> Verdict:
@@ -66,7 +67,9 @@ def tool_commands(
 
             ending: Ending[ModelCheck] = Ending(
                 verdict=verdict,
-                end_one=lambda result: end_check(result, as_json=as_json),
+                end_one=lambda result: end_check(
+                    result, as_json=as_json, compared=metadata[plan.names[0]] is not None
+                ),
                 entry=lambda result: result.to_json(),
                 did_not_pass="are not migrated or differ from the models",
             )
@@ -78,33 +81,46 @@ def tool_commands(
         is_flag=True,
         help="Also run squawk's rules of style and robustness, which are not about locks.",
     )
+    @click.option(
+        "--strict",
+        is_flag=True,
+        help="Exit with status 1 when a migration could not be rehearsed (MySQL and MariaDB "
+        "send nothing, so its reads return no rows), not only on findings.",
+    )
     @command(
         "migrate:lint",
         "Check the pending migrations for statements that would lock or rewrite busy tables.",
     )
-    def lint(directory: Path | None, all_rules: bool, as_json: bool, **extra: Any) -> None:
+    def lint(
+        directory: Path | None, all_rules: bool, strict: bool, as_json: bool, **extra: Any
+    ) -> None:
         from ..core.preview.lint import LintReport, lint_pending
-        from .preview import lint_json, lint_problem, lint_text, show_lint
+        from .preview import lint_json, lint_note, lint_problem, lint_text, show_lint
 
         with selected(source, directory, extra) as plan:
 
             def one(target: Target, manager: MigrationManager, out: Output) -> LintReport:
                 report = lint_pending(manager, all_rules=all_rules)
+                note = lint_note(report, strict=strict)
                 if plan.many and not as_json:
                     out.echo(lint_text(report))
+                if plan.many and note is not None:
+                    out.echo(note)
                 return report
 
             def verdict(report: LintReport) -> Verdict:
-                problem = lint_problem(report)
-                if report.failed is not None:
+                problem = lint_problem(report, strict=strict)
+                if report.failed is not None and problem is not None:
                     return Verdict("would-fail", problem)
                 if problem is not None:
                     return Verdict("findings", problem)
+                if report.failed is not None:
+                    return Verdict("not-rehearsed")
                 return Verdict("nothing-to-lint" if report.nothing_to_lint else "clean")
 
             ending: Ending[LintReport] = Ending(
                 verdict=verdict,
-                end_one=lambda report: show_lint(report, as_json=as_json),
+                end_one=lambda report: show_lint(report, as_json=as_json, strict=strict),
                 entry=lint_json,
                 did_not_pass="have problems",
             )

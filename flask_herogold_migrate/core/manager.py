@@ -21,6 +21,7 @@ from .dialects import is_supported
 from .errors import UnsupportedDatabase
 from .files.create import create_migration
 from .files.discovery import discover, find_target, list_stems
+from .preview.missing_sqlite import empty_stand_in
 from .progress import Progress, ProgressCallback
 from .runtime.backlog import Backlog, stray_files
 from .runtime.connection import resolve_engine, run_connection
@@ -123,11 +124,13 @@ class MigrationManager:
         return create_migration(name, self.migrations_dir, create=create, table=table, sql=sql)
 
     @contextmanager
-    def connect(self) -> Iterator[RunConnection]:
+    def connect(self, *, rehearsing: bool = False) -> Iterator[RunConnection]:
         """A connection of this manager's database, set up as its settings say: every
         connection of a run, a rehearsal, a check or a wait is opened here (see :mod:`.run`).
 
-        It is the run's own, closed at the end; with ``schema``, set to that schema alone.
+        It is the run's own, closed at the end; with ``schema``, set to that schema alone. A
+        rehearsal of a SQLite file not made yet runs on an empty database in memory, so
+        nothing is created.
         """
         settings = RunSettings(
             self.lock_timeout,
@@ -136,8 +139,13 @@ class MigrationManager:
             self.single_transaction,
             self.mysql_strict,
         )
-        with run_connection(self.engine, self.schema) as conn:
-            yield RunConnection(conn, self.tracking, settings, self._emit)
+        stand_in = empty_stand_in(self.engine) if rehearsing else None
+        try:
+            with run_connection(stand_in or self.engine, self.schema) as conn:
+                yield RunConnection(conn, self.tracking, settings, self._emit)
+        finally:
+            if stand_in is not None:
+                stand_in.dispose()
 
     def models(self, setting: object = None) -> list[MetaData]:
         """The models this database is compared with: ``setting`` (a ``MetaData``, a list,
@@ -281,14 +289,14 @@ class MigrationManager:
             raise UnsupportedDatabase.for_auto_run(self.engine.dialect.name)
         stems = list_stems(self.migrations_dir)
         last = None if target is None else find_target(discover(self.migrations_dir, stems), target)
-        with self.connect() as run:
+        with self.connect(rehearsing=not execute.records) as run:
             states = self.tracking.read_states(run.conn)
             for progress in stray_files(stems, states, "up"):
                 self._emit(progress)
             if not Backlog.of(stems, states).work_up_to(last):
                 return None
             with run.exclusive("up") as impl:
-                records = run.records_for_change(rehearsing=not execute.records)
+                records = run.records_for_change(impl, rehearsing=not execute.records)
                 files = discover(self.migrations_dir, stems)
                 if execute.records:  # a squashed migration takes its place (not in a rehearsal)
                     records = fold_squashed(
@@ -300,11 +308,11 @@ class MigrationManager:
                 return plan, execute.carry_out(run, impl, plan)
 
     def _down(self, batches: int | None, execute: type[E]) -> tuple[MigrationPlan, E] | None:
-        with self.connect() as run:
+        with self.connect(rehearsing=not execute.records) as run:
             if not self.tracking.read_states(run.conn):
                 return None
             with run.exclusive("down") as impl:
-                records = run.records_for_change(rehearsing=not execute.records)
+                records = run.records_for_change(impl, rehearsing=not execute.records)
                 plan = plan_down(discover(self.migrations_dir), records, batches)
                 return plan, execute.carry_out(run, impl, plan)
 

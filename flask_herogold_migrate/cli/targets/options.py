@@ -212,12 +212,10 @@ def run_over(
     )
 
 
-def models_by_target(
-    plan: TargetPlan, resolve: Callable[[MigrationManager], list[Any]]
-) -> dict[str, list[Any]]:
+def models_by_target(plan: TargetPlan, resolve: Callable[[MigrationManager], R]) -> dict[str, R]:
     """The models each target is compared with, resolved here, where the app's context is
     (the targets may run on threads): each bind's own; the same for every tenant."""
-    found: dict[str, list[Any]] = {}
+    found: dict[str, R] = {}
     for target in plan.targets:
         if plan.kind != "bind" and found:
             found[target.name] = next(iter(found.values()))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..files.discovery import list_stems
 from .compare import Difference, compare_models
 
 if TYPE_CHECKING:
@@ -48,7 +49,13 @@ def check_models(
     run: RunConnection, migrations_dir: Path, metadata: MetaData | Sequence[MetaData]
 ) -> ModelCheck:
     """The pending and failed migrations, else the differences between models and database,
-    on the manager's connection ``run``."""
+    on the manager's connection ``run``.
+
+    A migrations directory that does not exist is refused, as every command but
+    ``migrate:make`` refuses it: a CI job pointed at the wrong place must not pass.
+    """
+    if not migrations_dir.is_dir():
+        list_stems(migrations_dir)  # raises MigrationsDirectoryNotFound, saying what to do
     backlog = run.backlog(migrations_dir)
     if not backlog.done:
         return ModelCheck(backlog.pending, backlog.stuck, (), compared=False)

@@ -121,11 +121,14 @@ def unique_metadata(metadata: Iterable[MetaData]) -> list[MetaData]:
 
 
 def as_metadata_list(metadata: MetaData | Sequence[MetaData]) -> list[MetaData]:
+    """``metadata`` as a list, each once, its foreign keys checked to resolve."""
     from sqlalchemy import MetaData
 
-    if isinstance(metadata, MetaData):
-        return [metadata]
-    return unique_metadata(metadata)
+    from .separate_metadata import refuse_unresolvable_foreign_keys
+
+    found = [metadata] if isinstance(metadata, MetaData) else unique_metadata(metadata)
+    refuse_unresolvable_foreign_keys(found)
+    return found
 
 
 def model_table_names(metadata: Iterable[MetaData]) -> set[str]:

@@ -66,6 +66,7 @@ def plan_new_migration(
     directory = Path(migrations_dir)
     created = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     existing = [p.stem for p in directory.glob("*.py") if parse_stem(p.stem)]
+    _refuse_same_day_and_description(directory, description, created, existing)
     return NewMigration(
         title=description.replace("_", " ").capitalize() + ".",
         stem=next_stem(description, created.date(), existing),
@@ -123,6 +124,22 @@ def write_new_migration(
             f"Cannot create the migration: {path} cannot be written: {_reason(error)}."
         ) from None
     return path
+
+
+def _refuse_same_day_and_description(
+    directory: Path, description: str, created: datetime, existing: list[str]
+) -> None:
+    """Two files of one day with one description would be told apart by their sequence only:
+    ``migrate:test`` rejects them, and a name given to ``--target`` would mean both."""
+    day = created.strftime("%Y%m%d")
+    for stem in sorted(existing):
+        parsed = parse_stem(stem)
+        if parsed and parsed.date == day and parsed.description.casefold() == description:
+            raise MigrationFileNotCreated(
+                f"Cannot create the migration: {directory / stem}.py, of the same day, has "
+                f"the same description ({description}). Give the new one another name, or "
+                "add to that file if it is not applied yet."
+            )
 
 
 def _reason(error: OSError) -> str:

@@ -75,7 +75,7 @@ def fresh(
         dropped = drop_objects(run.conn, impl, manager.schema)
         if on_dropped is not None:
             on_dropped(dropped)
-        records = run.records_for_change()
+        records = run.records_for_change(impl)
         # Every file, whatever its date: there is no newer applied one to be out of order with.
         plan = plan_up(files, records, None, "allow")
         Executor.carry_out(run, impl, plan)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..dialects import DialectImpl
-from ..errors import MigrationFailed, describe_error
+from ..errors import MigrationFailed, TransactionEndedInStep, describe_error
 from ..migration import Migration
 from ..progress import Progress
 from ..runtime.executor import Executor
@@ -33,6 +33,7 @@ from ..runtime.plan import MigrationPlan
 from ..runtime.run import RunConnection
 from ..states import Direction
 from .capture import CapturedStatement, StatementCapture
+from .sequences import AdvancedSequence, SequenceValues
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ class RehearsedMigration:
     error: str | None = None
     #: Why its statements were recorded without being sent, when ``executed`` is False.
     not_executed_because: str | None = None
+    #: Whether its statements ended the rehearsal's transaction, so what it did may have
+    #: been committed, out of the rollback's reach.
+    may_have_committed: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,6 +80,8 @@ class Rehearsal:
     migrations: tuple[RehearsedMigration, ...]
     #: Set when the database can undo nothing, so nothing was sent at all: why.
     nothing_executed_because: str | None = None
+    #: PostgreSQL sequences the rehearsal moved on (a rollback does not set them back).
+    sequences_advanced: tuple[AdvancedSequence, ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -88,7 +94,13 @@ class Rehearsal:
         return last if last is not None and last.error is not None else None
 
     def to_json(self) -> dict[str, Any]:
-        return {"migrations": [migration.to_json() for migration in self.migrations]}
+        found: dict[str, Any] = {"migrations": [m.to_json() for m in self.migrations]}
+        if self.sequences_advanced:
+            found["sequences_advanced"] = [
+                {"name": s.name, "before": s.before, "after": s.after}
+                for s in self.sequences_advanced
+            ]
+        return found
 
 
 class Rehearser(Executor):
@@ -112,6 +124,7 @@ class Rehearser(Executor):
                 f"DDL on {impl.display_name} commits on its own, so a rehearsal could not be undone"
             )
         self.migrations: list[RehearsedMigration] = []
+        self.sequences_advanced: tuple[AdvancedSequence, ...] = ()
 
     def result(self, direction: Direction) -> Rehearsal:
         return Rehearsal(
@@ -119,6 +132,7 @@ class Rehearser(Executor):
             self.impl.display_name,
             tuple(self.migrations),
             self.nothing_executed_because,
+            self.sequences_advanced,
         )
 
     def execute(self, plan: MigrationPlan, migrations: Sequence[Migration]) -> None:
@@ -127,6 +141,7 @@ class Rehearser(Executor):
         after_unsent: str | None = None  # why the steps after an unsent one are not sent
         with self.running():
             transaction = impl.begin(conn)
+            sequences = SequenceValues.read(conn, impl)
             try:
                 for step, migration in zip(plan.steps, migrations, strict=True):
                     unsent = self.nothing_executed_because or after_unsent
@@ -140,13 +155,15 @@ class Rehearser(Executor):
                             "not see that one's changes"
                         )
                     capture = StatementCapture(conn, send=unsent is None)
-                    error = None
+                    error, committed = None, False
                     try:
                         with capture:
                             attempt = partial(self.run, step, migration, joined=True)
                             self.locks.run(step, attempt, retry=False)
                     except MigrationFailed as failed:
                         error = _describe_failure(failed, executed=unsent is None)
+                        ended = failed.error
+                        committed = isinstance(ended, TransactionEndedInStep) and ended.committed
                     self.migrations.append(
                         RehearsedMigration(
                             step.name,
@@ -157,6 +174,7 @@ class Rehearser(Executor):
                             in_transaction=impl.transactional_ddl and migration.transactional,
                             error=error,
                             not_executed_because=unsent,
+                            may_have_committed=committed,
                         )
                     )
                     if error is not None:
@@ -164,6 +182,8 @@ class Rehearser(Executor):
             finally:
                 if transaction.is_active:
                     transaction.rollback()
+                if sequences is not None:
+                    self.sequences_advanced = sequences.advanced(conn)
 
 
 def rehearsal_of(direction: Direction, done: tuple[MigrationPlan, Rehearser] | None) -> Rehearsal:

@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import partial
 from typing import Any, TypeVar
 
+from sqlalchemy.engine import RootTransaction
 from sqlalchemy.exc import DBAPIError
 
 from ..dialects import DialectImpl
@@ -27,10 +28,14 @@ from ..errors import (
     MigrationError,
     MigrationFailed,
     RunNotCommitted,
+    TransactionEndedInStep,
 )
+from ..errors.interrupted import Interrupted
+from ..errors.locked import StepNotStarted
 from ..files.loader import load_migration
 from ..migration import Migration
 from ..progress import Progress
+from .other_writers import not_started
 from .plan import MigrationPlan, PlannedStep
 from .run import RunConnection
 from .session import run_step
@@ -52,6 +57,8 @@ class Executor:
         self.emit = run.emit
         self.single_transaction = run.settings.single_transaction
         self.locks = run.statement_locks(impl)
+        #: Whether the step an interrupt stopped is recorded as failed.
+        self._left_failed = False
 
     @classmethod
     def carry_out(cls: type[E], run: RunConnection, impl: DialectImpl, plan: MigrationPlan) -> E:
@@ -68,17 +75,28 @@ class Executor:
     def execute(self, plan: MigrationPlan, migrations: Sequence[Migration]) -> None:
         """Run every step of ``plan``; ``migrations`` are its loaded files, in the same order."""
         completed: list[str] = []
+        running: PlannedStep | None = None
+        self._left_failed = False
         try:
             with self.running(), self._run_transaction(migrations) as joined:
                 for step, migration in zip(plan.steps, migrations, strict=True):
+                    running = step
                     # A step of a single transaction cannot be tried again: the run's is lost.
                     attempt = partial(self.run, step, migration, joined=joined)
                     self.locks.run(step, attempt, retry=not joined)
+                    running = None
                     if not joined:  # a single transaction keeps nothing of a failed run
                         completed.append(step.name)
         except MigrationError as error:
             error.completed = tuple(completed)
             raise
+        except KeyboardInterrupt as interrupt:
+            raise Interrupted(
+                plan.direction,
+                completed=tuple(completed),
+                step=running.name if running is not None else None,
+                left_failed=self._left_failed,
+            ) from interrupt
 
     def run(self, step: PlannedStep, migration: Migration, *, joined: bool = False) -> None:
         """Run one step and record it, atomically where the database and migration allow.
@@ -91,15 +109,24 @@ class Executor:
         conn, impl = self.conn, self.impl
         try:
             if joined or (impl.transactional_ddl and migration.transactional):
-                with nullcontext() if joined else impl.begin(conn):
-                    run_step(conn, impl.join_transaction_mode, _method(migration, step))
-                    impl.check_before_commit(conn)
-                    if self.records:
-                        self.tracking.record(conn, step)
+                try:
+                    with nullcontext() if joined else self._begin(step):
+                        run_step(
+                            conn, impl.join_transaction_mode, _method(migration, step), impl=impl
+                        )
+                        impl.check_before_commit(conn)
+                        if self.records:
+                            self.tracking.record(conn, step)
+                except TransactionEndedInStep as ended:
+                    if ended.committed and not joined and self.records:
+                        self._record_ended(step, ended)
+                    raise
             else:
-                with conn.begin():
+                with self._not_started_if_locked(step), conn.begin():
                     self.tracking.start(conn, step)
                 self._run_started(step, migration)
+        except StepNotStarted:
+            raise
         except _HalfDone as half_done:
             raise MigrationFailed(
                 step.name,
@@ -124,6 +151,25 @@ class Executor:
             ) from error
         self.emit(Progress("done", step.name, step.direction, time.perf_counter() - started))
 
+    def _begin(self, step: PlannedStep) -> RootTransaction:
+        with self._not_started_if_locked(step):
+            return self.impl.begin(self.conn)
+
+    @contextmanager
+    def _not_started_if_locked(self, step: PlannedStep) -> Iterator[None]:
+        """Before a step's first statement: another connection's lock means it never began."""
+        try:
+            yield
+        except DBAPIError as error:
+            timeout = self.locks.policy.timeout
+            lock_wait = self.locks.explain(error)
+            found = not_started(
+                self.conn, self.impl, step.name, step.direction, timeout, error, lock_wait
+            )
+            if found is None:
+                raise
+            raise found from error
+
     def _run_started(self, step: PlannedStep, migration: Migration) -> None:
         """A step whose row says ``running``: finish it, undo the start, or leave it failed."""
         conn, impl = self.conn, self.impl
@@ -139,7 +185,11 @@ class Executor:
         try:
             with statements_commit, watch, conn.begin():
                 run_step(
-                    conn, mode, _method(migration, step), in_transaction=migration.transactional
+                    conn,
+                    mode,
+                    _method(migration, step),
+                    in_transaction=migration.transactional,
+                    impl=impl,
                 )
                 impl.check_before_commit(conn)
                 self.tracking.finish(conn, step)
@@ -153,6 +203,7 @@ class Executor:
                         self.tracking.fail(conn, step.name, step.direction)
                     else:
                         self.tracking.undo_start(conn, step)
+                self._left_failed = watch.committed
             except Exception as recording_error:
                 if interrupted:
                     raise error from None
@@ -166,6 +217,18 @@ class Executor:
             if watch.committed:
                 raise _HalfDone(error, because) from error
             raise
+
+    def _record_ended(self, step: PlannedStep, ended: TransactionEndedInStep) -> None:
+        """A statement of the step ended its transaction: what came before it may have
+        committed, so the step is recorded as failed rather than left pending."""
+        because = "a statement of the step ended the transaction it ran in"
+        try:
+            with self.conn.begin():
+                self.tracking.start(self.conn, step)
+                self.tracking.fail(self.conn, step.name, step.direction)
+        except Exception as recording_error:
+            raise _HalfDone(ended, because, recording_error) from ended
+        raise _HalfDone(ended, because) from ended
 
     @contextmanager
     def _run_transaction(self, migrations: Sequence[Migration]) -> Iterator[bool]:

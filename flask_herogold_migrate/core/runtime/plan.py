@@ -18,9 +18,10 @@ from ..errors import (
     RenamedMigrationFile,
 )
 from ..files.discovery import MigrationFile
+from ..files.moved import find_moved
 from ..files.naming import sort_key
 from ..progress import Progress
-from ..states import APPLIED, Direction, Record
+from ..states import Direction, Record
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,11 @@ def plan_up(
     (the two collide on case-insensitive file systems and collations), and, if
     ``out_of_order`` is ``error``, a pending file dated before the newest applied migration.
     """
-    renames = find_renames(files, records)
-    if renames:
-        raise RenamedMigrationFile.for_pairs(renames)
+    moved = find_moved(files, records)
+    if moved:
+        raise RenamedMigrationFile.for_pairs(
+            [(m.old, m.new) for m in moved], {m.new: m.edited_because for m in moved}
+        )
     collisions = case_collisions(files, records)
     if collisions:
         raise MigrationNamesCollide.for_pairs(collisions)
@@ -160,27 +163,9 @@ def edited_since_applied(record: Record, file: MigrationFile) -> bool:
 
 
 def find_renames(files: list[MigrationFile], records: list[Record]) -> list[tuple[str, str]]:
-    """``(old, new)`` for each pending file whose content is that of an applied migration
-    whose file is gone: the same file under a new name.
-
-    Only pending files are read, and only when some applied migration has no file.
-    """
-    names = {file.name for file in files}
-    gone = {
-        r.checksum: r.name
-        for r in records
-        if r.state == APPLIED and r.checksum and r.name not in names
-    }
-    if not gone:
-        return []
-    recorded = {r.name for r in records}
-    pairs = []
-    for file in files:
-        old = gone.get(file.checksum()) if file.name not in recorded else None
-        if old is not None:
-            pairs.append((old, file.name))
-            del gone[file.checksum()]  # one applied migration explains one file
-    return pairs
+    """``(old, new)`` for each pending file that is an applied migration, whose file is gone,
+    renamed (see :func:`.find_moved`)."""
+    return [(moved.old, moved.new) for moved in find_moved(files, records)]
 
 
 def case_collisions(files: list[MigrationFile], records: list[Record]) -> list[tuple[str, str]]:

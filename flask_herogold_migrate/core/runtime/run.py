@@ -26,6 +26,7 @@ from ..progress import Progress
 from ..states import Direction, Record
 from .backlog import Backlog
 from .lock import holding_the_lock
+from .other_writers import ensure_tracking_table
 from .statement_locks import StatementLockPolicy, StatementLocks
 
 if TYPE_CHECKING:
@@ -91,14 +92,17 @@ class RunConnection:
                 )
             yield impl
 
-    def records_for_change(self, *, rehearsing: bool = False) -> list[Record]:
+    def records_for_change(self, impl: DialectImpl, *, rehearsing: bool = False) -> list[Record]:
         """The rows, read under the lock, by a run about to change something.
 
         A rehearsal refuses stuck rows as the run does, but writes nothing: a row still
         ``running`` stays so, for the real run to mark as failed.
         """
         if not rehearsing:
-            self.tracking.ensure(self.conn)  # a table from an older version gets its columns
+            # Created on a first run (or given the columns an older version's lacks), waiting
+            # no longer than the statement lock timeout for other writers.
+            timeout = self.settings.statement_locks.timeout
+            ensure_tracking_table(self.conn, impl, self.tracking, timeout)
             return self.tracking.read_for_change(self.conn)
         records = self.tracking.read(self.conn)
         stuck = sorted((r for r in records if r.stuck), key=lambda r: sort_key(r.name))

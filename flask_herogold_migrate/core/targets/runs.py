@@ -18,6 +18,7 @@ from typing import Any, Generic, Literal, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import MigrationError, describe_error
+from ..errors.interrupted import Interrupted
 from ..manager import MigrationManager
 
 R = TypeVar("R")
@@ -127,8 +128,17 @@ def run_each(
 
     if stop_at_first_failure or jobs == 1 or len(targets) <= 1:
         results: list[TargetResult[R]] = []
-        for target in targets:
-            results.append(one(target))
+        for index, target in enumerate(targets):
+            try:
+                results.append(one(target))
+            except KeyboardInterrupt as interrupt:
+                done = tuple(r.target.name for r in results)
+                later = tuple(t.name for t in targets[index + 1 :])
+                if isinstance(interrupt, Interrupted):
+                    interrupt.at_target(target.kind, target.name, done, later)
+                    raise
+                stopped = Interrupted(None).at_target(target.kind, target.name, done, later)
+                raise stopped from interrupt
             if stop_at_first_failure and results[-1].failed:
                 break
         return results

@@ -6,7 +6,7 @@
 3. **round trip**: for each migration in order, ``up()``, ``down()``, ``up()``; after
    ``down()`` the schema is exactly what it was before ``up()``, and after ``up()`` again what
    it was after the first;
-4. **models match**: after every migration, the models and the schema have no difference.
+4. **models match**: after the last migration, the models and the schema have no difference.
 
 Checks 2 to 4 run in :mod:`.check_pass`, on databases made by :mod:`.throwaway`. Each check
 gives one :class:`CheckResult` per migration (the models check one in all), so a report, the
