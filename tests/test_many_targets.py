@@ -116,7 +116,7 @@ def test_check_all_binds_reports_each_bind(binds):  # noqa: F811
 
     assert behind.exit_code == 1
     assert "[default] Pending migrations: 20260101_users" in behind.output
-    assert "[analytics] The database is migrated and matches the models." in behind.output
+    assert "[analytics] The database is migrated; no models were compared with it." in behind.output
     assert "Error: 2 of 3 binds are not migrated or differ from the models: default, billing." in (
         behind.output
     )
