@@ -132,6 +132,8 @@ def run_each(
             try:
                 results.append(one(target))
             except KeyboardInterrupt as interrupt:
+                if len(targets) == 1:  # one database: the interrupt says all there is
+                    raise
                 done = tuple(r.target.name for r in results)
                 later = tuple(t.name for t in targets[index + 1 :])
                 if isinstance(interrupt, Interrupted):
