@@ -74,6 +74,7 @@ def test_one_extension_object_serves_several_apps(tmp_path, database, create_tab
         assert migrate.manager().migrations_dir == other_dir / "m"
 
 
+@pytest.mark.sqlite_only
 def test_relative_dir_resolves_against_root_path_not_the_working_directory(
     app, tmp_path, monkeypatch, migrations_dir
 ):
@@ -84,6 +85,7 @@ def test_relative_dir_resolves_against_root_path_not_the_working_directory(
     assert len(list(migrations_dir.glob("*_first.py"))) == 1
 
 
+@pytest.mark.sqlite_only
 def test_dir_option_overrides_the_configured_directory(app, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = app.test_cli_runner().invoke(args=["migrate:make", "first", "--dir", "elsewhere"])

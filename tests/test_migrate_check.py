@@ -192,7 +192,7 @@ def test_check_writes_nothing_and_takes_no_lock(
     assert snapshot(database) == before
 
 
-@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # no database behaviour
+@pytest.mark.sqlite_only
 def test_the_standalone_command_reads_the_models_from_the_environment(
     cli, migrated, tmp_path, monkeypatch
 ):
@@ -210,7 +210,7 @@ def test_the_standalone_command_reads_the_models_from_the_environment(
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # no database behaviour
+@pytest.mark.sqlite_only
 def test_no_model_tables_is_one_warning(app, migrated):
     result = check(app, sa.MetaData())
 
@@ -219,7 +219,7 @@ def test_no_model_tables_is_one_warning(app, migrated):
     assert result.output.count("Warning") == 1
 
 
-@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # no database behaviour
+@pytest.mark.sqlite_only
 def test_a_bad_models_setting_is_one_error_line(app, migrated):
     result = check(app, "no_such_module_anywhere:metadata")
 
@@ -249,7 +249,7 @@ def test_an_integer_primary_key_made_by_hand_matches_its_model(app, write_migrat
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # no database behaviour
+@pytest.mark.sqlite_only
 def test_neither_check_nor_autogenerate_imports_a_migration(app, migrated, migrations_dir):
     # Applied, then made to fail if anything imports it: only its name may be read.
     applied = migrations_dir / "20260301_create_users.py"
@@ -264,7 +264,7 @@ def test_neither_check_nor_autogenerate_imports_a_migration(app, migrated, migra
     assert "imported" not in checked.output + made.output
 
 
-@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # no database behaviour
+@pytest.mark.sqlite_only
 def test_the_installed_command_imports_models_from_the_current_directory(
     database, migrations_dir, migrated, tmp_path
 ):
@@ -287,6 +287,7 @@ def test_the_installed_command_imports_models_from_the_current_directory(
     assert "- column users.email" in result.stdout.splitlines()
 
 
+@pytest.mark.sqlite_only
 def test_a_model_error_is_named_as_such_not_as_a_database_error(app, database):
     broken = sa.MetaData()
     sa.Table(

@@ -129,6 +129,7 @@ _REST = (
 )
 
 
+@pytest.mark.sqlite_only
 def test_an_unknown_value_is_one_error_line(tmp_path, database, merged_late):
     app = Flask("late", root_path=str(tmp_path), instance_path=str(tmp_path / "i"))
     app.config.update(SQLALCHEMY_DATABASE_URI=database.url, HEROGOLD_MIGRATE_OUT_OF_ORDER="no")

@@ -83,6 +83,7 @@ def test_a_new_file_differing_in_case_from_an_applied_one_is_refused(
     assert not {"tags_upper", "other"} & database.table_names()
 
 
+@pytest.mark.sqlite_only
 def test_two_new_files_differing_in_case_are_refused(cli, database, create_table_migration):
     create_table_migration("20260301_add_tags", "tags_lower")
     create_table_migration("20260301_Add_Tags", "tags_upper")
@@ -95,6 +96,7 @@ def test_two_new_files_differing_in_case_are_refused(cli, database, create_table
     assert not {"tags_lower", "tags_upper"} & database.table_names()
 
 
+@pytest.mark.sqlite_only
 def test_the_errors_carry_the_names(manager, database, create_table_migration):
     create_table_migration("20260301_add_tags", "tags_lower")
     create_table_migration("20260301_Add_Tags", "tags_upper")
