@@ -17,8 +17,8 @@ from sqlalchemy import create_engine, inspect, text
 
 from flask_herogold_migrate import MigrationManager
 from flask_herogold_migrate.__main__ import main
-from flask_herogold_migrate.core.runtime import connection
 from flask_herogold_migrate.core.errors import MigrationFailed
+from flask_herogold_migrate.core.runtime import connection
 from tests.helpers import NON_TRANSACTIONAL
 
 
