@@ -267,37 +267,49 @@ def create_table_migration(write_migration: MigrationWriter) -> Callable[[str, s
     return write
 
 
-AppMaker = Callable[..., Flask]
+class AppMaker:
+    """Builds Flask apps the way the docs show one, rooted in ``root`` (so that their
+    migrations directory is ``root / "migrations"``) on the database at ``url``, and disposes
+    of their engines at ``close()``."""
 
+    def __init__(self, root: Path, url: str) -> None:
+        self.root = root
+        self.url = url
+        self._made: list[tuple[Flask, SQLAlchemy]] = []
 
-@pytest.fixture
-def make_app(database: TestDatabase, tmp_path: Path) -> Iterator[AppMaker]:
-    """``make_app(**config)``: a new Flask app rooted in tmp_path (so its migrations directory
-    is ``migrations_dir``) on the test database, with a Flask-SQLAlchemy ``db`` and the
-    extension, as the docs show one. ``config`` overrides or adds settings, the database's URL
-    too. ``sqlalchemy=False`` leaves Flask-SQLAlchemy out (the extension then reads the URL
-    itself); ``extension=False`` leaves the extension out, for a test that adds it itself. An
-    error the extension raises (an auto-run refused, say) reaches the test."""
-    made: list[tuple[Flask, SQLAlchemy]] = []
-
-    def make(
-        *, name: str = "testapp", sqlalchemy: bool = True, extension: bool = True, **config
+    def __call__(
+        self, *, name: str = "testapp", sqlalchemy: bool = True, extension: bool = True, **config
     ) -> Flask:
-        flask_app = Flask(name, root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
-        flask_app.config.update(SQLALCHEMY_DATABASE_URI=database.url, **config)
+        """A new app with ``config`` over the database's URL. ``sqlalchemy=False`` leaves
+        Flask-SQLAlchemy out (the extension then reads the URL itself); ``extension=False``
+        leaves the extension out, for a test that adds it. An error the extension raises (an
+        auto-run refused, say) reaches the caller."""
+        root = str(self.root)
+        flask_app = Flask(name, root_path=root, instance_path=str(self.root / "instance"))
+        flask_app.config.update({"SQLALCHEMY_DATABASE_URI": self.url, **config})
         db = None
         if sqlalchemy:
             db = SQLAlchemy()
             db.init_app(flask_app)
-            made.append((flask_app, db))
+            self._made.append((flask_app, db))
         if extension:
             HerogoldMigrate(flask_app, db)
         return flask_app
 
-    yield make
-    for flask_app, db in made:
-        with flask_app.app_context():
-            db.engine.dispose()
+    def close(self) -> None:
+        for flask_app, db in self._made:
+            with flask_app.app_context():
+                for engine in db.engines.values():
+                    engine.dispose()
+
+
+@pytest.fixture
+def make_app(database: TestDatabase, tmp_path: Path) -> Iterator[AppMaker]:
+    """``make_app(**config)``: a new Flask app in tmp_path on the test database, with a
+    Flask-SQLAlchemy ``db`` and the extension (see :class:`AppMaker`)."""
+    maker = AppMaker(tmp_path, database.url)
+    yield maker
+    maker.close()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from flask import Flask
 
 from flask_herogold_migrate import HerogoldMigrate
 from flask_herogold_migrate.core import MigrationNamesCollide, RenamedMigrationFile
@@ -55,9 +54,8 @@ def test_repair_rename_moved_follows_the_file_and_nothing_runs_twice(cli, databa
     assert database.scalar("SELECT COUNT(*) FROM t") == 1
 
 
-def test_auto_run_refuses_a_renamed_file(tmp_path, database, bonus_applied):
-    app = Flask("renamed", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
-    app.config.update(SQLALCHEMY_DATABASE_URI=database.url, HEROGOLD_MIGRATE_AUTO=True)
+def test_auto_run_refuses_a_renamed_file(make_app, database, bonus_applied):
+    app = make_app(name="renamed", sqlalchemy=False, extension=False, HEROGOLD_MIGRATE_AUTO=True)
 
     with pytest.raises(RenamedMigrationFile) as refused:
         HerogoldMigrate(app)

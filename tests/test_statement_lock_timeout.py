@@ -9,7 +9,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from sqlalchemy import inspect, make_url
 
 from flask_herogold_migrate import HerogoldMigrate, MigrationFailed, MigrationManager
@@ -175,9 +174,9 @@ def test_a_step_is_retried_only_if_its_failed_attempt_left_nothing(
         ("HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL", "-1", "is not a number of seconds"),
     ],
 )
-def test_a_bad_setting_is_one_error_line(tmp_path: Path, key, value, problem):
-    app = Flask("bad", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
-    app.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", **{key: value})
+@pytest.mark.sqlite_only
+def test_a_bad_setting_is_one_error_line(make_app, tmp_path: Path, key, value, problem):
+    app = make_app(name="bad", sqlalchemy=False, extension=False, **{key: value})
     (tmp_path / "migrations").mkdir()
     HerogoldMigrate(app)
 
@@ -188,9 +187,9 @@ def test_a_bad_setting_is_one_error_line(tmp_path: Path, key, value, problem):
 
 
 @pytest.mark.parametrize("value", [None, "", 0, "0"])
-def test_the_statement_lock_timeout_is_off_by_default_and_for_none_or_zero(tmp_path, value):
-    app = Flask("off", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
-    app.config.update(SQLALCHEMY_DATABASE_URI="sqlite://")
+@pytest.mark.sqlite_only
+def test_the_statement_lock_timeout_is_off_by_default_and_for_none_or_zero(make_app, value):
+    app = make_app(name="off", sqlalchemy=False, extension=False)
     if value is not None:
         app.config["HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT"] = value
     migrate = HerogoldMigrate(app)
