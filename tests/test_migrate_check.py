@@ -202,12 +202,20 @@ def test_the_standalone_command_reads_the_models_from_the_environment(
         "sa.Table('users', metadata, sa.Column('id', sa.Integer, primary_key=True),\n"
         "         sa.Column('email', sa.String(100), nullable=False),\n"
         "         sa.Column('nickname', sa.String(20)))\n"
+        "narrow = sa.MetaData()\n"
+        "sa.Table('users', narrow, sa.Column('id', sa.Integer, primary_key=True),\n"
+        "         sa.Column('email', sa.String(100), nullable=False))\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
 
     result = cli("migrate:check", env={"HEROGOLD_MIGRATE_METADATA": "env_models:metadata"})
+    # Models without nickname: a command that ignored the variable would answer as above.
+    narrow = cli("migrate:check", env={"HEROGOLD_MIGRATE_METADATA": "env_models:narrow"})
 
     assert result.exit_code == 0, result.output
+    assert result.output == "The database is migrated and matches the models.\n"
+    assert narrow.exit_code == 1, narrow.output
+    assert "- column users.nickname" in narrow.output.splitlines()
 
 
 @pytest.mark.sqlite_only
