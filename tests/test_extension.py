@@ -16,12 +16,13 @@ from sqlalchemy import create_engine, inspect
 
 from flask_herogold_migrate import HerogoldMigrate, MigrationFailed, MigrationManager
 from flask_herogold_migrate.core import ConfigurationError
+from tests.conftest import AppMaker
 
 
 def make_app(tmp_path: Path, url: str, **config) -> Flask:
-    app = Flask("factory_app", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
-    app.config.update(SQLALCHEMY_DATABASE_URI=url, **config)
-    return app
+    """A bare app (no Flask-SQLAlchemy, no extension yet): these tests add them their ways."""
+    bare = AppMaker(tmp_path, url)
+    return bare(name="factory_app", sqlalchemy=False, extension=False, **config)
 
 
 def test_init_app_registers_itself_config_defaults_and_commands(tmp_path):
