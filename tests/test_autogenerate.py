@@ -360,7 +360,7 @@ def test_what_cannot_be_generated_is_a_todo_and_a_warning(project, database):
     assert "# TODO: users.handle is added NOT NULL without a server default" in path.read_text()
 
 
-@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # no database behaviour
+@pytest.mark.sqlite_only
 def test_no_model_tables_warns_once_and_writes_nothing(project, migrations_dir):
     project.use(sa.MetaData())
 
@@ -372,7 +372,7 @@ def test_no_model_tables_warns_once_and_writes_nothing(project, migrations_dir):
     assert list(migrations_dir.glob("*.py")) == []
 
 
-@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # no database behaviour
+@pytest.mark.sqlite_only
 def test_autogenerate_excludes_the_template_options(project):
     project.use(models(users))
 
@@ -382,7 +382,7 @@ def test_autogenerate_excludes_the_template_options(project):
     assert "--autogenerate writes the body" in result.output
 
 
-@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # no database behaviour
+@pytest.mark.sqlite_only
 def test_the_standalone_command_autogenerates_from_metadata_given(
     database, migrations_dir, tmp_path, monkeypatch
 ):

@@ -98,7 +98,7 @@ def test_without_input_nothing_is_asked_and_a_warning_names_the_candidate(
     assert "new_column_name" not in path.read_text()
 
 
-@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # no database behaviour
+@pytest.mark.sqlite_only
 def test_no_input_never_asks_even_at_a_terminal(app, runner, at_a_terminal):
     app.config["HEROGOLD_MIGRATE_METADATA"] = posts("headline")
 
@@ -136,7 +136,7 @@ def test_a_renamed_table_answered_yes_keeps_its_rows(app, database, runner, at_a
     assert sorted(r["title"] for r in database.rows("posts")) == ["Hello", "World"]
 
 
-@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # no database behaviour
+@pytest.mark.sqlite_only
 def test_a_yes_rules_out_the_other_candidates_of_its_columns(app, runner, at_a_terminal):
     md = sa.MetaData()
     sa.Table(

@@ -16,13 +16,14 @@ from sqlalchemy import create_engine, inspect
 
 from flask_herogold_migrate import HerogoldMigrate, MigrationFailed, MigrationManager
 from flask_herogold_migrate.core import ConfigurationError
+from tests.conftest import AppMaker
 from tests.helpers import run_flask
 
 
 def make_app(tmp_path: Path, url: str, **config) -> Flask:
-    app = Flask("factory_app", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
-    app.config.update(SQLALCHEMY_DATABASE_URI=url, **config)
-    return app
+    """A bare app (no Flask-SQLAlchemy, no extension yet): these tests add them their ways."""
+    bare = AppMaker(tmp_path, url)
+    return bare(name="factory_app", sqlalchemy=False, extension=False, **config)
 
 
 def test_init_app_registers_itself_config_defaults_and_commands(tmp_path):
@@ -75,6 +76,7 @@ def test_one_extension_object_serves_several_apps(tmp_path, database, create_tab
         assert migrate.manager().migrations_dir == other_dir / "m"
 
 
+@pytest.mark.sqlite_only
 def test_relative_dir_resolves_against_root_path_not_the_working_directory(
     app, tmp_path, monkeypatch, migrations_dir
 ):
@@ -85,6 +87,7 @@ def test_relative_dir_resolves_against_root_path_not_the_working_directory(
     assert len(list(migrations_dir.glob("*_first.py"))) == 1
 
 
+@pytest.mark.sqlite_only
 def test_dir_option_overrides_the_configured_directory(app, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = app.test_cli_runner().invoke(args=["migrate:make", "first", "--dir", "elsewhere"])

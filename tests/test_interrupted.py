@@ -7,7 +7,7 @@ from sqlalchemy import create_engine
 
 from flask_herogold_migrate import MigrationManager
 from flask_herogold_migrate.core.errors.interrupted import Interrupted
-from flask_herogold_migrate.core.targets.runs import fixed_target, run_each
+from flask_herogold_migrate.core.targets.runs import built_target, run_each
 
 INTERRUPTED = """
 from sqlalchemy import text
@@ -63,7 +63,10 @@ def test_ctrl_c_between_tenants_names_those_never_started(tmp_path, database, wr
             write_migration("20260301_t", "CREATE TABLE t (id INTEGER)", directory=directory)
         engine = create_engine(f"sqlite:///{tmp_path / name}.db")
         managers[name] = MigrationManager(directory, engine)
-    targets = [fixed_target(name, manager, "tenant") for name, manager in managers.items()]
+    targets = [
+        built_target(name, lambda manager=manager, **_: manager, "tenant")
+        for name, manager in managers.items()
+    ]
 
     with pytest.raises(Interrupted) as interrupted:
         run_each(targets, lambda _, manager: manager.run_migrations())

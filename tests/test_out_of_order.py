@@ -102,14 +102,16 @@ def test_allow_applies_it_without_a_warning(cli, database, merged_late):
 
 @pytest.mark.parametrize("policy", ["warn", "error", "allow"])
 def test_the_flask_setting_decides_for_flask_migrate_and_auto_run(
-    tmp_path, database, merged_late, caplog, policy
+    make_app, database, merged_late, caplog, policy
 ):
     def app(**config) -> Flask:
-        flask_app = Flask("late", root_path=str(tmp_path), instance_path=str(tmp_path / "i"))
-        flask_app.config.update(
-            SQLALCHEMY_DATABASE_URI=database.url, HEROGOLD_MIGRATE_OUT_OF_ORDER=policy, **config
+        return make_app(
+            name="late",
+            sqlalchemy=False,
+            extension=False,
+            HEROGOLD_MIGRATE_OUT_OF_ORDER=policy,
+            **config,
         )
-        return flask_app
 
     caplog.set_level(logging.INFO, logger="flask_herogold_migrate")
     if policy == "error":
@@ -131,6 +133,7 @@ _REST = (
 )
 
 
+@pytest.mark.sqlite_only
 def test_an_unknown_value_is_one_error_line(tmp_path, database, merged_late, monkeypatch):
     def create_app() -> Flask:
         app = Flask("late", root_path=str(tmp_path), instance_path=str(tmp_path / "i"))

@@ -199,9 +199,9 @@ def test_a_bad_setting_is_one_error_line(tmp_path: Path, monkeypatch, key, value
 
 
 @pytest.mark.parametrize("value", [None, "", 0, "0"])
-def test_the_statement_lock_timeout_is_off_by_default_and_for_none_or_zero(tmp_path, value):
-    app = Flask("off", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
-    app.config.update(SQLALCHEMY_DATABASE_URI="sqlite://")
+@pytest.mark.sqlite_only
+def test_the_statement_lock_timeout_is_off_by_default_and_for_none_or_zero(make_app, value):
+    app = make_app(name="off", sqlalchemy=False, extension=False)
     if value is not None:
         app.config["HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT"] = value
     migrate = HerogoldMigrate(app)
