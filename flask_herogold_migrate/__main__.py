@@ -12,6 +12,7 @@ import click
 from sqlalchemy.engine import Engine
 
 from .cli.commands import build_commands
+from .cli.targets.standalone import StandaloneTargets
 from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager
 from .core.config import PREFIX, MigrateSettings, read_settings, unknown_keys
 from .core.runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL
@@ -151,13 +152,7 @@ def _environment_settings() -> MigrateSettings:
 
 
 def _open_manager(directory: Path | None, extra: dict[str, Any], **run: Any) -> MigrationManager:
-    settings = _environment_settings()
-    given = {key: extra[key] for key in _SETTING_OPTIONS if extra.get(key) is not None}
-    if "out_of_order" in given:
-        given["out_of_order"] = given["out_of_order"].lower()
-    if "statement_lock_timeout" in given:
-        given["statement_lock_timeout"] = given["statement_lock_timeout"] or None
-    settings = replace(settings, **given)
+    settings = _settings(extra)
     database_url = extra["database_url"] or None  # an empty DATABASE_URL= gives none either
     return settings.manager(
         directory,
@@ -165,6 +160,17 @@ def _open_manager(directory: Path | None, extra: dict[str, Any], **run: Any) -> 
         cls=MigrationManager if database_url else _WithoutDatabase,
         **run,
     )
+
+
+def _settings(extra: dict[str, Any]) -> MigrateSettings:
+    """The settings of the environment, with the options given (shared by every tenant)."""
+    settings = _environment_settings()
+    given = {key: extra[key] for key in _SETTING_OPTIONS if extra.get(key) is not None}
+    if "out_of_order" in given:
+        given["out_of_order"] = given["out_of_order"].lower()
+    if "statement_lock_timeout" in given:
+        given["statement_lock_timeout"] = given["statement_lock_timeout"] or None
+    return replace(settings, **given)
 
 
 @click.group(
@@ -179,7 +185,12 @@ def main() -> None:
         sys.path.insert(0, os.getcwd())
 
 
-for _command in build_commands(_open_manager, options=_OPTIONS, make_options=_MAKE_OPTIONS):
+for _command in build_commands(
+    _open_manager,
+    options=_OPTIONS,
+    make_options=_MAKE_OPTIONS,
+    source=StandaloneTargets(_open_manager, _settings),
+):
     main.add_command(_command)
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from .app.binds import (
 )
 from .app.config import load_settings, set_defaults, settings_of
 from .app.database import database_url
-from .app.target_options import open_selected_manager, target_options
+from .app.target_options import FlaskTargets
 from .cli.commands import build_commands
 from .core import ConfigurationError, MigrationManager
 from .core.autogenerate.models import find_model_metadata, register_metadata_resolver
@@ -236,7 +236,7 @@ def _current_app_models(bind: str | None) -> list[MetaData] | None:
 def _open_manager(directory: Path | None, extra: dict[str, Any], **run: Any) -> MigrationManager:
     state: _AppState = current_app.extensions[EXTENSION_KEY]
     settings_of(current_app._get_current_object())  # type: ignore[attr-defined]
-    return open_selected_manager(state.extension, directory, extra, **run)
+    return state.extension.manager(directory, **run)
 
 
 register_engine_resolver(_current_app_engine)
@@ -253,6 +253,6 @@ _FLASK_COMMANDS = build_commands(
     _open_manager,
     decorate=with_appcontext,
     test_options=[_THROWAWAY_BESIDE],
-    options_for=target_options,
+    source=FlaskTargets(),
 )
 _COMMAND_NAMES = frozenset(command.name for command in _FLASK_COMMANDS)

@@ -434,6 +434,10 @@ def test_threads_share_one_migration_file_without_declaring_it_twice(tenants):
     for thread in threads:
         thread.join()
 
+    from sqlmodel import SQLModel
+
+    # SQLModel's registry is global: the model would be every later test's model too.
+    SQLModel.metadata.remove(SQLModel.metadata.tables["gadget"])
     assert errors == []
     assert all("gadget" in tenants.tables(schema) for schema in schemas)
 

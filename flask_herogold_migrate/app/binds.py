@@ -102,10 +102,14 @@ def bind_name(bind: str | None) -> str:
 
 def bind_targets(extension: HerogoldMigrate, app: Flask) -> list[Target]:
     """Every migrated bind, default first, each with how to make its manager."""
-    return [
-        built_target(bind_name(bind), functools.partial(extension.manager, bind=bind), "bind")
-        for bind in bind_order(app)
-    ]
+    return [bind_target(extension, bind) for bind in bind_order(app)]
+
+
+def bind_target(
+    extension: HerogoldMigrate, bind: str | None, directory: Path | None = None
+) -> Target:
+    manager = functools.partial(extension.manager, directory, bind=bind)
+    return built_target(bind_name(bind), manager, "bind")
 
 
 def tenant_dir(app: Flask) -> Path:
@@ -134,12 +138,17 @@ def tenant_builder(app: Flask, directory: Path | None) -> Any:
     """How to build a tenant's manager, made once with the app's settings (threads need no
     app context to call it); ``run`` as for :meth:`.MigrateSettings.manager`."""
     settings = settings_of(app)
-    where = directory if directory is not None else settings.tenant_dir
+    where = tenant_directory(app, directory)
 
     def build(engine: Engine, schema: str | None, **run: Any) -> MigrationManager:
         return settings.manager(where, engine, schema=schema, **run)
 
     return build
+
+
+def tenant_directory(app: Flask, directory: Path | None) -> Path:
+    """The directory of every tenant: ``--dir``, else ``HEROGOLD_MIGRATE_TENANT_DIR``."""
+    return directory if directory is not None else settings_of(app).tenant_dir
 
 
 @contextmanager
@@ -154,7 +163,9 @@ def all_tenant_targets(
     found = tenants(app)
     table = settings_of(app).table
     with engine_for_many_runs(extension.engine(app)) as engine:
-        yield tenant_targets(found, engine, tenant_builder(app, directory), table=table)
+        build = tenant_builder(app, directory)
+        where = tenant_directory(app, directory)
+        yield tenant_targets(found, engine, build, table=table, directory=where)
 
 
 def one_tenant_target(
@@ -163,7 +174,9 @@ def one_tenant_target(
     tenant = select_tenant(tenants(app), name)
     engine = extension.engine(app)
     table = settings_of(app).table
-    return tenant_target(tenant, engine, tenant_builder(app, directory), table=table)
+    build = tenant_builder(app, directory)
+    where = tenant_directory(app, directory)
+    return tenant_target(tenant, engine, build, table=table, directory=where)
 
 
 def _listed(names: Mapping[str, Any]) -> str:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy import MetaData
 
     from ..core import MigrationManager
+    from ..core.autogenerate.model_check import ModelCheck
     from ..core.autogenerate.plan import AutogeneratePlan
 
 _NO_MODELS = (
@@ -92,32 +93,57 @@ def shown_differences(plan: AutogeneratePlan) -> list[Difference]:
 
 def show_check(manager: MigrationManager, *, models: str | None, as_json: bool) -> None:
     """``migrate:check``: print what differs; exit with status 1 if anything does."""
-    metadata = _models(manager, models)
+    metadata = check_metadata(manager, models)
     result = manager.check_models(metadata or [])
-    if as_json:
-        click.echo(json.dumps(result.to_json(), indent=2))
-    else:
-        if result.pending:
-            click.echo(f"Pending migrations: {', '.join(result.pending)}")
-        if result.failed:
-            click.echo(f"Failed migrations: {', '.join(result.failed)}")
-        if not result.compared:
-            click.echo("The models were not compared: apply (or repair) the migrations first.")
-        for difference in result.differences:
-            click.echo(difference.describe())
-        if result.differences:
-            count = len(result.differences)
-            click.echo(
-                f"The models differ from the database ({count} difference"
-                f"{'s' if count != 1 else ''}): migrate:make NAME --autogenerate writes the "
-                "migration."
-            )
-        elif result.ok and metadata is None:  # the warning said why nothing was compared
-            click.echo("The database is migrated; no models were compared with it.")
-        elif result.ok:
-            click.echo("The database is migrated and matches the models.")
+    end_check(result, as_json=as_json, compared=metadata is not None)
+
+
+def check_metadata(manager: MigrationManager, models: str | None) -> list[MetaData] | None:
+    """The models ``migrate:check`` compares with; None, with a warning, if they have no
+    table."""
+    return _models(manager, models)
+
+
+def end_check(result: ModelCheck, *, as_json: bool, compared: bool = True) -> None:
+    """Print what ``migrate:check`` found on one database; exit with status 1 unless ok."""
+    text = check_text(result, compared=compared)
+    click.echo(json.dumps(result.to_json(), indent=2) if as_json else text)
     if not result.ok:
         click.get_current_context().exit(1)
+
+
+def check_text(result: ModelCheck, *, compared: bool = True) -> str:
+    """What ``migrate:check`` found; ``compared`` is False when there were no models."""
+    lines = []
+    if result.pending:
+        lines.append(f"Pending migrations: {', '.join(result.pending)}")
+    if result.failed:
+        lines.append(f"Failed migrations: {', '.join(result.failed)}")
+    if not result.compared:
+        lines.append("The models were not compared: apply (or repair) the migrations first.")
+    lines += [difference.describe() for difference in result.differences]
+    if result.differences:
+        count = len(result.differences)
+        lines.append(
+            f"The models differ from the database ({count} difference"
+            f"{'s' if count != 1 else ''}): migrate:make NAME --autogenerate writes the "
+            "migration."
+        )
+    elif result.ok and not compared:  # the warning said why nothing was compared
+        lines.append("The database is migrated; no models were compared with it.")
+    elif result.ok:
+        lines.append("The database is migrated and matches the models.")
+    return "\n".join(lines)
+
+
+def check_problem(result: ModelCheck) -> str | None:
+    """Why ``migrate:check`` fails, in a few words; None if it passes."""
+    why = [
+        f"{len(result.pending)} pending" if result.pending else "",
+        f"{len(result.failed)} failed" if result.failed else "",
+        f"{len(result.differences)} difference(s) from the models" if result.differences else "",
+    ]
+    return None if result.ok else ", ".join(w for w in why if w) or "not ok"
 
 
 def _models(manager: MigrationManager, setting: str | None) -> list[MetaData] | None:

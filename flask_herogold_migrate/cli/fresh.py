@@ -7,7 +7,6 @@ what was done, as text or as one JSON document (``--json``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,10 +15,13 @@ import click
 
 from ..core import MigrationManager, create_seeder, fresh, plan_fresh, plan_seed, refresh, seed
 from ..core.fresh.objects import DatabaseObjects
-from ..core.seeding.runner import SeedPlan, SeedResult
-from . import protection
-from .output import print_progress, print_progress_to_stderr, spare_exit_collection, summary
+from ..core.seeding.runner import SeedPlan
+from ..core.targets.runs import Target
+from ..core.targets.selection import TargetSource
+from .output import spare_exit_collection, summary
 from .repair import FORCE_OPTION
+from .runs import run_rebuild
+from .targets.options import Output
 
 CommandFactory = Callable[..., Callable[[Callable[..., Any]], click.Command]]
 OpenManager = Callable[..., MigrationManager]
@@ -47,13 +49,11 @@ def refresh_consequence(steps: int | None) -> str:
     return f"rolls back {undone} and migrates again"
 
 
-def fresh_commands(command: CommandFactory, open_manager: OpenManager) -> list[click.Command]:
-    """The three commands, made with ``build_commands``' factory."""
-
-    def opened(directory: Path | None, extra: dict[str, Any], as_json: bool) -> MigrationManager:
-        progress = print_progress_to_stderr if as_json else print_progress
-        manager = open_manager(directory, extra, progress=progress)
-        return manager
+def fresh_commands(
+    command: CommandFactory, open_one: OpenManager, source: TargetSource
+) -> list[click.Command]:
+    """The three commands, made with ``build_commands``' factory; each runs over the targets
+    ``source`` offers (one database is a list of one)."""
 
     @FORCE_OPTION
     @_SEED
@@ -67,34 +67,38 @@ def fresh_commands(command: CommandFactory, open_manager: OpenManager) -> list[c
     def fresh_command(
         directory: Path | None, seed: bool, force: bool, pretend: bool, as_json: bool, **extra: Any
     ) -> None:
-        manager = opened(directory, extra, as_json)
-        seeders = plan_seed(manager) if seed else None  # a broken seeder stops it here
-        if pretend:
+        def would(target: Target, manager: MigrationManager, out: Output) -> dict[str, Any]:
+            seeders = plan_seed(manager) if seed else None  # a broken seeder stops it here
             plan = plan_fresh(manager)
-            if as_json:
-                document = {**plan.to_json(), "seed": [] if seeders is None else seeders.names}
-                click.echo(json.dumps(document, indent=2))
-                return
-            click.echo(f"Would drop: {describe_objects(plan.objects)}.")
-            click.echo(f"Would migrate: {_names(list(plan.migrations), 'migration')}.")
-            if seeders is not None:
-                click.echo(f"Would seed: {', '.join(seeders.names)}.")
-            return
-        protection.confirm(
-            protected=manager.protected,
-            force=force,
-            command="migrate:fresh",
-            consequence=FRESH_CONSEQUENCE,
+            if not as_json:
+                out.echo(f"Would drop: {describe_objects(plan.objects)}.")
+                out.echo(f"Would migrate: {_names(list(plan.migrations), 'migration')}.")
+                if seeders is not None:
+                    out.echo(f"Would seed: {', '.join(seeders.names)}.")
+            return {**plan.to_json(), "seed": [] if seeders is None else seeders.names}
+
+        def work(target: Target, manager: MigrationManager, out: Output) -> dict[str, Any]:
+            seeders = plan_seed(manager) if seed else None
+            result = fresh(
+                manager, lambda objects: out.echo(f"Dropped: {describe_objects(objects)}.")
+            )
+            spare_exit_collection(list(result.applied))
+            if not as_json:
+                out.echo(summary("Applied", list(result.applied), manager))
+            return {**result.to_json(), "seeded": _seed(manager, seeders, out)}
+
+        rebuild = would if pretend else work
+        run_rebuild(
+            source,
+            directory,
+            extra,
+            rebuild,
+            "migrate:fresh",
+            FRESH_CONSEQUENCE,
+            force,
+            pretend,
+            as_json,
         )
-
-        def dropped(objects: DatabaseObjects) -> None:
-            click.echo(f"Dropped: {describe_objects(objects)}.", err=as_json)
-
-        result = fresh(manager, dropped)
-        spare_exit_collection(list(result.applied))
-        if not as_json:
-            click.echo(summary("Applied", list(result.applied), manager))
-        _finish(manager, seeders, as_json, result.to_json())
 
     @FORCE_OPTION
     @_SEED
@@ -119,32 +123,46 @@ def fresh_commands(command: CommandFactory, open_manager: OpenManager) -> list[c
         as_json: bool,
         **extra: Any,
     ) -> None:
-        manager = opened(directory, extra, as_json)
-        seeders = plan_seed(manager) if seed else None
-        if pretend:
-            from .preview import show_rehearsal
+        def would(target: Target, manager: MigrationManager, out: Output) -> dict[str, Any]:
+            from .preview import rehearsal_problem, rehearsal_text
 
+            if seed:
+                plan_seed(manager)
             rehearsal = (
                 manager.pretend_reset() if steps is None else manager.pretend_rollback(steps)
             )
-            show_rehearsal(rehearsal, as_json=as_json)
             if not as_json:
-                click.echo("Then migrate would run every migration rolled back, and any pending.")
-            return
-        protection.confirm(
-            protected=manager.protected,
-            force=force,
-            command="migrate:refresh",
-            consequence=refresh_consequence(steps),
+                out.echo(rehearsal_text(rehearsal))
+                out.echo("Then migrate would run every migration rolled back, and any pending.")
+            problem = rehearsal_problem(rehearsal)
+            if problem is not None:
+                raise click.ClickException(problem)
+            return rehearsal.to_json()
+
+        def work(target: Target, manager: MigrationManager, out: Output) -> dict[str, Any]:
+            seeders = plan_seed(manager) if seed else None
+            result = refresh(manager, steps)
+            spare_exit_collection(list(result.applied))
+            if not as_json:
+                out.echo(
+                    f"{summary('Rolled back', list(result.rolled_back), manager)[:-1]}, then "
+                    f"{summary('applied', list(result.applied), manager)}"
+                )
+            return {**result.to_json(), "seeded": _seed(manager, seeders, out)}
+
+        consequence = refresh_consequence(steps)
+        rebuild = would if pretend else work
+        run_rebuild(
+            source,
+            directory,
+            extra,
+            rebuild,
+            "migrate:refresh",
+            consequence,
+            force,
+            pretend,
+            as_json,
         )
-        result = refresh(manager, steps)
-        spare_exit_collection(list(result.applied))
-        if not as_json:
-            click.echo(
-                f"{summary('Rolled back', list(result.rolled_back), manager)[:-1]}, then "
-                f"{summary('applied', list(result.applied), manager)}"
-            )
-        _finish(manager, seeders, as_json, result.to_json())
 
     @FORCE_OPTION
     @_JSON
@@ -163,24 +181,30 @@ def fresh_commands(command: CommandFactory, open_manager: OpenManager) -> list[c
         as_json: bool,
         **extra: Any,
     ) -> None:
-        manager = opened(directory, extra, as_json)
-        plan = plan_seed(manager, names)
-        if pretend:
-            if as_json:
-                click.echo(json.dumps(plan.to_json(), indent=2))
-            else:
-                click.echo(f"Would seed: {', '.join(plan.names)}.")
-            return
-        protection.confirm(
-            protected=manager.protected,
-            force=force,
-            command="migrate:seed",
-            consequence=SEED_CONSEQUENCE,
+        def work(target: Target, manager: MigrationManager, out: Output) -> dict[str, Any]:
+            plan = plan_seed(manager, names)
+            if pretend:
+                if not as_json:
+                    out.echo(f"Would seed: {', '.join(plan.names)}.")
+                return plan.to_json()
+            result = seed(manager, plan, seed_progress(out))
+            if not as_json:
+                out.echo(f"Seeded {_names(list(result.seeded), 'seeder')}.")
+            return result.to_json()
+
+        # Seeding adds rows: over every tenant it asks only where the database is protected.
+        run_rebuild(
+            source,
+            directory,
+            extra,
+            work,
+            "migrate:seed",
+            SEED_CONSEQUENCE,
+            force,
+            pretend,
+            as_json,
+            adds=True,
         )
-        result = _seed(manager, plan, as_json)
-        assert result is not None
-        if as_json:
-            click.echo(json.dumps(result.to_json(), indent=2))
 
     return [fresh_command, refresh_command, seed_command]
 
@@ -205,30 +229,19 @@ def _names(names: list[str], noun: str) -> str:
     return f"{counted} ({', '.join(names)})" if names else counted
 
 
-def seed_progress(as_json: bool, prefix: str = "") -> Callable[[str, float | None], None]:
+def seed_progress(out: Output) -> Callable[[str, float | None], None]:
     def show(name: str, seconds: float | None) -> None:
         if seconds is None:
-            click.echo(f"{prefix}Seeding: {name}", err=as_json)
+            out.echo(f"Seeding: {name}")
         else:
-            click.echo(f"{prefix}Seeded: {name} ({seconds * 1000:.1f} ms)", err=as_json)
+            out.echo(f"Seeded: {name} ({seconds * 1000:.1f} ms)")
 
     return show
 
 
-def _finish(
-    manager: MigrationManager, seeders: SeedPlan | None, as_json: bool, document: dict[str, Any]
-) -> None:
-    """Seed after fresh or refresh, if asked; with --json, print the whole command's document."""
-    seeded = _seed(manager, seeders, as_json)
-    if as_json:
-        document["seeded"] = None if seeded is None else list(seeded.seeded)
-        click.echo(json.dumps(document, indent=2))
-
-
-def _seed(manager: MigrationManager, plan: SeedPlan | None, as_json: bool) -> SeedResult | None:
+def _seed(manager: MigrationManager, plan: SeedPlan | None, out: Output) -> list[str] | None:
     if plan is None:
         return None
-    result = seed(manager, plan, seed_progress(as_json))
-    if not as_json:
-        click.echo(f"Seeded {_names(list(result.seeded), 'seeder')}.")
-    return result
+    result = seed(manager, plan, seed_progress(out))
+    out.echo(f"Seeded {_names(list(result.seeded), 'seeder')}.")
+    return list(result.seeded)

@@ -10,9 +10,9 @@ binds stop at the first failure, as their order matters to the app; tenants are 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -70,6 +70,8 @@ class Target:
     open: Callable[..., AbstractContextManager[MigrationManager]] = field(compare=False)
     #: ``bind`` or ``tenant``: how messages and JSON documents call it.
     kind: str = "tenant"
+    #: Its migrations directory, where known before it opens (tenants share one).
+    directory: Path | None = field(default=None, compare=False)
 
 
 def built_target(name: str, build: Callable[..., MigrationManager], kind: str = "bind") -> Target:
@@ -130,6 +132,8 @@ def run_each(
             try:
                 results.append(one(target))
             except KeyboardInterrupt as interrupt:
+                if len(targets) == 1:  # one database: the interrupt says all there is
+                    raise
                 done = tuple(r.target.name for r in results)
                 later = tuple(t.name for t in targets[index + 1 :])
                 if isinstance(interrupt, Interrupted):
@@ -140,6 +144,8 @@ def run_each(
             if stop_at_first_failure and results[-1].failed:
                 break
         return results
+    from concurrent.futures import ThreadPoolExecutor  # only for --jobs: commands start faster
+
     with ThreadPoolExecutor(max_workers=min(jobs, len(targets))) as pool:
         return list(pool.map(one, targets))
 

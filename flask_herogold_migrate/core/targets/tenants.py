@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from sqlalchemy import make_url
@@ -98,7 +98,12 @@ def select_tenant(tenants: list[Tenant], name: str) -> Tenant:
 
 
 def tenant_targets(
-    tenants: list[Tenant], engine: Engine, build: BuildManager, *, table: str = "migrations"
+    tenants: list[Tenant],
+    engine: Engine,
+    build: BuildManager,
+    *,
+    table: str = "migrations",
+    directory: Path | None = None,
 ) -> list[Target]:
     """A target per tenant; checks first, on one connection, that every schema exists and
     none is the app's own (where its tracking table ``table`` is).
@@ -112,14 +117,20 @@ def tenant_targets(
         with run_connection(engine) as conn:
             check_schemas_exist(conn, schemas)
             refuse_the_apps_schema(conn, schemas, table)
-    return [tenant_target(tenant, engine, build) for tenant in tenants]
+    return [tenant_target(tenant, engine, build, directory=directory) for tenant in tenants]
 
 
 def tenant_target(
-    tenant: Tenant, engine: Engine, build: BuildManager, *, table: str | None = None
+    tenant: Tenant,
+    engine: Engine,
+    build: BuildManager,
+    *,
+    table: str | None = None,
+    directory: Path | None = None,
 ) -> Target:
     """The target of one tenant; with ``table``, a schema tenant is first checked not to be
-    the app's own schema (:func:`tenant_targets` checks all of them at once instead)."""
+    the app's own schema (:func:`tenant_targets` checks all of them at once instead).
+    ``directory`` is the one every tenant shares, for the plan to check once."""
 
     @contextmanager
     def open_it(**run: Any) -> Iterator[MigrationManager]:
@@ -136,7 +147,7 @@ def tenant_target(
         finally:
             own.dispose()
 
-    return Target(tenant.name, open_it, "tenant")
+    return Target(tenant.name, open_it, "tenant", directory)
 
 
 def _callable(source: object, setting: str) -> Callable[[], Any]:
