@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,10 @@ def test_targets(
         metadata = models_by_target(plan, lambda manager: manager.models(models))
 
         def one(target: Target, manager: MigrationManager, out: Output) -> CheckReport:
+            with _interrupt_told_as_checks():
+                return _checks(target, manager, out)
+
+        def _checks(target: Target, manager: MigrationManager, out: Output) -> CheckReport:
             return run_migration_checks(
                 extra.get("database_url") or manager.engine.url,
                 manager.migrations_dir,
@@ -70,6 +75,24 @@ def test_targets(
         )
         results = run_over(plan, one, quiet=as_json and plan.many)
         conclude(plan, results, ending, as_json=as_json and plan.many)
+
+
+class ChecksInterrupted(KeyboardInterrupt):
+    """Ctrl-C during ``migrate:test``: only throwaway databases were touched."""
+
+    def describe(self) -> str:
+        return (
+            "Interrupted: migrate:test stopped, and every throwaway database it made was "
+            "dropped; the app's database was never touched."
+        )
+
+
+@contextmanager
+def _interrupt_told_as_checks() -> Iterator[None]:
+    try:
+        yield
+    except KeyboardInterrupt as interrupt:
+        raise ChecksInterrupted from interrupt
 
 
 def run_migration_checks(

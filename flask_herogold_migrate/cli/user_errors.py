@@ -44,6 +44,9 @@ def _interrupted(interrupt: KeyboardInterrupt) -> str:
 
     if isinstance(interrupt, Interrupted):
         return interrupt.describe()
+    describe = getattr(interrupt, "describe", None)  # a command's own account of it
+    if callable(describe):
+        return str(describe())
     return (
         "Interrupted while no migration was running, so none was left half-done. "
         "migrate:status shows where the database stands."

@@ -73,6 +73,8 @@ if TYPE_CHECKING:
     from .autogenerate.plan import AutogeneratePlan
     from .autogenerate.renames import RenameCandidate
     from .autogenerate.todos import Todo
+    from .errors.interrupted import Interrupted
+    from .errors.locked import DatabaseLocked, StepNotStarted
     from .fresh.objects import DatabaseObjects
     from .fresh.run import FreshPlan, FreshResult, RefreshResult, fresh, plan_fresh, refresh
     from .preview.capture import CapturedStatement
@@ -83,6 +85,7 @@ if TYPE_CHECKING:
     from .seeding.files import create_seeder
     from .seeding.runner import SeedPlan, SeedResult, plan_seed, seed
     from .seeding.seeder import Seeder
+    from .targets.default_schema import TenantIsTheAppsSchema
     from .targets.runs import BindFailed, RunSummary, TargetOutcome
     from .targets.tenants import Tenant, TenantsUnavailable, UnknownTenant
     from .testing.checks import run_checks
@@ -103,11 +106,13 @@ _LAZY = {
     "CheckResult": ".testing.results",
     "compare_models": ".autogenerate.compare",
     "create_seeder": ".seeding.files",
+    "DatabaseLocked": ".errors.locked",
     "DatabaseObjects": ".fresh.objects",
     "Difference": ".autogenerate.difference",
     "fresh": ".fresh.run",
     "FreshPlan": ".fresh.run",
     "FreshResult": ".fresh.run",
+    "Interrupted": ".errors.interrupted",
     "Migrator": ".testing.migrator",
     "ModelCheck": ".autogenerate.model_check",
     "plan_fresh": ".fresh.run",
@@ -126,8 +131,10 @@ _LAZY = {
     "SeedResult": ".seeding.runner",
     "SquashPartlyApplied": ".adopt.fold",
     "SquashPlan": ".adopt.squash",
+    "StepNotStarted": ".errors.locked",
     "TargetOutcome": ".targets.runs",
     "Tenant": ".targets.tenants",
+    "TenantIsTheAppsSchema": ".targets.default_schema",
     "TenantsUnavailable": ".targets.tenants",
     "throwaway_database": ".testing.throwaway",
     "Todo": ".autogenerate.todos",
@@ -151,6 +158,7 @@ __all__ = [
     "CheckReport",
     "CheckResult",
     "ConfigurationError",
+    "DatabaseLocked",
     "DatabaseNotMigrated",
     "DatabaseObjects",
     "DatabaseUnavailable",
@@ -162,6 +170,7 @@ __all__ = [
     "ForeignKeyViolations",
     "FreshPlan",
     "FreshResult",
+    "Interrupted",
     "InvalidMigrationName",
     "LinterUnavailable",
     "LockFileUnavailable",
@@ -209,8 +218,10 @@ __all__ = [
     "SquashPartlyApplied",
     "SquashPlan",
     "Status",
+    "StepNotStarted",
     "TargetOutcome",
     "Tenant",
+    "TenantIsTheAppsSchema",
     "TenantsUnavailable",
     "ThrowawayDatabaseError",
     "Todo",

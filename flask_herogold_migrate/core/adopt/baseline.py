@@ -74,7 +74,10 @@ def build_baseline(
     new = plan_new_migration(name, migrations_dir, now=now)
     with throwaway_database(conn.engine.url) as throwaway:
         with run_connection(throwaway.engine) as empty:
-            plan = plan_autogenerate(empty, live.metadata, tracking_table=tracking_table)
+            # The live schema's own names, none made up: what the database has is the truth.
+            plan = plan_autogenerate(
+                empty, live.metadata, tracking_table=tracking_table, keep_names=True
+            )
         notes += tuple(
             f"The baseline cannot create the {item}: create it here by hand (op.execute)."
             for item in live.not_expressible

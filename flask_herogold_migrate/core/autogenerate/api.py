@@ -31,7 +31,11 @@ if TYPE_CHECKING:
 
 
 def plan_autogenerate(
-    conn: Connection, metadata: MetaData | Sequence[MetaData], *, tracking_table: str
+    conn: Connection,
+    metadata: MetaData | Sequence[MetaData],
+    *,
+    tracking_table: str,
+    keep_names: bool = False,
 ) -> AutogeneratePlan:
     """Compare the models with the database behind ``conn`` and plan the migration.
 
@@ -41,7 +45,9 @@ def plan_autogenerate(
     from sqlalchemy import inspect
 
     metadata_list = as_metadata_list(metadata)
-    upgrade, warned = produce_operations(conn, metadata_list, tracking_table=tracking_table)
+    upgrade, warned = produce_operations(
+        conn, metadata_list, tracking_table=tracking_table, keep_names=keep_names
+    )
     differences = [d for diff in upgrade.as_diffs() for d in differences_of(diff, conn.dialect)]
     known = model_table_names(metadata_list)
     unknown = sorted(set(inspect(conn).get_table_names()) - known - {tracking_table}, key=str.lower)

@@ -57,11 +57,13 @@ def produce_operations(
     *,
     tracking_table: str,
     only: set[str] | None = None,
+    keep_names: bool = False,
 ) -> tuple[UpgradeOps, list[str]]:
     """Alembic's operations from the models to the database, and what it warned of.
 
     Set up by :func:`comparison_context`, without the differences Alembic reports where
-    there are none (see :mod:`.false_differences`).
+    there are none (see :mod:`.false_differences`). Every constraint and index is named (see
+    :mod:`.naming`), unless ``keep_names``: a baseline keeps the names the database has.
     """
     from alembic.autogenerate import produce_migrations
 
@@ -72,7 +74,8 @@ def produce_operations(
     operations = script.upgrade_ops
     assert operations is not None
     drop_false_differences(operations, metadata, conn.dialect)
-    name_everything(operations, metadata)
+    if not keep_names:
+        name_everything(operations, metadata)
     return operations, [str(warning.message) for warning in caught]
 
 
