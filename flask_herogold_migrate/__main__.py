@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,15 +12,23 @@ import click
 from sqlalchemy.engine import Engine
 
 from .cli.commands import build_commands
+from .cli.targets.standalone import StandaloneTargets
 from .core import DEFAULT_LOCK_TIMEOUT, ConfigurationError, MigrationManager
+from .core.config import PREFIX, MigrateSettings, read_settings, unknown_keys
 from .core.runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL
 from .core.runtime.plan import OUT_OF_ORDER_POLICIES
-from .core.settings import SECONDS_HINT, as_seconds, parse_flag
+from .core.settings import SECONDS_HINT, as_seconds, parse_count
+
+# The options take no envvar= of Click's: the environment is read with every other
+# HEROGOLD_MIGRATE_* variable (core.config), so a bad value is named after its variable, not
+# after an option the user never passed. An option given wins over its variable.
 
 
-def _seconds(ctx: click.Context, param: click.Parameter, value: Any) -> float:
+def _seconds(ctx: click.Context, param: click.Parameter, value: Any) -> float | None:
     # The rules of HEROGOLD_MIGRATE_LOCK_TIMEOUT in Flask: inf or nan would only fail later,
     # with a traceback, in the database's own lock timeout.
+    if value is None:
+        return None
     seconds = as_seconds(value)
     if seconds is None:
         raise click.BadParameter(f"{value!r} is not a number of seconds: {SECONDS_HINT}.")
@@ -27,9 +36,20 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: Any) -> float:
 
 
 def _seconds_or_off(ctx: click.Context, param: click.Parameter, value: Any) -> float | None:
-    if value is None or not str(value).strip():
+    if value is None:
         return None
-    return _seconds(ctx, param, value) or None
+    if not str(value).strip():
+        return 0.0  # off, as 0 is
+    return _seconds(ctx, param, value)
+
+
+def _count(ctx: click.Context, param: click.Parameter, value: Any) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_count("", value)
+    except ConfigurationError:
+        raise click.BadParameter(f"{value!r} is not a whole number, 0 or more.") from None
 
 
 _DATABASE_URL = click.option(
@@ -40,20 +60,15 @@ _DATABASE_URL = click.option(
 )
 _TRACKING_TABLE = click.option(
     "--table",
-    envvar="HEROGOLD_MIGRATE_TABLE",
-    default="migrations",
-    show_default=True,
-    help="Tracking table name ($HEROGOLD_MIGRATE_TABLE).",
+    help="Tracking table name (default: $HEROGOLD_MIGRATE_TABLE, else migrations).",
 )
 _LOCK_TIMEOUT = click.option(
     "--lock-timeout",
-    envvar="HEROGOLD_MIGRATE_LOCK_TIMEOUT",
     type=str,  # parsed by the callback, as the Flask setting is
     metavar="SECONDS",
     callback=_seconds,
-    default=DEFAULT_LOCK_TIMEOUT,
-    show_default=True,
-    help="Seconds to wait for another process's migration run.",
+    help="Seconds to wait for another process's migration run (default: "
+    f"$HEROGOLD_MIGRATE_LOCK_TIMEOUT, else {DEFAULT_LOCK_TIMEOUT:g}).",
 )
 _OPTIONS = [
     _DATABASE_URL,
@@ -61,44 +76,49 @@ _OPTIONS = [
     _LOCK_TIMEOUT,
     click.option(
         "--connection-check-interval",
-        envvar="HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL",
         type=str,
         metavar="SECONDS",
         callback=_seconds,
-        default=DEFAULT_CONNECTION_CHECK_INTERVAL,
-        show_default=True,
         help="How often the server checks, mid-statement, that this process is still "
-        "connected, so a killed run frees the lock at once (PostgreSQL 14+; 0: never).",
+        "connected, so a killed run frees the lock at once (PostgreSQL 14+; 0: never; "
+        "default: $HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL, else "
+        f"{DEFAULT_CONNECTION_CHECK_INTERVAL:g}).",
     ),
     click.option(
         "--statement-lock-timeout",
-        envvar="HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT",
         type=str,
         metavar="SECONDS",
         callback=_seconds_or_off,
         help="Fail a migration whose statement waits longer than this for a lock another "
-        "session holds, instead of stalling the queries queued behind it (default: off).",
+        "session holds, instead of stalling the queries queued behind it (default: "
+        "$HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT, else off).",
     ),
     click.option(
         "--statement-lock-retries",
-        envvar="HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES",
-        type=click.IntRange(min=0),
+        type=str,
         metavar="N",
-        default=0,
-        show_default=True,
+        callback=_count,
         help="Try a migration that failed for a lock again, N times, after a growing pause, "
-        "where its failed attempt left nothing behind.",
+        "where its failed attempt left nothing behind (default: "
+        "$HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES, else 0).",
     ),
     click.option(
         "--out-of-order",
-        envvar="HEROGOLD_MIGRATE_OUT_OF_ORDER",
         type=click.Choice(OUT_OF_ORDER_POLICIES, case_sensitive=False),
-        default="warn",
-        show_default=True,
         help="Pending files dated before the newest applied migration: apply them with a "
-        "warning, refuse to run (error), or apply them without a word (allow).",
+        "warning, refuse to run (error), or apply them without a word (allow) (default: "
+        "$HEROGOLD_MIGRATE_OUT_OF_ORDER, else warn).",
     ),
 ]
+#: The options that stand for a setting: an option given replaces the variable's value.
+_SETTING_OPTIONS = (
+    "table",
+    "lock_timeout",
+    "connection_check_interval",
+    "statement_lock_timeout",
+    "statement_lock_retries",
+    "out_of_order",
+)
 # migrate:make never reads the tracking table, and its own --table is Laravel's: the table
 # the new migration changes.
 _MAKE_OPTIONS = [_DATABASE_URL, _LOCK_TIMEOUT]
@@ -118,32 +138,39 @@ class _WithoutDatabase(MigrationManager):
         )
 
 
-def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationManager:
+def _environment_settings() -> MigrateSettings:
+    """The HEROGOLD_MIGRATE_* variables, read once per command; an empty one is unset."""
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.find_root().meta if ctx is not None else {}
+    if "herogold_migrate.settings" not in meta:
+        for message in unknown_keys(os.environ, standalone=True):
+            click.echo(f"Warning: {message}", err=True)
+        values = {k: v for k, v in os.environ.items() if k.startswith(PREFIX) and v.strip()}
+        meta["herogold_migrate.settings"] = read_settings(values, standalone=True)
+    settings: MigrateSettings = meta["herogold_migrate.settings"]
+    return settings
+
+
+def _open_manager(directory: Path | None, extra: dict[str, Any], **run: Any) -> MigrationManager:
+    settings = _settings(extra)
     database_url = extra["database_url"] or None  # an empty DATABASE_URL= gives none either
-    manager_class = MigrationManager if database_url else _WithoutDatabase
-    return manager_class(
-        directory
-        if directory is not None
-        else os.environ.get("HEROGOLD_MIGRATE_DIR", "migrations"),
-        engine=database_url,
-        # migrate:make has no --table of its own for the tracking table (its --table is
-        # Laravel's): --autogenerate still needs the one configured.
-        table=extra.get("table", os.environ.get("HEROGOLD_MIGRATE_TABLE") or "migrations"),
-        lock_timeout=extra["lock_timeout"],
-        single_transaction=_flag("HEROGOLD_MIGRATE_SINGLE_TRANSACTION"),
-        protected=_flag("HEROGOLD_MIGRATE_PROTECTED"),
-        # migrate:make takes none of these: it writes a file and runs nothing.
-        connection_check_interval=extra.get(
-            "connection_check_interval", DEFAULT_CONNECTION_CHECK_INTERVAL
-        ),
-        statement_lock_timeout=extra.get("statement_lock_timeout"),
-        statement_lock_retries=extra.get("statement_lock_retries", 0),
-        out_of_order=extra.get("out_of_order", "warn").lower(),
+    return settings.manager(
+        directory,
+        database_url,
+        cls=MigrationManager if database_url else _WithoutDatabase,
+        **run,
     )
 
 
-def _flag(variable: str) -> bool:
-    return parse_flag(variable, os.environ.get(variable))
+def _settings(extra: dict[str, Any]) -> MigrateSettings:
+    """The settings of the environment, with the options given (shared by every tenant)."""
+    settings = _environment_settings()
+    given = {key: extra[key] for key in _SETTING_OPTIONS if extra.get(key) is not None}
+    if "out_of_order" in given:
+        given["out_of_order"] = given["out_of_order"].lower()
+    if "statement_lock_timeout" in given:
+        given["statement_lock_timeout"] = given["statement_lock_timeout"] or None
+    return replace(settings, **given)
 
 
 @click.group(
@@ -158,7 +185,12 @@ def main() -> None:
         sys.path.insert(0, os.getcwd())
 
 
-for _command in build_commands(_open_manager, options=_OPTIONS, make_options=_MAKE_OPTIONS):
+for _command in build_commands(
+    _open_manager,
+    options=_OPTIONS,
+    make_options=_MAKE_OPTIONS,
+    source=StandaloneTargets(_open_manager, _settings),
+):
     main.add_command(_command)
 
 if __name__ == "__main__":

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -17,45 +15,29 @@ from flask import Flask, current_app, has_app_context
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.engine import Engine
 
+from .app.auto_run import auto_run, wait_for_migrations
 from .app.binds import (
     all_tenant_targets,
     bind_engine,
-    bind_name,
-    bind_order,
     check_bind,
     one_tenant_target,
-    settings,
 )
+from .app.config import load_settings, set_defaults, settings_of
 from .app.database import database_url
-from .app.target_options import open_selected_manager, target_options
+from .app.target_options import FlaskTargets
 from .cli.commands import build_commands
-from .cli.output import summary
-from .core import (
-    DEFAULT_LOCK_TIMEOUT,
-    MigrationError,
-    MigrationManager,
-    Progress,
-)
+from .core import ConfigurationError, MigrationManager
 from .core.autogenerate.models import find_model_metadata, register_metadata_resolver
+from .core.progress import ProgressCallback
 from .core.runtime.connection import engine_from_url, register_engine_resolver
-from .core.runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL
-from .core.runtime.wait import (
-    DEFAULT_WAIT_INTERVAL,
-    DEFAULT_WAIT_TIMEOUT,
-    Outstanding,
-    wait_until_migrated,
-)
-from .core.settings import parse_auto_mode, parse_seconds
-from .core.targets.runs import BindFailed, RunSummary, run_each, summarize
+from .core.settings import naming_the_setting
+from .core.targets.runs import RunSummary, run_each, summarize
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
     from sqlalchemy import MetaData
 
 EXTENSION_KEY = "herogold_migrate"
-
-#: Auto-run has no terminal to print to: what it applies goes to this logger, at INFO.
-logger = logging.getLogger("flask_herogold_migrate")
 
 
 @dataclass
@@ -96,107 +78,71 @@ class HerogoldMigrate:
         """Register the extension and its commands on ``app``; auto-run if configured.
 
         Raises :class:`RuntimeError` if ``app`` already has one: a second one would replace
-        the first one's database and settings for every command.
+        the first one's database and settings for every command. Raises
+        :class:`ConfigurationError`, naming the key, if a ``HEROGOLD_MIGRATE_*`` setting has a
+        bad value, and warns of a key that is no setting (a misspelled one).
         """
         if EXTENSION_KEY in app.extensions:
             raise RuntimeError(
                 "A 'HerogoldMigrate' instance is already registered on this Flask app. Import "
                 "and use that instance instead of calling init_app() again."
             )
-        app.config.setdefault("HEROGOLD_MIGRATE_DIR", "migrations")
-        app.config.setdefault("HEROGOLD_MIGRATE_TABLE", "migrations")
-        app.config.setdefault("HEROGOLD_MIGRATE_AUTO", False)
-        app.config.setdefault("HEROGOLD_MIGRATE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
-        app.config.setdefault("HEROGOLD_MIGRATE_SINGLE_TRANSACTION", False)
-        app.config.setdefault("HEROGOLD_MIGRATE_PROTECTED", False)
-        app.config.setdefault("HEROGOLD_MIGRATE_WAIT_INTERVAL", DEFAULT_WAIT_INTERVAL)
-        app.config.setdefault("HEROGOLD_MIGRATE_WAIT_TIMEOUT", DEFAULT_WAIT_TIMEOUT)
-        app.config.setdefault(
-            "HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL", DEFAULT_CONNECTION_CHECK_INTERVAL
-        )
-        app.config.setdefault("HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT", None)
-        app.config.setdefault("HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES", 0)
-        app.config.setdefault("HEROGOLD_MIGRATE_OUT_OF_ORDER", "warn")
-        app.config.setdefault("HEROGOLD_MIGRATE_BINDS", {})
-        app.config.setdefault("HEROGOLD_MIGRATE_TENANTS", None)
-        app.config.setdefault("HEROGOLD_MIGRATE_TENANT_DIR", "migrations_tenants")
-        app.extensions[EXTENSION_KEY] = _AppState(self, db if db is not None else self.db)
+        set_defaults(app)
+        state = _AppState(self, db if db is not None else self.db)
+        app.extensions[EXTENSION_KEY] = state
         for command in _FLASK_COMMANDS:
             app.cli.add_command(command)
-        if _loading_for_a_migrate_command():
-            return  # whatever HEROGOLD_MIGRATE_AUTO says, even a bad value, it plays no part
-        # Parsed, not tested for truth: "0" or "false" read from the environment mean off.
-        mode = parse_auto_mode("HEROGOLD_MIGRATE_AUTO", app.config["HEROGOLD_MIGRATE_AUTO"])
-        if mode != "off":
+        for_a_command = _loading_for_a_migrate_command()
+        try:
+            settings = load_settings(app)
+        except ConfigurationError:
+            if for_a_command:
+                return  # flask would show a traceback: the command shows it as one line
+            raise
+        if for_a_command:
+            return  # migrate:status must not change anything, nor auto-run precede a rollback
+        if settings.auto == "run":
             with app.app_context():
-                if mode == "run":
-                    self._auto_run()
-                else:
-                    self._wait_for_migrations()
-
-    def _auto_run(self) -> None:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        binds = bind_order(app)
-        for bind in binds:
-            manager = self.manager(bind=bind)
-            manager.require_lock = True  # many workers start at once
-            manager.skip_post_deploy = True  # they run once the deploy is out
-            prefix = "" if binds == [None] else f"[{bind_name(bind)}] "
-            manager.progress = functools.partial(_log_progress, prefix=prefix)
-            try:
-                applied = manager.run_migrations()
-            except MigrationError as error:
-                if binds == [None]:
-                    raise
-                later = [bind_name(b) for b in binds[binds.index(bind) + 1 :]]
-                raise BindFailed.after(bind_name(bind), error, later) from error
-            if applied:
-                logger.info(
-                    "Auto-run in process %d: %s%s",
-                    os.getpid(),
-                    prefix,
-                    summary("Applied", applied, manager),
-                )
-
-    def _wait_for_migrations(self) -> None:
-        config = current_app.config
-        result = wait_until_migrated(
-            self.manager(),
-            interval=parse_seconds(
-                "HEROGOLD_MIGRATE_WAIT_INTERVAL", config["HEROGOLD_MIGRATE_WAIT_INTERVAL"]
-            ),
-            timeout=parse_seconds(
-                "HEROGOLD_MIGRATE_WAIT_TIMEOUT", config["HEROGOLD_MIGRATE_WAIT_TIMEOUT"]
-            ),
-            on_change=_log_waiting,
-        )
-        if result.seconds:
-            logger.info(
-                "Process %d: the migrations are applied, after waiting %.1f s.",
-                os.getpid(),
-                result.seconds,
-            )
+                auto_run(self, app)
+        elif settings.auto == "wait":
+            with app.app_context():
+                wait_for_migrations(self, app)
 
     def manager(
-        self, directory: str | os.PathLike[str] | None = None, *, bind: str | None = None
+        self,
+        directory: str | os.PathLike[str] | None = None,
+        *,
+        bind: str | None = None,
+        single_transaction: bool | None = None,
+        progress: ProgressCallback | None = None,
+        require_lock: bool = False,
+        skip_post_deploy: bool = False,
     ) -> MigrationManager:
         """A :class:`MigrationManager` for the current app (an app context must be active).
 
         ``bind`` names a Flask-SQLAlchemy bind listed in ``HEROGOLD_MIGRATE_BINDS``; None is
-        the default bind.
+        the default bind. ``single_transaction`` (None: the setting), ``progress``,
+        ``require_lock`` and ``skip_post_deploy`` are the manager's arguments of those names.
         """
         app = current_app._get_current_object()  # type: ignore[attr-defined]
+        settings = settings_of(app).with_run(require_lock=require_lock)
         if bind is None:
-            where = directory if directory is not None else self.migrations_dir(app)
+            where = directory if directory is not None else settings.directory
             engine = self.engine(app)
         else:
             bind_dir = check_bind(app, bind)
             where = directory if directory is not None else bind_dir
             state: _AppState = app.extensions[EXTENSION_KEY]
             engine = bind_engine(app, _db_of(app), state.own_bind_engines, bind)
-        manager = MigrationManager(where, engine=engine, **settings(app))
-        manager.target_name = bind
-        return manager
+        return settings.manager(
+            where,
+            engine,
+            bind=bind,
+            single_transaction=single_transaction,
+            progress=progress,
+            skip_post_deploy=skip_post_deploy,
+            target_name=bind,
+        )
 
     @contextmanager
     def tenant_manager(
@@ -235,7 +181,7 @@ class HerogoldMigrate:
     @staticmethod
     def migrations_dir(app: Flask) -> Path:
         """``HEROGOLD_MIGRATE_DIR``, a relative path being relative to ``app.root_path``."""
-        return Path(app.root_path, app.config["HEROGOLD_MIGRATE_DIR"])
+        return settings_of(app).directory
 
     @staticmethod
     def engine(app: Flask) -> Engine:
@@ -276,40 +222,28 @@ def _loading_for_a_migrate_command() -> bool:
     return bool(arguments) and arguments[0] in _COMMAND_NAMES
 
 
-def _log_waiting(outstanding: Outstanding, seconds_left: float) -> None:
-    logger.info(
-        "Process %d waits up to %.0f s more for another process to apply the migrations: %s.",
-        os.getpid(),
-        seconds_left,
-        outstanding.describe(),
-    )
-
-
-def _log_progress(progress: Progress, prefix: str = "") -> None:
-    level = logging.WARNING if progress.is_warning else logging.INFO
-    logger.log(level, "%s%s", prefix, progress.describe())
-
-
 def _current_app_engine() -> Engine | None:
     if not has_app_context() or EXTENSION_KEY not in current_app.extensions:
         return None
     return HerogoldMigrate.engine(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
-def _current_app_models() -> list[MetaData] | None:
-    """The models of the current app: ``HEROGOLD_MIGRATE_METADATA``, else the db's
-    metadata and SQLModel's."""
+def _current_app_models(bind: str | None) -> list[MetaData] | None:
+    """The models of the current app's database ``bind``: ``HEROGOLD_MIGRATE_METADATA``,
+    else the tables of that bind in the db's metadata (one per bind) and SQLModel's."""
     if not has_app_context() or EXTENSION_KEY not in current_app.extensions:
         return None
-    state: _AppState = current_app.extensions[EXTENSION_KEY]
-    db = state.db if state.db is not None else current_app.extensions.get("sqlalchemy")
-    found = [] if db is None else [db.metadata]
-    return find_model_metadata(current_app.config.get("HEROGOLD_MIGRATE_METADATA"), found=found)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    db = _db_of(app)
+    found = [] if db is None else list(db.metadatas.values())  # one MetaData per bind
+    with naming_the_setting("HEROGOLD_MIGRATE_METADATA"):
+        return find_model_metadata(settings_of(app).metadata, found=found, bind=bind)
 
 
-def _open_manager(directory: Path | None, extra: dict[str, Any]) -> MigrationManager:
+def _open_manager(directory: Path | None, extra: dict[str, Any], **run: Any) -> MigrationManager:
     state: _AppState = current_app.extensions[EXTENSION_KEY]
-    return open_selected_manager(state.extension, directory, extra)
+    settings_of(current_app._get_current_object())  # type: ignore[attr-defined]
+    return state.extension.manager(directory, **run)
 
 
 register_engine_resolver(_current_app_engine)
@@ -326,6 +260,6 @@ _FLASK_COMMANDS = build_commands(
     _open_manager,
     decorate=with_appcontext,
     test_options=[_THROWAWAY_BESIDE],
-    options_for=target_options,
+    source=FlaskTargets(),
 )
 _COMMAND_NAMES = frozenset(command.name for command in _FLASK_COMMANDS)

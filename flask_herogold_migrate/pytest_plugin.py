@@ -77,12 +77,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{_CHECKS_MARKER}(directory=None): the migration checks of migration_checks(), one "
-        "test per check and migration.",
+        f"{_CHECKS_MARKER}(directory=None, with_rows=True): the migration checks of "
+        "migration_checks(), one test per check and migration.",
     )
 
 
-def migration_checks(migrations_dir: str | os.PathLike[str] | None = None) -> Callable[..., None]:
+def migration_checks(
+    migrations_dir: str | os.PathLike[str] | None = None, *, with_rows: bool = True
+) -> Callable[..., None]:
     """A test function that runs the checks of ``migrate:test``, one test per check and
     migration::
 
@@ -93,10 +95,12 @@ def migration_checks(migrations_dir: str | os.PathLike[str] | None = None) -> Ca
     ``migrations_dir`` is relative to the rootdir; left out, it is the ini option
     ``herogold_migrations_dir``, else ``migrations``. (The tests are listed when pytest
     collects, before any fixture exists, so the ``app`` fixture cannot name it.) The checks
-    run once, on the first of these tests, for each server and models.
+    run once, on the first of these tests, for each server and models. ``with_rows``, as
+    ``migrate:test --with-rows``, puts a generated row in each empty table before each step;
+    ``with_rows=False`` leaves the tables empty.
     """
 
-    @pytest.mark.herogold_migration_checks(directory=migrations_dir)
+    @pytest.mark.herogold_migration_checks(directory=migrations_dir, with_rows=with_rows)
     def test_migrations(
         herogold_check: tuple[CheckName, str | None], herogold_check_report: CheckReport
     ) -> None:
@@ -170,7 +174,14 @@ def herogold_check_report(
     # Every database of one server gives the same results: each run makes its own.
     server = "sqlite" if url.get_backend_name() == "sqlite" else url._replace(database=None)
     # MetaData compares by identity; kept in the key, none can be freed and its id reused.
-    key = (str(directory), str(server), herogold_tracking_table, *herogold_model_metadata)
+    with_rows = bool(marker.kwargs.get("with_rows", True)) if marker is not None else True
+    key = (
+        str(directory),
+        str(server),
+        herogold_tracking_table,
+        with_rows,
+        *herogold_model_metadata,
+    )
     reports = request.config.stash.setdefault(_REPORTS, {})
     if key not in reports:
         try:
@@ -179,6 +190,7 @@ def herogold_check_report(
                 directory,
                 tracking_table=herogold_tracking_table,
                 metadata=herogold_model_metadata,
+                with_rows=with_rows,
             )
         except MigrationError as error:
             # Kept too: every other check would meet it again, after as long a wait.
@@ -242,8 +254,11 @@ def herogold_database_url(request: pytest.FixtureRequest, herogold_app: Flask | 
 @pytest.fixture
 def herogold_tracking_table(herogold_app: Flask | None) -> str:
     """The tracking table's name."""
-    app = herogold_app
-    return str(app.config["HEROGOLD_MIGRATE_TABLE"]) if app is not None else "migrations"
+    if herogold_app is None:
+        return "migrations"
+    from .app.config import settings_of
+
+    return settings_of(herogold_app).table
 
 
 @pytest.fixture

@@ -1,16 +1,19 @@
 """Fixtures shared by the whole suite.
 
 ``database`` is parametrised over SQLite, PostgreSQL and MariaDB: every test that uses it runs
-three times, against a database created for that test alone and dropped afterwards. A server
-that cannot be reached skips its tests on a developer's machine and fails them in CI
-(``CI=true``), so CI never passes with a database untested.
+three times, against an empty database that no other test holds meanwhile (a server's databases
+are lent from a pool, tests/database_pool.py, and emptied between tests). A test that exercises
+no database behaviour (names, templates, settings, messages) is marked ``sqlite_only`` and runs
+on SQLite alone. A server that cannot be reached skips its tests on a developer's machine and
+fails them in CI (``CI=true``), so CI never passes with a database untested.
+
+``make_app(**config)`` builds a Flask app on the test database, the way the docs show one.
 """
 
 from __future__ import annotations
 
 import os
 import textwrap
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +22,12 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import create_engine, inspect, make_url, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 
 from flask_herogold_migrate import HerogoldMigrate, MigrationManager
 from flask_herogold_migrate.__main__ import main as standalone_main
+from tests.database_pool import DatabasePool
 
 # pytester: the pytest plugin is tested as a project uses it (tests/test_pytest_plugin.py).
 pytest_plugins = ["pytester"]
@@ -85,6 +89,32 @@ def _server_or_skip(dialect: str, admin_url: str) -> Engine:
     return admin
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only: the test exercises no database behaviour; its database (and "
+        "database_server) is SQLite alone",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # A parametrize mark of the test's own takes the place of the fixture's params; added
+    # first, so that pytest's own hooks see it.
+    if metafunc.definition.get_closest_marker("sqlite_only") is None:
+        return
+    own = {
+        name.strip()
+        for mark in metafunc.definition.iter_markers("parametrize")
+        for name in (mark.args[0].split(",") if isinstance(mark.args[0], str) else mark.args[0])
+    }
+    for fixture in ("database", "database_server"):
+        if fixture in metafunc.fixturenames and fixture not in own:
+            metafunc.definition.add_marker(
+                pytest.mark.parametrize(fixture, ["sqlite"], indirect=True)
+            )
+
+
 @pytest.fixture(scope="session")
 def admin_engines() -> Iterator[dict[str, Engine]]:
     engines: dict[str, Engine] = {}
@@ -93,8 +123,35 @@ def admin_engines() -> Iterator[dict[str, Engine]]:
         engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def database_pools(admin_engines: dict[str, Engine]) -> Iterator[DatabasePools]:
+    pools = DatabasePools(admin_engines)
+    yield pools
+    pools.close()
+
+
+class DatabasePools:
+    """One :class:`DatabasePool` per server, made when a test first needs that server."""
+
+    def __init__(self, admin_engines: dict[str, Engine]) -> None:
+        self._admins = admin_engines
+        self._pools: dict[str, DatabasePool] = {}
+
+    def __getitem__(self, dialect: str) -> DatabasePool:
+        if dialect not in self._pools:
+            admin_url = POSTGRES_ADMIN_URL if dialect == "postgresql" else MARIADB_ADMIN_URL
+            if dialect not in self._admins:
+                self._admins[dialect] = _server_or_skip(dialect, admin_url)
+            self._pools[dialect] = DatabasePool(dialect, admin_url, self._admins[dialect])
+        return self._pools[dialect]
+
+    def close(self) -> None:
+        for pool in self._pools.values():
+            pool.close()
+
+
 @pytest.fixture(params=DIALECTS)
-def database(request, tmp_path: Path, admin_engines: dict[str, Engine]) -> Iterator[TestDatabase]:
+def database(request, tmp_path: Path, database_pools: DatabasePools) -> Iterator[TestDatabase]:
     dialect = request.param
     if dialect == "sqlite":
         url = f"sqlite:///{tmp_path / 'test.db'}"
@@ -102,22 +159,15 @@ def database(request, tmp_path: Path, admin_engines: dict[str, Engine]) -> Itera
         yield TestDatabase(dialect, url, engine)
         engine.dispose()
         return
-    admin_url = POSTGRES_ADMIN_URL if dialect == "postgresql" else MARIADB_ADMIN_URL
-    if dialect not in admin_engines:
-        admin_engines[dialect] = _server_or_skip(dialect, admin_url)
-    admin = admin_engines[dialect]
-    name = f"hgm_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    pool = database_pools[dialect]
+    name = pool.take()
+    url = pool.url(name)
     engine = create_engine(url)
     try:
         yield TestDatabase(dialect, url, engine)
     finally:
         engine.dispose()
-        with admin.connect() as conn:
-            force = " WITH (FORCE)" if dialect == "postgresql" else ""
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name}{force}"))
+        pool.give_back(name)
 
 
 @pytest.fixture(params=DIALECTS)
@@ -217,18 +267,52 @@ def create_table_migration(write_migration: MigrationWriter) -> Callable[[str, s
     return write
 
 
+class AppMaker:
+    """Builds Flask apps the way the docs show one, rooted in ``root`` (so that their
+    migrations directory is ``root / "migrations"``) on the database at ``url``, and disposes
+    of their engines at ``close()``."""
+
+    def __init__(self, root: Path, url: str) -> None:
+        self.root = root
+        self.url = url
+        self._made: list[tuple[Flask, SQLAlchemy]] = []
+
+    def __call__(
+        self, *, name: str = "testapp", sqlalchemy: bool = True, extension: bool = True, **config
+    ) -> Flask:
+        """A new app with ``config`` over the database's URL. ``sqlalchemy=False`` leaves
+        Flask-SQLAlchemy out (the extension then reads the URL itself); ``extension=False``
+        leaves the extension out, for a test that adds it. An error the extension raises (an
+        auto-run refused, say) reaches the caller."""
+        root = str(self.root)
+        flask_app = Flask(name, root_path=root, instance_path=str(self.root / "instance"))
+        flask_app.config.update({"SQLALCHEMY_DATABASE_URI": self.url, **config})
+        db = None
+        if sqlalchemy:
+            db = SQLAlchemy()
+            db.init_app(flask_app)
+            self._made.append((flask_app, db))
+        if extension:
+            HerogoldMigrate(flask_app, db)
+        return flask_app
+
+    def close(self) -> None:
+        for flask_app, db in self._made:
+            with flask_app.app_context():
+                for engine in db.engines.values():
+                    engine.dispose()
+
+
 @pytest.fixture
-def app(database: TestDatabase, migrations_dir: Path, tmp_path: Path) -> Iterator[Flask]:
+def make_app(database: TestDatabase, tmp_path: Path) -> Iterator[AppMaker]:
+    """``make_app(**config)``: a new Flask app in tmp_path on the test database, with a
+    Flask-SQLAlchemy ``db`` and the extension (see :class:`AppMaker`)."""
+    maker = AppMaker(tmp_path, database.url)
+    yield maker
+    maker.close()
+
+
+@pytest.fixture
+def app(make_app: AppMaker, migrations_dir: Path) -> Flask:
     """A Flask app of the documented kind: Flask-SQLAlchemy plus the extension."""
-    flask_app = Flask("testapp", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
-    flask_app.config.update(
-        SQLALCHEMY_DATABASE_URI=database.url,
-        HEROGOLD_MIGRATE_DIR="migrations",
-        TESTING=True,
-    )
-    db = SQLAlchemy()
-    db.init_app(flask_app)
-    HerogoldMigrate(flask_app, db)
-    yield flask_app
-    with flask_app.app_context():
-        db.engine.dispose()
+    return make_app(HEROGOLD_MIGRATE_DIR="migrations", TESTING=True)

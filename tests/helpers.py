@@ -99,3 +99,16 @@ class Slug(TypeDecorator):
 
     impl = String
     cache_ok = True
+
+
+def run_flask(monkeypatch, create_app, *args: str):
+    """``flask ARGS`` in this process, the app built by ``create_app`` as the flask command
+    builds it: while it resolves the command (the extension reads the command line then)."""
+    import sys
+
+    from click.testing import CliRunner
+    from flask.cli import FlaskGroup
+
+    monkeypatch.setattr(sys, "argv", ["flask", *args])
+    group = FlaskGroup(create_app=create_app, load_dotenv=False, set_debug_flag=False)
+    return CliRunner().invoke(group, list(args))

@@ -1,4 +1,4 @@
-"""Databases and schemas made for one test, several at once, all dropped afterwards.
+"""Databases and schemas for one test, several at once, all given back emptied afterwards.
 
 Binds and tenants need more than the one database of the ``database`` fixture: a test asks
 ``servers`` for each PostgreSQL or MariaDB database and PostgreSQL schema it needs.
@@ -10,35 +10,27 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, inspect, make_url, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 
-from tests.conftest import MARIADB_ADMIN_URL, POSTGRES_ADMIN_URL, _server_or_skip
-
-ADMIN_URLS = {"postgresql": POSTGRES_ADMIN_URL, "mariadb": MARIADB_ADMIN_URL}
+from tests.conftest import DatabasePools
 
 
 class Servers:
-    """Creates databases and schemas, and drops every one it created."""
+    """Lends databases (from the session's pools) and makes schemas in them; every database
+    goes back to its pool, emptied, after the test."""
 
-    def __init__(self, admin_engines: dict[str, Engine]) -> None:
-        self._admins = admin_engines
+    def __init__(self, pools: DatabasePools) -> None:
+        self._pools = pools
         self._databases: list[tuple[str, str]] = []
         self._engines: list[Engine] = []
 
-    def admin(self, dialect: str) -> Engine:
-        if dialect not in self._admins:
-            self._admins[dialect] = _server_or_skip(dialect, ADMIN_URLS[dialect])
-        return self._admins[dialect]
-
     def database(self, dialect: str) -> str:
-        """A new empty database; its URL."""
-        name = f"hgm_{uuid.uuid4().hex[:12]}"
-        with self.admin(dialect).connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name}"))
+        """An empty database no other test holds; its URL."""
+        pool = self._pools[dialect]
+        name = pool.take()
         self._databases.append((dialect, name))
-        url = make_url(ADMIN_URLS[dialect]).set(database=name)
-        return url.render_as_string(hide_password=False)
+        return pool.url(name)
 
     def schemas(self, url: str, count: int, prefix: str = "tenant") -> list[str]:
         """``count`` new schemas in a PostgreSQL database made here (dropped with it)."""
@@ -65,14 +57,12 @@ class Servers:
         for engine in self._engines:
             engine.dispose()
         for dialect, name in self._databases:
-            force = " WITH (FORCE)" if dialect == "postgresql" else ""
-            with self.admin(dialect).connect() as conn:
-                conn.execute(text(f"DROP DATABASE IF EXISTS {name}{force}"))
+            self._pools[dialect].give_back(name)
 
 
 @pytest.fixture
-def servers(admin_engines: dict[str, Engine]) -> Iterator[Servers]:
-    made = Servers(admin_engines)
+def servers(database_pools: DatabasePools) -> Iterator[Servers]:
+    made = Servers(database_pools)
     try:
         yield made
     finally:

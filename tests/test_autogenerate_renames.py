@@ -8,6 +8,7 @@ input is not a terminal, nothing is asked: drop and add stay, and a warning name
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,7 @@ def test_without_input_nothing_is_asked_and_a_warning_names_the_candidate(
     assert "new_column_name" not in path.read_text()
 
 
-@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # no database behaviour
+@pytest.mark.sqlite_only
 def test_no_input_never_asks_even_at_a_terminal(app, runner, at_a_terminal):
     app.config["HEROGOLD_MIGRATE_METADATA"] = posts("headline")
 
@@ -135,7 +136,7 @@ def test_a_renamed_table_answered_yes_keeps_its_rows(app, database, runner, at_a
     assert sorted(r["title"] for r in database.rows("posts")) == ["Hello", "World"]
 
 
-@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # no database behaviour
+@pytest.mark.sqlite_only
 def test_a_yes_rules_out_the_other_candidates_of_its_columns(app, runner, at_a_terminal):
     md = sa.MetaData()
     sa.Table(
@@ -188,3 +189,70 @@ def test_a_renamed_boolean_is_asked_and_keeps_its_values_and_comment(app, databa
     check = runner.invoke(args=["migrate:check"])
     if database.dialect != "sqlite":  # SQLite keeps no column comments
         assert check.exit_code == 0, check.output
+
+
+def documents(column: str, type_: sa.types.TypeEngine) -> sa.MetaData:
+    md = sa.MetaData()
+    sa.Table(
+        "documents",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(column, type_, nullable=True),
+    )
+    return md
+
+
+@pytest.fixture
+def document_runner(app, database):
+    """The app with documents(id, body TEXT) holding a JSON text."""
+    runner = app.test_cli_runner()
+    app.config["HEROGOLD_MIGRATE_METADATA"] = documents("body", sa.Text())
+    assert runner.invoke(args=["migrate:make", "create_documents", "--autogenerate"]).exit_code == 0
+    assert runner.invoke(args=["migrate"]).exit_code == 0
+    with database.engine.begin() as conn:
+        conn.execute(text("""INSERT INTO documents (id, body) VALUES (1, '{"a": 1}')"""))
+    return runner
+
+
+def test_a_rename_that_changes_the_type_is_asked_and_keeps_the_values(
+    app, database, document_runner, at_a_terminal
+):
+    app.config["HEROGOLD_MIGRATE_METADATA"] = documents("data", sa.JSON())
+
+    result = document_runner.invoke(
+        args=["migrate:make", "body_as_json", "--autogenerate"], input="y\n"
+    )
+    applied = document_runner.invoke(args=["migrate"])
+
+    assert result.exit_code == 0, result.output
+    assert (
+        "Did you rename documents.body to documents.data (and change its type)? [y/N]: y"
+    ) in result.output
+    assert "Warning: documents.body changes from TEXT (a string) to JSON (a JSON)" in result.output
+    (path,) = _migrations(app).glob("*_body_as_json.py")
+    assert "# TODO: documents.body changes from TEXT" in path.read_text()
+    assert applied.exit_code == 0, applied.output + path.read_text()
+    assert database.rows("documents")[0]["data"] in ({"a": 1}, '{"a": 1}')
+    rolled_back = document_runner.invoke(args=["migrate:rollback"])
+    assert rolled_back.exit_code == 0, rolled_back.output
+    assert database.rows("documents")[0]["body"] == '{"a": 1}'
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # no database behaviour
+def test_without_input_a_retyped_rename_is_said_lost_in_the_file_and_the_terminal(
+    app, document_runner
+):
+    app.config["HEROGOLD_MIGRATE_METADATA"] = documents("data", sa.JSON())
+
+    result = document_runner.invoke(
+        args=["migrate:make", "body_as_json", "--autogenerate", "--no-input"]
+    )
+
+    lost = (
+        "documents.body -> documents.data: dropped and added, not renamed, so the column's "
+        "data is lost."
+    )
+    assert f"Warning: {lost}" in result.output
+    (path,) = _migrations(app).glob("*_body_as_json.py")
+    comments = re.sub(r"\s*\n\s*#     ", " ", path.read_text())  # wrapped lines joined
+    assert comments.count(f"# TODO: {lost}") == 1

@@ -41,6 +41,7 @@ def test_a_mysql_connection_without_a_database_is_one_error_line(
     assert "one" in database.table_names()
 
 
+@pytest.mark.sqlite_only
 def test_missing_directory_is_one_clear_message(database, tmp_path):
     result = CliRunner().invoke(
         main, ["migrate", "--dir", str(tmp_path / "nowhere"), "--database-url", database.url]

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
-
-from flask_herogold_migrate import HerogoldMigrate
-
 
 def test_migrate_warns_of_edited_applied_files_and_goes_on(
     cli, database, create_table_migration, migrations_dir
@@ -48,22 +44,18 @@ def test_migrate_warns_of_applied_migrations_this_code_lacks_and_goes_on(
 
 
 def test_auto_run_logs_both_warnings(
-    tmp_path, database, create_table_migration, migrations_dir, caplog
+    make_app, database, create_table_migration, migrations_dir, caplog
 ):
     create_table_migration("20260301_one", "one")
     create_table_migration("20260302_gone", "gone")
-    app = Flask("warned", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
-    app.config.update(SQLALCHEMY_DATABASE_URI=database.url, HEROGOLD_MIGRATE_AUTO=True)
-    HerogoldMigrate(app)
+    make_app(name="warned", sqlalchemy=False, HEROGOLD_MIGRATE_AUTO=True)
     (migrations_dir / "20260302_gone.py").unlink()
     path = migrations_dir / "20260301_one.py"
     path.write_text(path.read_text() + "\n# edited\n")
     create_table_migration("20260303_three", "three")
     caplog.set_level(logging.INFO, logger="flask_herogold_migrate")
 
-    again = Flask("warned", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
-    again.config.update(app.config)
-    HerogoldMigrate(again)
+    make_app(name="warned", sqlalchemy=False, HEROGOLD_MIGRATE_AUTO=True)
 
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("this code does not have: 20260302_gone" in w for w in warnings), warnings

@@ -56,6 +56,7 @@ def test_target_applies_up_to_and_including_it(cli, database, create_table_migra
     assert set(database.migration_rows()) == {"20260301_one", "20260302_two", "20260303_three"}
 
 
+@pytest.mark.sqlite_only
 def test_unknown_or_ambiguous_target_applies_nothing(
     cli, database, create_table_migration, manager
 ):
@@ -74,6 +75,7 @@ def test_unknown_or_ambiguous_target_applies_nothing(
     assert not {"users_a", "users_b"} & database.table_names()
 
 
+@pytest.mark.sqlite_only
 def test_files_meant_as_migrations_with_invalid_names_are_reported_not_run(
     cli, database, migrations_dir, create_table_migration
 ):
@@ -122,6 +124,7 @@ def test_files_meant_as_migrations_with_invalid_names_are_reported_not_run(
         ),
     ],
 )
+@pytest.mark.sqlite_only
 def test_broken_file_is_reported_and_nothing_is_applied(
     cli, database, create_table_migration, write_migration, body, expected
 ):
@@ -145,6 +148,7 @@ def test_broken_file_is_reported_and_nothing_is_applied(
         ("raise SystemExit('not in production')", "SystemExit: not in production"),
     ],
 )
+@pytest.mark.sqlite_only
 def test_a_file_that_exits_while_imported_is_a_broken_file(
     cli, database, create_table_migration, write_migration, call, what
 ):
@@ -162,6 +166,7 @@ def test_a_file_that_exits_while_imported_is_a_broken_file(
     assert database.migration_rows() == {}
 
 
+@pytest.mark.sqlite_only
 def test_a_relative_import_in_a_file_says_how_to_share_code(cli, write_migration):
     broken = write_migration(
         "20260301_shares",
@@ -216,6 +221,7 @@ def test_a_migration_declaring_a_sqlmodel_table_runs_down_and_up_again_in_one_pr
     assert database.rows(table) == [{"id": 1, "body": "hello"}]
 
 
+@pytest.mark.sqlite_only
 def test_an_import_error_names_its_line_however_the_directory_is_named(
     tmp_path, database, write_migration, monkeypatch
 ):
@@ -235,6 +241,7 @@ def test_an_import_error_names_its_line_however_the_directory_is_named(
         )
 
 
+@pytest.mark.sqlite_only
 def test_an_interrupt_while_a_file_is_imported_still_interrupts(manager, write_migration):
     write_migration("20260301_interrupted", body="raise KeyboardInterrupt\n")
 
@@ -242,6 +249,7 @@ def test_an_interrupt_while_a_file_is_imported_still_interrupts(manager, write_m
         manager.run_migrations()
 
 
+@pytest.mark.sqlite_only
 def test_files_load_under_a_private_module_name(manager, write_migration, monkeypatch):
     write_migration(
         "20260301_json",
@@ -266,6 +274,7 @@ def test_files_load_under_a_private_module_name(manager, write_migration, monkey
     )
 
 
+@pytest.mark.sqlite_only
 def test_an_edited_file_never_runs_stale_bytecode(
     manager, database, write_migration, migrations_dir, monkeypatch
 ):

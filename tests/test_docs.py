@@ -12,6 +12,9 @@ that says how it is tested:
 ``.. test: console``
     A shell transcript: every ``$ command`` runs (the blocks of one page in order, in one fresh
     copy of ``example_app/``) and must print what follows it (``...`` matches anything).
+``.. test: file NAME``
+    A file the page's transcripts need (an application of its own): written as ``NAME`` in
+    the page's copy of the repository before its first ``$ command`` runs.
 ``.. test: skip (reason)``
     Cannot run here (installs packages, starts a server); the reason is required.
 """
@@ -117,11 +120,14 @@ def test_the_docs_have_samples_of_every_kind():
 def test_every_runnable_sample_says_how_it_is_tested(sample: Sample):
     if sample.language not in RUNNABLE_LANGUAGES:
         return
-    assert sample.kind in {*KIND_LANGUAGE, "skip"}, (
-        f"{sample.id}: precede the code block with '.. test: run|migration|console|skip (why)'"
+    assert sample.kind in {*KIND_LANGUAGE, "skip", "file"}, (
+        f"{sample.id}: precede the code block with '.. test: run|migration|console|file NAME|"
+        "skip (why)'"
     )
     if sample.kind == "skip":
         assert sample.reason, f"{sample.id}: say why the sample cannot run"
+    elif sample.kind == "file":
+        assert sample.reason, f"{sample.id}: name the file, '.. test: file NAME'"
     else:
         assert sample.language == KIND_LANGUAGE[sample.kind], sample.id
 
@@ -160,6 +166,8 @@ _CONSOLE_PAGES = sorted({s.page for s in SAMPLES if s.kind == "console"})
 def test_console_transcripts_print_what_the_page_shows(page: str, checkout: Path):
     checker = doctest.OutputChecker()
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    for sample in (s for s in SAMPLES if s.page == page and s.kind == "file"):
+        (checkout / sample.reason).write_text(sample.code, encoding="utf-8")
     for sample in (s for s in SAMPLES if s.page == page and s.kind == "console"):
         for command, expected in _transcript(sample.code):
             result = subprocess.run(

@@ -16,12 +16,14 @@ from sqlalchemy import create_engine, inspect
 
 from flask_herogold_migrate import HerogoldMigrate, MigrationFailed, MigrationManager
 from flask_herogold_migrate.core import ConfigurationError
+from tests.conftest import AppMaker
+from tests.helpers import run_flask
 
 
 def make_app(tmp_path: Path, url: str, **config) -> Flask:
-    app = Flask("factory_app", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
-    app.config.update(SQLALCHEMY_DATABASE_URI=url, **config)
-    return app
+    """A bare app (no Flask-SQLAlchemy, no extension yet): these tests add them their ways."""
+    bare = AppMaker(tmp_path, url)
+    return bare(name="factory_app", sqlalchemy=False, extension=False, **config)
 
 
 def test_init_app_registers_itself_config_defaults_and_commands(tmp_path):
@@ -74,6 +76,7 @@ def test_one_extension_object_serves_several_apps(tmp_path, database, create_tab
         assert migrate.manager().migrations_dir == other_dir / "m"
 
 
+@pytest.mark.sqlite_only
 def test_relative_dir_resolves_against_root_path_not_the_working_directory(
     app, tmp_path, monkeypatch, migrations_dir
 ):
@@ -84,6 +87,7 @@ def test_relative_dir_resolves_against_root_path_not_the_working_directory(
     assert len(list(migrations_dir.glob("*_first.py"))) == 1
 
 
+@pytest.mark.sqlite_only
 def test_dir_option_overrides_the_configured_directory(app, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = app.test_cli_runner().invoke(args=["migrate:make", "first", "--dir", "elsewhere"])
@@ -319,10 +323,15 @@ def test_auto_run_leaves_the_migrate_commands_alone(tmp_path, database, create_t
     assert json.loads(status.stdout)["migrations"][0]["state"] == "pending"
     assert "one" not in database.table_names()
 
-    env["AUTO"] = "maybe"  # a bad value stops the app, but not the commands that fix things
-    assert run("migrate:status").returncode == 0
+    env["AUTO"] = "maybe"  # a bad value stops the app and every command alike
+    for command in ("migrate:status", "migrate", "migrate:rollback"):
+        refused = run(command)
+        assert refused.returncode == 1
+        bad = f"HEROGOLD_MIGRATE_AUTO='maybe' {NEITHER_ON_NOR_OFF_NOR_WAIT}"
+        assert refused.stderr == f"Error: {bad}\n"
     refused = run("routes")
     assert refused.returncode != 0 and "HEROGOLD_MIGRATE_AUTO='maybe'" in refused.stderr
+    assert "one" not in database.table_names()
     del env["AUTO"]
 
     other = run("routes")  # any other command builds the app, and auto-run applies
@@ -422,17 +431,24 @@ def test_single_transaction_string_values_mean_what_they_say(
     ],
 )
 def test_a_bad_setting_is_one_error_line_naming_key_and_value(
-    tmp_path, create_table_migration, key, value, problem
+    tmp_path, create_table_migration, monkeypatch, key, value, problem
 ):
     create_table_migration("20260301_one", "one")
-    app = sqlite_app(tmp_path, **{key: value})
-    HerogoldMigrate(app)
 
-    result = app.test_cli_runner().invoke(args=["migrate"])
+    def create_app():
+        app = sqlite_app(tmp_path, **{key: value})
+        HerogoldMigrate(app)
+        return app
+
+    with pytest.raises(ConfigurationError) as raised:
+        create_app()
+    assert str(raised.value) == f"{key}={value!r} {problem}"
+
+    result = run_flask(monkeypatch, create_app, "migrate")
 
     assert result.exit_code == 1
     assert result.output == f"Error: {key}={value!r} {problem}\n"
-    assert tables_of(app) == set()
+    assert tables_of(sqlite_app(tmp_path)) == set()
 
 
 @pytest.mark.parametrize(("value", "seconds"), [("2.5", 2.5), (" 30 ", 30.0), (0, 0.0), (7, 7.0)])

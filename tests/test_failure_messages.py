@@ -79,6 +79,7 @@ def test_traceback_shows_the_whole_chain_down_to_the_helper(
 
 
 @pytest.mark.parametrize("command", ["migrate:status", "migrate:rollback", "migrate:repair"])
+@pytest.mark.sqlite_only
 def test_every_command_takes_traceback(cli, database, command):
     result = cli(command, "--traceback", "--help")
 
@@ -86,6 +87,7 @@ def test_every_command_takes_traceback(cli, database, command):
     assert "--traceback" in result.output
 
 
+@pytest.mark.sqlite_only
 def test_an_error_before_any_migration_runs_shows_its_traceback_on_request(cli, database):
     result = cli("migrate", "--target", "nowhere", "--traceback")
 
@@ -131,6 +133,7 @@ def test_a_failure_of_another_kind_does_not_suggest_leaving_the_transaction(
     assert "transactional = False" not in result.output
 
 
+@pytest.mark.sqlite_only
 def test_traceback_shows_the_chain_of_a_file_that_fails_to_import(
     cli, database, write_migration, helper_module
 ):

@@ -44,8 +44,8 @@ def test_a_failing_canary_stops_the_run_with_the_rest_untouched(tenants):  # noq
     assert tenants.applied(schemas[1]) == {"20260101_accounts"}  # its failed row, as it was
     assert all(_untouched(tenants, schema) for schema in schemas[2:])
     assert "Stopped after the canaries: 1 of the first 2 tenants failed" in result.output
-    assert f"Not started (3): {', '.join(schemas[2:])}" in result.output
-    assert f"Error: 1 of 5 tenants failed: {schemas[1]}. 3 were not started." in result.output
+    assert f"Not run (3): {', '.join(schemas[2:])}" in result.output
+    assert f"Error: 1 of 5 tenants failed: {schemas[1]}. 3 were not run." in result.output
     assert "Traceback" not in result.output
 
 
@@ -161,7 +161,7 @@ def test_ctrl_c_lets_the_running_tenant_finish_and_prints_the_summary(tenants, t
     assert process.returncode == 130, stdout + stderr
     assert tenants.applied(schemas[0]) == {*BOTH, "20260103_hold"}  # it finished
     assert all(_untouched(tenants, schema) for schema in schemas[1:])
-    assert "Tenants: 1 applied (of 1)." in stdout
-    assert f"Not started (2): {', '.join(schemas[1:])}" in stdout
+    assert "Tenants: 1 applied, 2 not run (of 3)." in stdout
+    assert f"Not run (2): {', '.join(schemas[1:])}" in stdout
     assert "Interrupted: the tenants running finished" in stdout
     assert "Aborted!" not in stdout + stderr

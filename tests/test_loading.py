@@ -57,6 +57,7 @@ ASYNC_STEPS = {
 
 
 @pytest.mark.parametrize("kind", ASYNC_STEPS)
+@pytest.mark.sqlite_only
 def test_an_async_step_is_refused_before_anything_runs(
     cli, database, create_table_migration, write_migration, kind
 ):
@@ -115,6 +116,7 @@ BAD_INITS = {
 
 
 @pytest.mark.parametrize("kind", BAD_INITS)
+@pytest.mark.sqlite_only
 def test_a_class_that_cannot_be_created_is_refused_before_anything_runs(
     cli, database, create_table_migration, write_migration, kind
 ):
@@ -131,6 +133,7 @@ def test_a_class_that_cannot_be_created_is_refused_before_anything_runs(
 
 
 @pytest.mark.parametrize("kind", BAD_INITS)
+@pytest.mark.sqlite_only
 def test_a_class_that_cannot_be_created_is_not_rolled_back(
     cli, database, create_table_migration, write_migration, kind
 ):
@@ -152,6 +155,7 @@ def test_a_class_that_cannot_be_created_is_not_rolled_back(
     assert {"first", "second"} <= database.table_names()
 
 
+@pytest.mark.sqlite_only
 def test_a_generator_step_is_refused_before_anything_runs(
     cli, database, create_table_migration, write_migration
 ):

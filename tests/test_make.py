@@ -17,6 +17,7 @@ from flask_herogold_migrate.__main__ import main as standalone_main
 from flask_herogold_migrate.core import MigrationFileNotCreated
 
 
+@pytest.mark.sqlite_only
 def test_make_writes_a_dated_file_with_a_pascal_case_class(app, migrations_dir):
     result = app.test_cli_runner().invoke(args=["migrate:make", "create_users_table"])
 
@@ -48,6 +49,7 @@ def test_second_and_third_file_of_a_day_get_a_sequence(migrations_dir):
 
 
 @pytest.mark.parametrize("bad", ["../x", "a/b", "with space", "", "quo'te", "semi;colon", "1abc"])
+@pytest.mark.sqlite_only
 def test_make_refuses_bad_names_and_writes_nothing(app, migrations_dir, bad):
     result = app.test_cli_runner().invoke(args=["migrate:make", bad])
 
@@ -70,6 +72,7 @@ def test_generated_file_applies_and_rolls_back_cleanly(app, database):
     assert database.migration_rows() == {}
 
 
+@pytest.mark.sqlite_only
 def test_make_when_the_migrations_path_is_a_file_is_one_error_line(app, tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("not migrations")
@@ -189,3 +192,19 @@ def test_make_refuses_names_with_control_characters_in_one_line(migrations_dir, 
         "with a letter (for example create_users_table).\n"
     )
     assert list(migrations_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # files, not the database
+def test_make_refuses_a_second_file_of_the_day_with_the_same_description(app, migrations_dir):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["migrate:make", "create_posts_table"]).exit_code == 0
+    first = [p.name for p in migrations_dir.glob("*.py")]
+
+    again = runner.invoke(args=["migrate:make", "CreatePostsTable"])
+
+    assert again.exit_code == 1
+    assert f"{first[0]}, of the same day, has the same description (create_posts_table)" in (
+        again.output
+    )
+    assert [p.name for p in migrations_dir.glob("*.py")] == first
+    assert runner.invoke(args=["migrate:make", "create_comments_table"]).exit_code == 0

@@ -40,11 +40,11 @@ def written(cli, *args: str) -> str:
     return source
 
 
-@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+@pytest.mark.sqlite_only
 def test_each_form_writes_its_body(cli, database):
     created = written(cli, "create_posts_table")
     changed = written(cli, "add_slug_to_posts_table")
-    raw = written(cli, "create_posts_table", "--sql")
+    raw = written(cli, "create_comments_table", "--sql")
     blank = written(cli, "backfill_slugs")
 
     assert 'schema(session).create_table(\n            "posts",' in created
@@ -77,7 +77,7 @@ def test_every_form_applies_and_rolls_back_unedited(cli, database, migrations_di
     assert database.migration_rows() == {}
 
 
-@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("args", "message"),
     [

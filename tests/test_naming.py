@@ -116,6 +116,7 @@ def test_migrations_and_plainly_other_files_need_no_reason(stem):
 
 
 @pytest.mark.parametrize("control", ["\n", "\t"])
+@pytest.mark.sqlite_only
 def test_a_file_whose_name_holds_a_control_character_is_reported_not_run(
     cli, database, migrations_dir, create_table_migration, control
 ):

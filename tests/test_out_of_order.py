@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import pytest
 from flask import Flask
 
 from flask_herogold_migrate import HerogoldMigrate
-from flask_herogold_migrate.core import OutOfOrderMigrations
+from flask_herogold_migrate.core import ConfigurationError, OutOfOrderMigrations
+from tests.helpers import run_flask
 
 WARNING = (
     "Warning: pending migrations dated before 20260310_newest, the newest applied one, run "
@@ -100,14 +102,16 @@ def test_allow_applies_it_without_a_warning(cli, database, merged_late):
 
 @pytest.mark.parametrize("policy", ["warn", "error", "allow"])
 def test_the_flask_setting_decides_for_flask_migrate_and_auto_run(
-    tmp_path, database, merged_late, caplog, policy
+    make_app, database, merged_late, caplog, policy
 ):
     def app(**config) -> Flask:
-        flask_app = Flask("late", root_path=str(tmp_path), instance_path=str(tmp_path / "i"))
-        flask_app.config.update(
-            SQLALCHEMY_DATABASE_URI=database.url, HEROGOLD_MIGRATE_OUT_OF_ORDER=policy, **config
+        return make_app(
+            name="late",
+            sqlalchemy=False,
+            extension=False,
+            HEROGOLD_MIGRATE_OUT_OF_ORDER=policy,
+            **config,
         )
-        return flask_app
 
     caplog.set_level(logging.INFO, logger="flask_herogold_migrate")
     if policy == "error":
@@ -129,16 +133,22 @@ _REST = (
 )
 
 
-def test_an_unknown_value_is_one_error_line(tmp_path, database, merged_late):
-    app = Flask("late", root_path=str(tmp_path), instance_path=str(tmp_path / "i"))
-    app.config.update(SQLALCHEMY_DATABASE_URI=database.url, HEROGOLD_MIGRATE_OUT_OF_ORDER="no")
-    HerogoldMigrate(app)
+@pytest.mark.sqlite_only
+def test_an_unknown_value_is_one_error_line(tmp_path, database, merged_late, monkeypatch):
+    def create_app() -> Flask:
+        app = Flask("late", root_path=str(tmp_path), instance_path=str(tmp_path / "i"))
+        app.config.update(SQLALCHEMY_DATABASE_URI=database.url, HEROGOLD_MIGRATE_OUT_OF_ORDER="no")
+        HerogoldMigrate(app)
+        return app
 
-    result = app.test_cli_runner().invoke(args=["migrate"])
+    refused = (
+        "HEROGOLD_MIGRATE_OUT_OF_ORDER='no' is not one of the values: use warn, error or allow."
+    )
+    with pytest.raises(ConfigurationError, match=re.escape(refused)):
+        create_app()
+
+    result = run_flask(monkeypatch, create_app, "migrate")
 
     assert result.exit_code == 1
-    assert result.output == (
-        "Error: HEROGOLD_MIGRATE_OUT_OF_ORDER='no' is not one of the values: use warn, error "
-        "or allow.\n"
-    )
+    assert result.output == f"Error: {refused}\n"
     assert "from_old_branch" not in database.table_names()

@@ -360,7 +360,7 @@ def test_the_flask_command_pretends_too(app, database, write_migration):
     assert database.table_names() == set()
 
 
-@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+@pytest.mark.sqlite_only
 def test_json_without_pretend_is_a_usage_error(cli, database, write_migration):
     write_migration("20260101_base", body=BASE)
 

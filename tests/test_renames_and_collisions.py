@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from flask import Flask
 
 from flask_herogold_migrate import HerogoldMigrate
 from flask_herogold_migrate.core import MigrationNamesCollide, RenamedMigrationFile
@@ -55,9 +54,8 @@ def test_repair_rename_moved_follows_the_file_and_nothing_runs_twice(cli, databa
     assert database.scalar("SELECT COUNT(*) FROM t") == 1
 
 
-def test_auto_run_refuses_a_renamed_file(tmp_path, database, bonus_applied):
-    app = Flask("renamed", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
-    app.config.update(SQLALCHEMY_DATABASE_URI=database.url, HEROGOLD_MIGRATE_AUTO=True)
+def test_auto_run_refuses_a_renamed_file(make_app, database, bonus_applied):
+    app = make_app(name="renamed", sqlalchemy=False, extension=False, HEROGOLD_MIGRATE_AUTO=True)
 
     with pytest.raises(RenamedMigrationFile) as refused:
         HerogoldMigrate(app)
@@ -83,6 +81,7 @@ def test_a_new_file_differing_in_case_from_an_applied_one_is_refused(
     assert not {"tags_upper", "other"} & database.table_names()
 
 
+@pytest.mark.sqlite_only
 def test_two_new_files_differing_in_case_are_refused(cli, database, create_table_migration):
     create_table_migration("20260301_add_tags", "tags_lower")
     create_table_migration("20260301_Add_Tags", "tags_upper")
@@ -95,6 +94,7 @@ def test_two_new_files_differing_in_case_are_refused(cli, database, create_table
     assert not {"tags_lower", "tags_upper"} & database.table_names()
 
 
+@pytest.mark.sqlite_only
 def test_the_errors_carry_the_names(manager, database, create_table_migration):
     create_table_migration("20260301_add_tags", "tags_lower")
     create_table_migration("20260301_Add_Tags", "tags_upper")

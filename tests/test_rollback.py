@@ -42,6 +42,7 @@ def test_rollback_steps_undoes_several_batches(cli, database, create_table_migra
 
 
 @pytest.mark.parametrize("steps", ["0", "-1", "abc"])
+@pytest.mark.sqlite_only
 def test_bad_steps_is_a_usage_error_that_changes_nothing(
     cli, database, create_table_migration, steps
 ):

@@ -8,15 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from flask import Flask
-from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import make_url, text
 from sqlalchemy.engine.url import URL
 
-from flask_herogold_migrate import HerogoldMigrate
 from flask_herogold_migrate.__main__ import main as standalone_main
 from flask_herogold_migrate.core import DatabaseUnavailable
 from flask_herogold_migrate.core.urls import hide_secrets, safe_url
+from tests.conftest import AppMaker
 
 SECRET = f"WRONGSECRET{uuid.uuid4().hex[:8]}"
 
@@ -35,16 +33,12 @@ def migrate_with(url: str, migrations_dir: Path):
 
 def auto_run_error(tmp_path: Path, url: str, flask_sqlalchemy: bool) -> DatabaseUnavailable:
     """What init_app raises when auto-run cannot connect to ``url``."""
-    app = Flask("auto_app", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
-    app.config.update(SQLALCHEMY_DATABASE_URI=url, HEROGOLD_MIGRATE_AUTO=True)
-    db = SQLAlchemy(app) if flask_sqlalchemy else None
+    make_app = AppMaker(tmp_path, url)
     try:
         with pytest.raises(DatabaseUnavailable) as raised:
-            HerogoldMigrate(app, db)
+            make_app(name="auto_app", sqlalchemy=flask_sqlalchemy, HEROGOLD_MIGRATE_AUTO=True)
     finally:
-        if db is not None:
-            with app.app_context():
-                db.engine.dispose()
+        make_app.close()
     return raised.value
 
 

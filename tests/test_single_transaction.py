@@ -218,6 +218,7 @@ def test_a_commit_the_database_refuses_leaves_nothing_of_the_run(cli, database, 
     assert recorded(database) == set()
 
 
+@pytest.mark.sqlite_only
 def test_a_setting_that_is_neither_true_nor_false_is_refused(cli, database, first_then_broken):
     result = cli("migrate", env={"HEROGOLD_MIGRATE_SINGLE_TRANSACTION": "ture"})
 

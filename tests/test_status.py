@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
+import pytest
+
 
 def test_status_shows_applied_pending_missing_and_modified(
     cli, database, migrations_dir, create_table_migration
@@ -71,6 +73,31 @@ def test_status_before_anything_ran_lists_everything_pending(manager, create_tab
     status = manager.status()
 
     assert status.pending == ["20260301_one"] and status.applied == []
+
+
+def test_status_reads_as_the_first_release_documented_by_key(
+    manager, database, migrations_dir, create_table_migration
+):
+    gone = create_table_migration("20260301_gone", "gone")
+    create_table_migration("20260302_kept", "kept")
+    manager.run_migrations()
+    gone.unlink()
+    create_table_migration("20260303_new", "new")
+
+    status = manager.status()
+
+    assert status["applied"] == ["20260302_kept"] == status.applied
+    assert status["pending"] == ["20260303_new"] == status.pending
+    assert status["missing"] == ["20260301_gone"] == status.missing
+    assert status["failed"] == status["running"] == status["modified"] == []
+    assert [(m["name"], m["state"], m["batch"]) for m in status["migrations"]] == [
+        ("20260301_gone", "missing", 1),
+        ("20260302_kept", "applied", 1),
+        ("20260303_new", "pending", None),
+    ]
+    assert "pending" in status and status.get("nothing") is None
+    with pytest.raises(KeyError):
+        status["nothing"]
 
 
 def test_status_check_says_what_missing_means(

@@ -23,6 +23,7 @@ from flask_herogold_migrate import HerogoldMigrate, MigrationManager
 from flask_herogold_migrate.core import LockTimeout
 from flask_herogold_migrate.core.dialects import dialect_for
 from flask_herogold_migrate.core.runtime.search_path import SchemaNotFound
+from flask_herogold_migrate.core.targets.default_schema import TenantIsTheAppsSchema
 from flask_herogold_migrate.core.targets.tenants import TenantsUnavailable, UnknownTenant
 from tests.many_databases import Servers, servers  # noqa: F401  (the fixture)
 
@@ -433,6 +434,10 @@ def test_threads_share_one_migration_file_without_declaring_it_twice(tenants):
     for thread in threads:
         thread.join()
 
+    from sqlmodel import SQLModel
+
+    # SQLModel's registry is global: the model would be every later test's model too.
+    SQLModel.metadata.remove(SQLModel.metadata.tables["gadget"])
     assert errors == []
     assert all("gadget" in tenants.tables(schema) for schema in schemas)
 
@@ -477,3 +482,47 @@ def test_make_for_all_tenants_writes_in_the_tenants_directory(tenants):
 
     assert result.exit_code == 0, result.output
     assert [p.name for p in tenants.dir.glob("*_add_reports.py")] != []
+
+
+def test_a_tenant_in_the_apps_own_schema_is_refused_and_runs_nothing(tenants):
+    schemas = tenants.add_schemas(1)
+    tenants.tenants["main"] = "public"
+    app = tenants.make()
+
+    one = invoke(app, "migrate", "--tenant", "main")
+    every = invoke(app, "migrate", "--all-tenants")
+
+    refused = (
+        "Error: The tenant schema public is the app's own schema, where the tracking table "
+        "migrations of the app's migrations is: a tenant there would share it. Nothing was run."
+    )
+    for result in (one, every):
+        assert result.exit_code == 1
+        assert result.output.startswith(refused) and len(result.output.splitlines()) == 1
+    assert tenants.tables("main") == set()
+    assert tenants.tables(schemas[0]) == set()
+
+
+def test_a_tenant_in_the_schema_holding_the_apps_tracking_table_is_refused(tenants, tmp_path):
+    (app_schema,) = tenants.servers.schemas(tenants.url, 1, prefix="app")
+    other = tenants.add_schemas(1)[0]
+    # The app's own migrations run in app_schema, found first on the app's search_path.
+    app_dir = tmp_path / "migrations"
+    write(app_dir, "20260101_settings", "settings")
+    url = f"{tenants.url}?options=-csearch_path%3D{app_schema},public"
+    app = tenants.make(SQLALCHEMY_DATABASE_URI=url)
+    assert invoke(app, "migrate").exit_code == 0
+    assert tenants.servers.tables(tenants.url, schema=app_schema) == {"settings", "migrations"}
+    tenants.tenants["app"] = app_schema
+
+    with app.app_context():
+        migrate = app.extensions["herogold_migrate"].extension
+        with pytest.raises(TenantIsTheAppsSchema) as raised:
+            migrate.migrate_tenant("app")
+
+    assert raised.value.schema == app_schema
+    assert {
+        row["name"] for row in tenants.servers.rows(tenants.url, f'"{app_schema}".migrations')
+    } == {"20260101_settings"}
+    assert invoke(app, "migrate", "--tenant", other).exit_code == 0
+    assert invoke(app, "migrate:rollback").exit_code == 0  # the app's own, not blocked

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
@@ -91,12 +90,18 @@ def test_a_failure_part_way_is_left_visibly_failed(
     assert "failed in up()" in status.output
 
 
+@pytest.mark.sqlite_only
 def test_auto_run_refuses_it_naming_the_supported_databases(
-    tmp_path, migrations_dir, url, create_table_migration
+    make_app, migrations_dir, url, create_table_migration
 ):
     create_table_migration("20260301_one", "one")
-    app = Flask("unknown_app", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
-    app.config.update(SQLALCHEMY_DATABASE_URI=url, HEROGOLD_MIGRATE_AUTO=True)
+    app = make_app(
+        name="unknown_app",
+        sqlalchemy=False,
+        extension=False,
+        SQLALCHEMY_DATABASE_URI=url,
+        HEROGOLD_MIGRATE_AUTO=True,
+    )
 
     with pytest.raises(UnsupportedDatabase) as refused:
         HerogoldMigrate(app)

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import threading
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -18,15 +18,22 @@ from flask_herogold_migrate.core import FailedMigrationRecorded, SchemaWaitTimeo
 from tests.helpers import NON_TRANSACTIONAL
 
 
-def waiting_app(tmp_path: Path, database, **config) -> Flask:
-    app = Flask("worker", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
-    app.config.update(
-        SQLALCHEMY_DATABASE_URI=database.url,
-        HEROGOLD_MIGRATE_AUTO="wait",
-        HEROGOLD_MIGRATE_WAIT_INTERVAL=0.05,
-        **config,
-    )
-    return app
+@pytest.fixture
+def waiting_app(make_app) -> Callable[..., Flask]:
+    """A worker's app on the test database, waiting for migrations; the test adds it to the
+    extension."""
+
+    def make(**config) -> Flask:
+        return make_app(
+            name="worker",
+            sqlalchemy=False,
+            extension=False,
+            HEROGOLD_MIGRATE_AUTO="wait",
+            HEROGOLD_MIGRATE_WAIT_INTERVAL=0.05,
+            **config,
+        )
+
+    return make
 
 
 class _Heard(logging.Handler):
@@ -55,11 +62,11 @@ def heard():
 
 
 def test_a_worker_waits_while_another_process_migrates_then_starts(
-    tmp_path, database, migrations_dir, create_table_migration, heard
+    waiting_app, tmp_path, database, migrations_dir, create_table_migration, heard
 ):
     create_table_migration("20260301_one", "one")
     create_table_migration("20260302_two", "two")
-    app = waiting_app(tmp_path, database, HEROGOLD_MIGRATE_WAIT_TIMEOUT=60)
+    app = waiting_app(HEROGOLD_MIGRATE_WAIT_TIMEOUT=60)
     outcome: list[BaseException | None] = []
 
     def worker() -> None:
@@ -95,17 +102,17 @@ def test_a_worker_waits_while_another_process_migrates_then_starts(
     assert {"one", "two"} <= database.table_names()
 
     heard.messages.clear()
-    HerogoldMigrate(waiting_app(tmp_path, database))  # nothing left: starts without a word
+    HerogoldMigrate(waiting_app())  # nothing left: starts without a word
 
     assert heard.messages == []
 
 
 def test_a_worker_gives_up_after_the_timeout_naming_what_is_pending(
-    tmp_path, database, create_table_migration, heard
+    waiting_app, tmp_path, database, create_table_migration, heard
 ):
     create_table_migration("20260301_one", "one")
     create_table_migration("20260302_two", "two")
-    app = waiting_app(tmp_path, database, HEROGOLD_MIGRATE_WAIT_TIMEOUT="0.3")
+    app = waiting_app(HEROGOLD_MIGRATE_WAIT_TIMEOUT="0.3")
 
     with pytest.raises(SchemaWaitTimeout) as raised:
         HerogoldMigrate(app)
@@ -120,13 +127,13 @@ def test_a_worker_gives_up_after_the_timeout_naming_what_is_pending(
 
 
 def test_a_failed_migration_makes_a_waiting_worker_raise_at_once(
-    tmp_path, database, cli, write_migration, create_table_migration
+    waiting_app, tmp_path, database, cli, write_migration, create_table_migration
 ):
     create_table_migration("20260301_one", "one")
     write_migration("20260302_index", body=NON_TRANSACTIONAL)
     assert cli("migrate").exit_code == 1  # recorded as failed: part of it had committed
     # A wait that went on would end in SchemaWaitTimeout, not in the failure.
-    app = waiting_app(tmp_path, database, HEROGOLD_MIGRATE_WAIT_TIMEOUT=10)
+    app = waiting_app(HEROGOLD_MIGRATE_WAIT_TIMEOUT=10)
 
     with pytest.raises(FailedMigrationRecorded) as raised:
         HerogoldMigrate(app)
@@ -136,11 +143,13 @@ def test_a_failed_migration_makes_a_waiting_worker_raise_at_once(
 
 
 @pytest.mark.parametrize("value", ["wait", " WAIT ", "Wait"])
-def test_wait_is_read_in_any_case(tmp_path, create_table_migration, value):
+@pytest.mark.sqlite_only
+def test_wait_is_read_in_any_case(make_app, create_table_migration, value):
     create_table_migration("20260301_one", "one")
-    app = Flask("worker", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
-    app.config.update(
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'app.db'}",
+    app = make_app(
+        name="worker",
+        sqlalchemy=False,
+        extension=False,
         HEROGOLD_MIGRATE_AUTO=value,
         HEROGOLD_MIGRATE_WAIT_TIMEOUT=0,
     )

@@ -9,6 +9,7 @@ bind's database. Each database has its own tracking table, batches and lock.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -19,16 +20,9 @@ from flask import Flask
 from sqlalchemy.engine import Engine
 
 from ..core import ConfigurationError, MigrationManager
+from ..core.progress import ProgressCallback
 from ..core.runtime.connection import engine_for_many_runs, engine_from_url
-from ..core.runtime.plan import OUT_OF_ORDER_POLICIES
-from ..core.settings import (
-    parse_choice,
-    parse_count,
-    parse_flag,
-    parse_optional_seconds,
-    parse_seconds,
-)
-from ..core.targets.runs import Target, fixed_target
+from ..core.targets.runs import Target, built_target
 from ..core.targets.tenants import (
     Tenant,
     load_tenants,
@@ -36,6 +30,7 @@ from ..core.targets.tenants import (
     tenant_target,
     tenant_targets,
 )
+from .config import settings_of
 from .database import resolve_sqlite_path
 
 
@@ -43,7 +38,14 @@ class HerogoldMigrate(Protocol):
     """What the app's side needs of the extension (:class:`~..extension.HerogoldMigrate`)."""
 
     def manager(
-        self, directory: str | os.PathLike[str] | None = None, *, bind: str | None = None
+        self,
+        directory: str | os.PathLike[str] | None = None,
+        *,
+        bind: str | None = None,
+        single_transaction: bool | None = None,
+        progress: ProgressCallback | None = None,
+        require_lock: bool = False,
+        skip_post_deploy: bool = False,
     ) -> MigrationManager: ...
 
     @staticmethod
@@ -54,61 +56,9 @@ class HerogoldMigrate(Protocol):
 DEFAULT_BIND = "default"
 
 
-def settings(app: Flask) -> dict[str, Any]:
-    """The manager settings every database of the app shares."""
-    config = app.config
-    return {
-        "table": config["HEROGOLD_MIGRATE_TABLE"],
-        "lock_timeout": parse_seconds(
-            "HEROGOLD_MIGRATE_LOCK_TIMEOUT", config["HEROGOLD_MIGRATE_LOCK_TIMEOUT"]
-        ),
-        "single_transaction": parse_flag(
-            "HEROGOLD_MIGRATE_SINGLE_TRANSACTION", config["HEROGOLD_MIGRATE_SINGLE_TRANSACTION"]
-        ),
-        "protected": parse_flag("HEROGOLD_MIGRATE_PROTECTED", config["HEROGOLD_MIGRATE_PROTECTED"]),
-        "connection_check_interval": parse_seconds(
-            "HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL",
-            config["HEROGOLD_MIGRATE_CONNECTION_CHECK_INTERVAL"],
-        ),
-        "statement_lock_timeout": parse_optional_seconds(
-            "HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT",
-            config["HEROGOLD_MIGRATE_STATEMENT_LOCK_TIMEOUT"],
-        ),
-        "statement_lock_retries": parse_count(
-            "HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES",
-            config["HEROGOLD_MIGRATE_STATEMENT_LOCK_RETRIES"],
-        ),
-        "out_of_order": parse_choice(
-            "HEROGOLD_MIGRATE_OUT_OF_ORDER",
-            config["HEROGOLD_MIGRATE_OUT_OF_ORDER"],
-            OUT_OF_ORDER_POLICIES,
-        ),
-    }
-
-
-def migrated_binds(app: Flask) -> dict[str, Path]:
+def migrated_binds(app: Flask) -> Mapping[str, Path]:
     """``HEROGOLD_MIGRATE_BINDS``, checked, with each directory relative to ``root_path``."""
-    binds = app.config.get("HEROGOLD_MIGRATE_BINDS") or {}
-    if not isinstance(binds, Mapping):
-        raise ConfigurationError(
-            f"HEROGOLD_MIGRATE_BINDS={binds!r} is not a mapping: give it as "
-            '{"bind name": "migrations directory"}.'
-        )
-    known = app.config.get("SQLALCHEMY_BINDS") or {}
-    directories = {}
-    for name, directory in binds.items():
-        if not isinstance(name, str) or not isinstance(directory, (str, Path)) or not directory:
-            raise ConfigurationError(
-                f"HEROGOLD_MIGRATE_BINDS has {name!r}: {directory!r}: each entry maps a bind "
-                "name to a migrations directory."
-            )
-        if name not in known:
-            raise ConfigurationError(
-                f"HEROGOLD_MIGRATE_BINDS names the bind {name!r}, which SQLALCHEMY_BINDS does "
-                f"not define (it defines {_listed(known)})."
-            )
-        directories[name] = Path(app.root_path, directory)
-    return directories
+    return settings_of(app).binds
 
 
 def bind_order(app: Flask) -> list[str | None]:
@@ -152,21 +102,25 @@ def bind_name(bind: str | None) -> str:
 
 
 def bind_targets(extension: HerogoldMigrate, app: Flask) -> list[Target]:
-    """Every migrated bind, default first, each with its manager (made now, run later)."""
-    return [
-        fixed_target(bind_name(bind), extension.manager(bind=bind), "bind")
-        for bind in bind_order(app)
-    ]
+    """Every migrated bind, default first, each with how to make its manager."""
+    return [bind_target(extension, bind) for bind in bind_order(app)]
+
+
+def bind_target(
+    extension: HerogoldMigrate, bind: str | None, directory: Path | None = None
+) -> Target:
+    manager = functools.partial(extension.manager, directory, bind=bind)
+    return built_target(bind_name(bind), manager, "bind")
 
 
 def tenant_dir(app: Flask) -> Path:
-    return Path(app.root_path, app.config["HEROGOLD_MIGRATE_TENANT_DIR"])
+    return settings_of(app).tenant_dir
 
 
 def tenants(app: Flask) -> list[Tenant]:
     """What ``HEROGOLD_MIGRATE_TENANTS`` returns, read; a URL tenant's relative SQLite path
     is resolved against the instance folder, as for ``SQLALCHEMY_DATABASE_URI``."""
-    source = app.config.get("HEROGOLD_MIGRATE_TENANTS")
+    source = settings_of(app).tenants
     if source is None:
         raise ConfigurationError(
             "No tenants: set HEROGOLD_MIGRATE_TENANTS to a callable returning them (or the "
@@ -183,14 +137,19 @@ def tenants(app: Flask) -> list[Tenant]:
 
 def tenant_builder(app: Flask, directory: Path | None) -> Any:
     """How to build a tenant's manager, made once with the app's settings (threads need no
-    app context to call it)."""
-    shared = settings(app)
-    where = directory if directory is not None else tenant_dir(app)
+    app context to call it); ``run`` as for :meth:`.MigrateSettings.manager`."""
+    settings = settings_of(app)
+    where = tenant_directory(app, directory)
 
-    def build(engine: Engine, schema: str | None) -> MigrationManager:
-        return MigrationManager(where, engine=engine, schema=schema, **shared)
+    def build(engine: Engine, schema: str | None, **run: Any) -> MigrationManager:
+        return settings.manager(where, engine, schema=schema, **run)
 
     return build
+
+
+def tenant_directory(app: Flask, directory: Path | None) -> Path:
+    """The directory of every tenant: ``--dir``, else ``HEROGOLD_MIGRATE_TENANT_DIR``."""
+    return directory if directory is not None else settings_of(app).tenant_dir
 
 
 @contextmanager
@@ -203,8 +162,11 @@ def all_tenant_targets(
     other (:func:`.core.connection.engine_for_many_runs`).
     """
     found = tenants(app)
+    table = settings_of(app).table
     with engine_for_many_runs(extension.engine(app)) as engine:
-        yield tenant_targets(found, engine, tenant_builder(app, directory))
+        build = tenant_builder(app, directory)
+        where = tenant_directory(app, directory)
+        yield tenant_targets(found, engine, build, table=table, directory=where)
 
 
 def one_tenant_target(
@@ -212,7 +174,10 @@ def one_tenant_target(
 ) -> Target:
     tenant = select_tenant(tenants(app), name)
     engine = extension.engine(app)
-    return tenant_target(tenant, engine, tenant_builder(app, directory))
+    table = settings_of(app).table
+    build = tenant_builder(app, directory)
+    where = tenant_directory(app, directory)
+    return tenant_target(tenant, engine, build, table=table, directory=where)
 
 
 def _listed(names: Mapping[str, Any]) -> str:

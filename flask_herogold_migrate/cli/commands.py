@@ -8,35 +8,37 @@ caller's business: it passes ``open_manager``.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 import click
 
-from ..core import MigrationManager, Progress
-from . import deploy, protection
-from .output import (
-    check_up_to_date,
-    print_progress,
-    print_progress_to_stderr,
-    spare_exit_collection,
-    status_table,
-    summary,
-)
+from ..core import MigrationManager
+from ..core.targets.selection import TargetSource
+from . import deploy
+from .adopt import adopt_commands
+from .fake import FAKE_OPTION, confirm_fake, refuse_fake_pretend
+from .fresh import SEEDER_OPTION, fresh_commands, make_seeder
 from .repair import FORCE_OPTION, repair_command
+from .runs import (
+    SINGLE_TRANSACTION_OPTION,
+    confirm_undo,
+    pretend_options,
+    refuse_json,
+    run_changes,
+    run_rehearsals,
+    run_status,
+)
+from .targets.options import open_chosen, selected, single_source, target_options
 from .tools import METADATA_OPTION, tool_commands
 from .user_errors import user_errors
 
-if TYPE_CHECKING:
-    from ..core.preview.rehearsal import Rehearsal
-
 #: Builds the manager for a command from ``--dir`` (None when not given) and the caller's
-#: own options (for example ``database_url``).
-OpenManager = Callable[[Path | None, dict[str, Any]], MigrationManager]
+#: own options (for example ``database_url``); keyword arguments, if any, are what differs
+#: for this run (``progress``, ``single_transaction``: see ``MigrateSettings.manager``).
+OpenManager = Callable[..., MigrationManager]
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
-_Decorated = TypeVar("_Decorated", bound=Callable[..., Any])
 
 
 def build_commands(
@@ -46,11 +48,14 @@ def build_commands(
     make_options: Sequence[Decorator] | None = None,
     options_for: Callable[[str], Sequence[Decorator]] = lambda name: (),
     test_options: Sequence[Decorator] | None = None,
+    source: TargetSource | None = None,
 ) -> list[click.Command]:
     """The commands, each taking ``--dir`` and ``--traceback`` plus the caller's ``options``
     (``make_options`` for ``migrate:make``, ``test_options`` for ``migrate:test``, if given),
-    and ``options_for(name)`` for the command called ``name`` (innermost)."""
-    open_manager = deploy.with_deploy_options(open_manager)  # migrate --skip-post-deploy
+    ``options_for(name)`` for the command called ``name`` (innermost), and the options that
+    choose among ``source``'s databases (``--bind``, ``--all-tenants``...). Without a
+    ``source``, every command runs on the one database ``open_manager`` opens."""
+    targets: TargetSource = source if source is not None else single_source(open_manager)
 
     def command(
         name: str, help_text: str, own_options: Sequence[Decorator] | None = None
@@ -64,7 +69,11 @@ def build_commands(
             function: Callable[..., Any] = guarded
 
             for option in reversed(
-                [*(options if own_options is None else own_options), *options_for(name)]
+                [
+                    *(options if own_options is None else own_options),
+                    *target_options(name, targets.kinds),
+                    *options_for(name),
+                ]
             ):
                 function = option(function)
             function = click.option(
@@ -83,53 +92,8 @@ def build_commands(
 
         return wrap
 
-    def manager_for(
-        directory: Path | None, extra: dict[str, Any], single_transaction: bool | None
-    ) -> MigrationManager:
-        manager = open_manager(directory, extra)
-        manager.progress = print_progress
-        if single_transaction is not None:
-            manager.single_transaction = single_transaction
-        return manager
-
-    single_transaction_option = click.option(
-        "--single-transaction/--transaction-per-migration",
-        default=None,
-        help="Run the whole command in one transaction, committed at the end or not at all "
-        "(SQLite, PostgreSQL), or commit each migration with its record (the default, unless "
-        "configured otherwise).",
-    )
-
-    def pretend_options(function: _Decorated) -> _Decorated:
-        function = click.option(
-            "--json", "as_json", is_flag=True, help="With --pretend: print JSON."
-        )(function)
-        return click.option(
-            "--pretend",
-            is_flag=True,
-            help="Show the SQL each migration would run, and change nothing: on SQLite and "
-            "PostgreSQL the run is rehearsed in a transaction that is rolled back; on MariaDB "
-            "and MySQL the statements are recorded without being sent.",
-        )(function)
-
-    def pretended(
-        directory: Path | None,
-        extra: dict[str, Any],
-        pretend: bool,
-        as_json: bool,
-        rehearse: Callable[[MigrationManager], Rehearsal],
-    ) -> bool:
-        """Show what ``rehearse`` finds, if --pretend was given; return whether it was."""
-        if as_json and not pretend:
-            raise click.UsageError("--json goes with --pretend.")
-        if not pretend:
-            return False
-        from .preview import show_rehearsal  # only for --pretend: the rest starts faster
-
-        manager = open_manager(directory, extra)
-        manager.progress = print_progress_to_stderr if as_json else print_progress
-        show_rehearsal(rehearse(manager), as_json=as_json)
-        return True
+    def open_one(directory: Path | None, extra: dict[str, Any], **run: Any) -> MigrationManager:
+        return open_chosen(targets, open_manager, directory, extra, **run)
 
     @click.option(
         "--target",
@@ -138,26 +102,51 @@ def build_commands(
         "description only one file has).",
     )
     @deploy.SKIP_POST_DEPLOY_OPTION
-    @single_transaction_option
+    @FORCE_OPTION
+    @FAKE_OPTION
+    @SINGLE_TRANSACTION_OPTION
     @pretend_options
     @command("migrate", "Apply every pending migration as one new batch.")
     def migrate(
         directory: Path | None,
         target: str | None,
+        fake: bool,
+        force: bool,
         single_transaction: bool | None,
         pretend: bool,
         as_json: bool,
+        skip_post_deploy: bool,
         **extra: Any,
     ) -> None:
-        if pretended(directory, extra, pretend, as_json, lambda m: m.pretend_migrations(target)):
-            return
-        manager = manager_for(directory, extra, single_transaction)
-        applied = manager.run_migrations(target)
-        if not applied:
-            click.echo("Nothing to migrate.")
-        else:
-            spare_exit_collection(applied)
-            click.echo(summary("Applied", applied, manager))
+        refuse_fake_pretend(fake, pretend)
+        refuse_json(targets.kinds, "migrate", pretend, as_json, extra)
+        policy, opened = deploy.take_policy(extra), {"skip_post_deploy": skip_post_deploy}
+        if target is not None and extra.get("all_binds"):
+            raise click.UsageError("--target names a file of one directory: give --bind NAME too.")
+        if fake and not force and (extra.get("all_binds") or extra.get("all_tenants")):
+            raise click.UsageError(
+                "migrate --fake over many databases records without running on every one: pass "
+                "--force to go on. Nothing was done."
+            )
+        with selected(targets, directory, extra) as plan:
+            if pretend:
+                rehearse = lambda m: m.pretend_migrations(target)  # noqa: E731
+                run_rehearsals(plan, rehearse, as_json=as_json, opened=opened)
+                return
+            run_changes(
+                plan,
+                verb="Recorded as applied, not run:" if fake else "Applied",
+                work=lambda manager: manager.run_migrations(target, fake=fake),
+                single_transaction=single_transaction,
+                as_json=as_json,
+                confirm=(
+                    (lambda m: confirm_fake(m, force, "records the pending migrations as applied"))
+                    if fake
+                    else lambda m: None
+                ),
+                policy=policy,
+                opened=opened,
+            )
 
     # Options above a command are listed last to first.
     @METADATA_OPTION
@@ -174,6 +163,7 @@ def build_commands(
         "the fully migrated database). Without changes, writes nothing.",
     )
     @deploy.post_deploy_option
+    @SEEDER_OPTION
     @click.option("--sql", is_flag=True, help="Write raw SQL statements, not schema operations.")
     @click.option(
         "--table", metavar="TABLE", help="Write a batch_alter_table(TABLE) block, up and down."
@@ -195,12 +185,16 @@ def build_commands(
         create_table: str | None,
         table: str | None,
         sql: bool,
+        seeder: bool,
         autogenerate: bool,
         no_input: bool,
         models: str | None,
+        later: bool,
         **extra: Any,
     ) -> None:
-        manager = open_manager(directory, extra)
+        manager = open_one(directory, extra)
+        if seeder:
+            return make_seeder(manager, name)
         if autogenerate:
             if create_table or table or sql:
                 raise click.UsageError(
@@ -210,7 +204,7 @@ def build_commands(
 
             make_autogenerated(manager, name, models=models, no_input=no_input)
             return
-        path = manager.create(name, create=create_table, table=table, sql=sql, **deploy.kind(extra))
+        path = manager.create(name, create=create_table, table=table, sql=sql, post_deploy=later)
         click.echo(f"Created migration {path}")
 
     @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -221,16 +215,8 @@ def build_commands(
     )
     @command("migrate:status", "Show every migration: applied, pending, missing or failed.")
     def status(directory: Path | None, as_json: bool, check: bool, **extra: Any) -> None:
-        result = open_manager(directory, extra).status()
-        if as_json:
-            click.echo(json.dumps(result.to_json(), indent=2))
-        else:
-            click.echo(status_table(result.migrations))
-            for file in result.misnamed:
-                warning = Progress("misnamed", file.name, "up", reason=file.reason)
-                click.echo(warning.describe(), err=True)
-        if check:
-            check_up_to_date(result)
+        with selected(targets, directory, extra) as plan:
+            run_status(plan, as_json=as_json, check=check)
 
     @click.option(
         "--steps",
@@ -240,34 +226,41 @@ def build_commands(
         help="How many batches to undo.",
     )
     @FORCE_OPTION
-    @single_transaction_option
+    @FAKE_OPTION
+    @SINGLE_TRANSACTION_OPTION
     @pretend_options
     @command("migrate:rollback", "Undo the last batch (or the last N batches).")
     def rollback(
         directory: Path | None,
         steps: int,
+        fake: bool,
         force: bool,
         single_transaction: bool | None,
         pretend: bool,
         as_json: bool,
         **extra: Any,
     ) -> None:
-        if pretended(directory, extra, pretend, as_json, lambda m: m.pretend_rollback(steps)):
-            return
-        manager = manager_for(directory, extra, single_transaction)
-        batches = "the last batch" if steps == 1 else f"the last {steps} batches"
-        protection.confirm(
-            protected=manager.protected,
-            force=force,
-            command="migrate:rollback",
-            consequence=f"undoes {batches}",
-        )
-        undone = manager.rollback(steps)
-        spare_exit_collection(undone)
-        click.echo(summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
+        refuse_fake_pretend(fake, pretend)
+        refuse_json(targets.kinds, "migrate:rollback", pretend, as_json, extra)
+        with selected(targets, directory, extra) as plan:
+            if pretend:
+                run_rehearsals(plan, lambda m: m.pretend_rollback(steps), as_json=as_json)
+                return
+            batches = "the last batch" if steps == 1 else f"the last {steps} batches"
+            run_changes(
+                plan,
+                verb="Removed the records, down() not run, of" if fake else "Rolled back",
+                work=lambda manager: manager.rollback(steps, fake=fake),
+                single_transaction=single_transaction,
+                as_json=as_json,
+                confirm=confirm_undo(
+                    plan, command="migrate:rollback", consequence=f"undoes {batches}", force=force
+                ),
+                undo=True,
+            )
 
     @FORCE_OPTION
-    @single_transaction_option
+    @SINGLE_TRANSACTION_OPTION
     @pretend_options
     @command("migrate:reset", "Undo every applied migration.")
     def reset(
@@ -278,21 +271,30 @@ def build_commands(
         as_json: bool,
         **extra: Any,
     ) -> None:
-        if pretended(directory, extra, pretend, as_json, MigrationManager.pretend_reset):
-            return
-        manager = manager_for(directory, extra, single_transaction)
-        protection.confirm(
-            protected=manager.protected,
-            force=force,
-            command="migrate:reset",
-            consequence="rolls back every applied migration",
-            always=True,
-        )
-        undone = manager.reset()
-        spare_exit_collection(undone)
-        click.echo(summary("Rolled back", undone, manager) if undone else "Nothing to roll back.")
+        refuse_json(targets.kinds, "migrate:reset", pretend, as_json, extra)
+        with selected(targets, directory, extra) as plan:
+            if pretend:
+                run_rehearsals(plan, MigrationManager.pretend_reset, as_json=as_json)
+                return
+            run_changes(
+                plan,
+                verb="Rolled back",
+                work=MigrationManager.reset,
+                single_transaction=single_transaction,
+                as_json=as_json,
+                undo=True,
+                confirm=confirm_undo(
+                    plan,
+                    command="migrate:reset",
+                    consequence="rolls back every applied migration",
+                    force=force,
+                    always=True,
+                ),
+            )
 
-    repair = repair_command(command, open_manager)
-    tools = tool_commands(command, open_manager, test_options)
-    kit = deploy.deploy_commands(command, open_manager)
-    return [migrate, make, status, rollback, reset, repair, *tools, *kit]
+    repair = repair_command(command, open_one)
+    adopt = adopt_commands(command, open_one)
+    tools = tool_commands(command, targets, test_options)
+    rebuild = fresh_commands(command, open_one, targets)  # fresh, refresh, seed
+    kit = deploy.deploy_commands(command, open_one)  # migrate:wait, migrate:sql
+    return [migrate, make, status, rollback, reset, repair, *tools, *rebuild, *adopt, *kit]

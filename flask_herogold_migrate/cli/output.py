@@ -1,9 +1,15 @@
-"""What the commands print: progress lines, tables, summaries."""
+"""What the commands print: progress lines, tables, summaries.
+
+On a terminal, what was applied is green, what failed red and warnings yellow. Click strips
+the colour when the stream is not a terminal (a pipe, a log file, CI), and ``NO_COLOR``
+(https://no-color.org) turns it off everywhere.
+"""
 
 from __future__ import annotations
 
 import atexit
 import gc
+import os
 
 import click
 
@@ -11,7 +17,6 @@ from ..core import MigrationManager, Progress
 from ..core.runtime.repair import RepairKind, RepairPlan
 from ..core.runtime.status import MigrationStatus, Status
 from ..core.states import ShownState
-from .progress import echo_progress
 
 
 def spare_exit_collection(names_run: list[str]) -> None:
@@ -107,3 +112,28 @@ def status_table(entries: list[MigrationStatus]) -> str:
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def colour() -> bool | None:
+    """False when ``NO_COLOR`` is set; else None, which lets Click decide per stream."""
+    return False if os.environ.get("NO_COLOR") else None
+
+
+def styled(progress: Progress) -> str:
+    text = progress.describe()
+    if progress.event == "done":
+        return click.style(text, fg="green")
+    if progress.event == "still_running":
+        return click.style(text, fg="cyan")
+    if progress.is_warning:
+        return click.style(text, fg="yellow")
+    return text
+
+
+def echo_progress(progress: Progress, *, err: bool = False) -> None:
+    click.echo(styled(progress), err=err or progress.is_warning, color=colour())
+
+
+def failure(message: str) -> str:
+    """An error's message, in red where colour is shown."""
+    return message if colour() is False else click.style(message, fg="red")

@@ -10,7 +10,7 @@ import click
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..core import MigrationError
-from .progress import failure
+from .output import failure
 
 
 @contextmanager
@@ -21,6 +21,12 @@ def user_errors(*, show_traceback: bool = False) -> Iterator[None]:
     """
     try:
         yield
+    except KeyboardInterrupt as interrupt:
+        # Click would say "Aborted!" only: what the run left decides what to run next.
+        if show_traceback:
+            click.echo("".join(traceback.format_exception(interrupt)).rstrip(), err=True)
+        click.echo(f"Error: {_interrupted(interrupt)}", err=True)
+        raise click.exceptions.Exit(130) from None  # the shell's status for Ctrl-C
     except (MigrationError, SQLAlchemyError) as error:
         if show_traceback:
             click.echo("".join(traceback.format_exception(error)).rstrip(), err=True)
@@ -32,3 +38,17 @@ def user_errors(*, show_traceback: bool = False) -> Iterator[None]:
         orig = getattr(error, "orig", None)
         detail = str(orig if orig is not None else error).strip().splitlines()
         raise click.ClickException(f"Database error: {detail[0] if detail else error}") from None
+
+
+def _interrupted(interrupt: KeyboardInterrupt) -> str:
+    from ..core.errors.interrupted import Interrupted
+
+    if isinstance(interrupt, Interrupted):
+        return interrupt.describe()
+    describe = getattr(interrupt, "describe", None)  # a command's own account of it
+    if callable(describe):
+        return str(describe())
+    return (
+        "Interrupted while no migration was running, so none was left half-done. "
+        "migrate:status shows where the database stands."
+    )

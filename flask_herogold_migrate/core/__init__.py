@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .config import MigrateSettings
 from .errors import (
     BatchModeRequired,
     BrokenMigrationFile,
@@ -42,10 +43,17 @@ from .errors import (
     UnknownTarget,
     UnsupportedDatabase,
 )
+from .errors.seeding import (
+    BrokenSeederFile,
+    MigrationsPending,
+    SeederFailed,
+    SeederNotCreated,
+    SeedersNotFound,
+)
 from .files.create import create_migration
 from .manager import MigrationManager
 from .migration import Migration
-from .operations import schema
+from .operations import alembic_op, schema
 from .progress import Progress
 from .runtime.lock import DEFAULT_LOCK_TIMEOUT
 from .runtime.plan import MigrationPlan, PlannedStep
@@ -55,19 +63,32 @@ from .runtime.wait import SchemaWaitTimeout
 from .states import Direction, ShownState
 
 if TYPE_CHECKING:
+    from .adopt.adopt import AdoptPlan, BaselineDiffers
+    from .adopt.fold import SquashPartlyApplied
+    from .adopt.live_schema import AdoptionRefused
+    from .adopt.squash import SquashPlan
     from .autogenerate.compare import compare_models
     from .autogenerate.difference import Difference
     from .autogenerate.model_check import ModelCheck
     from .autogenerate.plan import AutogeneratePlan
     from .autogenerate.renames import RenameCandidate
     from .autogenerate.todos import Todo
+    from .errors.interrupted import Interrupted
+    from .errors.locked import DatabaseLocked, StepNotStarted
     from .events import Signals, signals
+    from .fresh.objects import DatabaseObjects
+    from .fresh.run import FreshPlan, FreshResult, RefreshResult, fresh, plan_fresh, refresh
     from .offline.script import OfflineScript
     from .offline.session import UnrenderableMigration
     from .preview.capture import CapturedStatement
     from .preview.rehearsal import Rehearsal, RehearsedMigration
+    from .runtime.backlog import Backlog
     from .runtime.search_path import SchemaNotFound
-    from .runtime.wait import Outstanding, WaitResult, wait_until_migrated
+    from .runtime.wait import WaitResult, wait_until_migrated
+    from .seeding.files import create_seeder
+    from .seeding.runner import SeedPlan, SeedResult, plan_seed, seed
+    from .seeding.seeder import Seeder
+    from .targets.default_schema import TenantIsTheAppsSchema
     from .targets.runs import BindFailed, RunSummary, TargetOutcome
     from .targets.tenants import Tenant, TenantsUnavailable, UnknownTenant
     from .testing.checks import run_checks
@@ -77,47 +98,76 @@ if TYPE_CHECKING:
 
 #: Names loaded on first use: what only some commands need, kept off the startup path.
 _LAZY = {
+    "AdoptionRefused": ".adopt.live_schema",
+    "AdoptPlan": ".adopt.adopt",
     "AutogeneratePlan": ".autogenerate.plan",
+    "Backlog": ".runtime.backlog",
+    "BaselineDiffers": ".adopt.adopt",
     "BindFailed": ".targets.runs",
     "CapturedStatement": ".preview.capture",
     "CheckReport": ".testing.results",
     "CheckResult": ".testing.results",
+    "compare_models": ".autogenerate.compare",
+    "create_seeder": ".seeding.files",
+    "DatabaseLocked": ".errors.locked",
+    "DatabaseObjects": ".fresh.objects",
     "Difference": ".autogenerate.difference",
+    "fresh": ".fresh.run",
+    "FreshPlan": ".fresh.run",
+    "FreshResult": ".fresh.run",
+    "Interrupted": ".errors.interrupted",
     "Migrator": ".testing.migrator",
     "ModelCheck": ".autogenerate.model_check",
+    "plan_fresh": ".fresh.run",
+    "plan_seed": ".seeding.runner",
+    "refresh": ".fresh.run",
+    "RefreshResult": ".fresh.run",
     "OfflineScript": ".offline.script",
-    "Outstanding": ".runtime.wait",
     "Rehearsal": ".preview.rehearsal",
     "RehearsedMigration": ".preview.rehearsal",
     "RenameCandidate": ".autogenerate.renames",
+    "run_checks": ".testing.checks",
     "RunSummary": ".targets.runs",
     "SchemaNotFound": ".runtime.search_path",
+    "seed": ".seeding.runner",
+    "Seeder": ".seeding.seeder",
+    "SeedPlan": ".seeding.runner",
+    "SeedResult": ".seeding.runner",
+    "SquashPartlyApplied": ".adopt.fold",
+    "SquashPlan": ".adopt.squash",
+    "StepNotStarted": ".errors.locked",
     "Signals": ".events",
     "TargetOutcome": ".targets.runs",
     "Tenant": ".targets.tenants",
+    "TenantIsTheAppsSchema": ".targets.default_schema",
     "TenantsUnavailable": ".targets.tenants",
+    "throwaway_database": ".testing.throwaway",
     "Todo": ".autogenerate.todos",
     "UnknownTenant": ".targets.tenants",
     "UnrenderableMigration": ".offline.session",
-    "WaitResult": ".runtime.wait",
-    "compare_models": ".autogenerate.compare",
-    "run_checks": ".testing.checks",
     "signals": ".events",
-    "throwaway_database": ".testing.throwaway",
     "wait_until_migrated": ".runtime.wait",
+    "WaitResult": ".runtime.wait",
 }
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
+    "AdoptPlan",
+    "AdoptionRefused",
     "AutogeneratePlan",
+    "Backlog",
+    "BaselineDiffers",
     "BatchModeRequired",
     "BindFailed",
     "BrokenMigrationFile",
+    "BrokenSeederFile",
     "CapturedStatement",
     "CheckReport",
     "CheckResult",
     "ConfigurationError",
+    "DatabaseLocked",
     "DatabaseNotMigrated",
+    "DatabaseObjects",
     "DatabaseUnavailable",
     "Difference",
     "Direction",
@@ -125,11 +175,15 @@ __all__ = [
     "FailureLocation",
     "ForeignKeyViolation",
     "ForeignKeyViolations",
+    "FreshPlan",
+    "FreshResult",
+    "Interrupted",
     "InvalidMigrationName",
     "LinterUnavailable",
     "LockFileUnavailable",
     "LockTimeout",
     "LockWait",
+    "MigrateSettings",
     "Migration",
     "MigrationError",
     "MigrationFailed",
@@ -140,14 +194,15 @@ __all__ = [
     "MigrationPlan",
     "MigrationStatus",
     "MigrationsDirectoryNotFound",
+    "MigrationsPending",
     "Migrator",
     "MisnamedFile",
     "ModelCheck",
     "OfflineScript",
     "OutOfOrderMigrations",
-    "Outstanding",
     "PlannedStep",
     "Progress",
+    "RefreshResult",
     "Rehearsal",
     "RehearsedMigration",
     "RenameCandidate",
@@ -161,11 +216,21 @@ __all__ = [
     "RunSummary",
     "SchemaNotFound",
     "SchemaWaitTimeout",
+    "SeedPlan",
+    "SeedResult",
+    "Seeder",
+    "SeederFailed",
+    "SeederNotCreated",
+    "SeedersNotFound",
     "ShownState",
     "Signals",
+    "SquashPartlyApplied",
+    "SquashPlan",
     "Status",
+    "StepNotStarted",
     "TargetOutcome",
     "Tenant",
+    "TenantIsTheAppsSchema",
     "TenantsUnavailable",
     "ThrowawayDatabaseError",
     "Todo",
@@ -176,10 +241,17 @@ __all__ = [
     "UnrenderableMigration",
     "UnsupportedDatabase",
     "WaitResult",
+    "alembic_op",
     "compare_models",
     "create_migration",
+    "create_seeder",
+    "fresh",
+    "plan_fresh",
+    "plan_seed",
+    "refresh",
     "run_checks",
     "schema",
+    "seed",
     "signals",
     "throwaway_database",
     "wait_until_migrated",

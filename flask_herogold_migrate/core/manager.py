@@ -1,51 +1,49 @@
 """The manager: the policy of a run (batches, targets, the lock) over plans and their execution.
 
-A run that changes something takes the migration lock, reads the tracking table again under
-it, plans (:mod:`.plan`), loads every file of the plan, and hands the plan to the executor
-(:mod:`.executor`). The startup check stops before all that when nothing is left to do.
+Every connection comes from :meth:`MigrationManager.connect`. A run that changes something
+takes the lock, reads the tracking table again, plans (:mod:`.plan`) and hands the plan to the
+executor, or to the rehearsing one (``--pretend``); the startup check stops first if no work.
 """
 
 from __future__ import annotations
 
 import os
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
-from .dialects import DialectImpl, is_supported
-from .errors import ConfigurationError, UnsupportedDatabase
+from .adopt.fake import Faker
+from .adopt.fold import fold_squashed
+from .dialects import is_supported
+from .errors import UnsupportedDatabase
 from .files.create import NewMigrationOptions, create_migration
-from .files.discovery import discover, find_target, list_stems, misnamed
-from .files.loader import load_migration
-from .files.naming import sort_key
+from .files.discovery import discover, find_target, list_stems
+from .preview.missing_sqlite import empty_stand_in
 from .progress import Progress, ProgressCallback
-from .reporting.announce import reported
 from .reporting.heartbeat import DEFAULT_HEARTBEAT_INTERVAL
+from .runtime.backlog import Backlog, stray_files
 from .runtime.connection import resolve_engine, run_connection
 from .runtime.executor import Executor
-from .runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL, DEFAULT_LOCK_TIMEOUT, holding_the_lock
-from .runtime.plan import (
-    MigrationPlan,
-    OutOfOrderPolicy,
-    plan_down,
-    plan_up,
-    work_left,
-)
-from .runtime.post_deploy import check_declared, is_post_deploy, post_deploy_names
+from .runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL, DEFAULT_LOCK_TIMEOUT
+from .runtime.plan import MigrationPlan, OutOfOrderPolicy, plan_down, plan_up, up_warnings
 from .runtime.repair import RepairPlan, RepairResult, execute_repair, plan_repair
-from .runtime.statement_locks import StatementLockPolicy
+from .runtime.run import RunConnection, RunSettings
 from .runtime.status import Status, build_status
 from .runtime.tracking import TrackingTable
-from .states import Direction
 
 if TYPE_CHECKING:
+    from sqlalchemy import MetaData
     from typing_extensions import Unpack
 
     from .autogenerate.model_check import ModelCheck
     from .autogenerate.plan import AutogeneratePlan
-    from .preview.rehearsal import Rehearsal, Rehearser
+    from .preview.rehearsal import Rehearsal
+
+#: How a plan is executed: for real (:class:`Executor`), or rehearsed (``Rehearser``).
+E = TypeVar("E", bound=Executor)
 
 
 class MigrationManager:
@@ -66,21 +64,18 @@ class MigrationManager:
     ``protected`` marks a production database: the commands that undo or rewrite history
     (rollback, reset, repair) ask for confirmation first. The API itself never asks.
 
-    ``connection_check_interval``, ``statement_lock_timeout``, ``statement_lock_retries`` and
-    ``out_of_order`` are the settings of the same names described in Configuration.
+    ``connection_check_interval``, ``statement_lock_timeout``, ``statement_lock_retries``,
+    ``out_of_order`` and ``mysql_strict`` are the settings of those names in Configuration.
 
     ``schema`` (PostgreSQL) runs everything in that schema: ``search_path`` is set to it
     alone, so the tracking table, the lock and what the migrations create are the schema's.
+    ``bind`` names the database among a host's (a Flask-SQLAlchemy bind): its models are the
+    ones compared (see :mod:`.models`). ``seeders_dir``: the seeders' directory (see
+    Seeding), else ``seeders`` beside the migrations. ``skip_post_deploy`` leaves post-deploy
+    migrations pending; ``target_name`` (a bind, a tenant) is named in the run's signals.
     """
 
-    #: Set on the copy of a manager that rehearses a run (see :mod:`.rehearsal`).
-    _rehearsal: Rehearser | None = None
-    #: Leave post-deploy migrations (``post_deploy = True``) pending: a run before the deploy.
-    skip_post_deploy: bool = False
-    #: The bind or tenant this manager migrates (None: the default database), for signals.
-    target_name: str | None = None
-    #: Seconds between the "still running" lines of a long step (None: none).
-    heartbeat_interval: float | None = DEFAULT_HEARTBEAT_INTERVAL
+    heartbeat_interval: float | None = DEFAULT_HEARTBEAT_INTERVAL  # of a long step; None: none
 
     def __init__(
         self,
@@ -98,8 +93,15 @@ class MigrationManager:
         statement_lock_retries: int = 0,
         out_of_order: OutOfOrderPolicy = "warn",
         schema: str | None = None,
+        bind: str | None = None,
+        seeders_dir: str | os.PathLike[str] | None = None,
+        mysql_strict: bool = True,
+        skip_post_deploy: bool = False,
+        target_name: str | None = None,
     ) -> None:
         self.migrations_dir = Path(migrations_dir)
+        self.seeders_dir = Path(seeders_dir or self.migrations_dir.parent / "seeders")
+        self.mysql_strict = mysql_strict
         self.tracking = TrackingTable(table)
         self.lock_timeout = lock_timeout
         self.single_transaction = single_transaction
@@ -113,6 +115,8 @@ class MigrationManager:
         self.out_of_order = out_of_order
         #: PostgreSQL: the schema every connection of a run is set to (a schema tenant).
         self.schema = schema
+        self.bind = bind
+        self.skip_post_deploy, self.target_name = skip_post_deploy, target_name
         self._engine: Engine | None = None if engine is None else resolve_engine(engine)
 
     @property
@@ -125,15 +129,39 @@ class MigrationManager:
         ``table``, ``sql``, ``post_deploy``) are :func:`create_migration`'s."""
         return create_migration(name, self.migrations_dir, **options)
 
-    def plan_autogenerate(self, metadata: object = None) -> AutogeneratePlan:
-        """The migration that would make the database match the models (see
-        :mod:`.autogenerate`), once every migration is applied. ``metadata`` (a ``MetaData``,
-        a list, or import strings) defaults to the models found (see :mod:`.models`)."""
-        from .autogenerate.api import plan_for_database
+    @contextmanager
+    def connect(self, *, rehearsing: bool = False) -> Iterator[RunConnection]:
+        """A connection of this manager's database, set up as its settings say: every
+        connection of a run, a rehearsal, a check or a wait is opened here (see :mod:`.run`).
+
+        It is the run's own, closed at the end; with ``schema``, set to that schema alone. A
+        rehearsal of a SQLite file not made yet runs on an empty database in memory, so
+        nothing is created.
+        """
+        stand_in = empty_stand_in(self.engine) if rehearsing else None
+        try:
+            with run_connection(stand_in or self.engine, self.schema) as conn:
+                yield RunConnection(conn, self.tracking, RunSettings.of(self), self._emit, self)
+        finally:
+            if stand_in is not None:
+                stand_in.dispose()
+
+    def models(self, setting: object = None) -> list[MetaData]:
+        """The models this database is compared with: ``setting`` (a ``MetaData``, a list,
+        or import strings) if given, else those of this manager's ``bind`` (see :mod:`.models`)."""
         from .autogenerate.models import resolve_model_metadata
 
-        models = resolve_model_metadata(metadata)
-        return plan_for_database(self.engine, self.migrations_dir, self.tracking, models)
+        return resolve_model_metadata(setting, bind=self.bind)
+
+    def plan_autogenerate(self, metadata: object = None) -> AutogeneratePlan:
+        """The migration that would make the database match the models (see
+        :mod:`.autogenerate`), once every migration is applied. ``metadata`` defaults to
+        :meth:`models`."""
+        from .autogenerate.api import plan_for_database
+
+        models = self.models(metadata)
+        with self.connect() as run:
+            return plan_for_database(run, self.migrations_dir, models)
 
     def write_autogenerated(self, name: str, plan: AutogeneratePlan) -> Path:
         """Write ``plan`` (from :meth:`plan_autogenerate`) as a new migration named ``name``."""
@@ -144,60 +172,33 @@ class MigrationManager:
     def check_models(self, metadata: object = None) -> ModelCheck:
         """Pending and failed migrations, else how the models differ from the database."""
         from .autogenerate.model_check import check_models
-        from .autogenerate.models import resolve_model_metadata
 
-        models = resolve_model_metadata(metadata)
-        return check_models(self.engine, self.migrations_dir, self.tracking, models)
+        models = self.models(metadata)
+        with self.connect() as run:
+            return check_models(run, self.migrations_dir, models)
 
-    def run_migrations(self, target: str | None = None) -> list[str]:
-        """Apply pending migrations, up to and including ``target`` if given, as one batch.
+    def run_migrations(self, target: str | None = None, *, fake: bool = False) -> list[str]:
+        """Apply pending migrations, up to and including ``target`` if given, as one batch;
+        with ``fake``, record them as applied without running them (see :mod:`.adopt.fake`).
 
         Returns the names applied. When nothing is pending this costs a directory scan and
         one query: no migration file is imported and no lock is taken.
         """
-        engine = self.engine
-        if self.require_lock and not is_supported(engine.dialect.name):
-            raise UnsupportedDatabase.for_auto_run(engine.dialect.name)
-        stems = list_stems(self.migrations_dir)
-        last = None if target is None else find_target(discover(self.migrations_dir, stems), target)
-        with run_connection(engine, self.schema) as conn:
-            states = self.tracking.read_states(conn)
-            unknown = [stem for stem in stems if stem not in states]
-            for stem, reason in misnamed(unknown):
-                self._emit(Progress("misnamed", stem, "up", reason=reason))
-            if self.skip_post_deploy and unknown:  # held back: no cause to take the lock
-                unknown = sorted(set(unknown) - post_deploy_names(self.migrations_dir, unknown))
-            on_disk = set(stems)
-            gone = [name for name, state in states.items() if name not in on_disk]
-            if gone:
-                names = tuple(sorted(gone, key=sort_key))
-                self._emit(Progress("missing", "", "up", names=names))
-            if not work_left(states, unknown, last):
-                return []
-            with self._exclusive(conn, "up") as impl:
-                self._check_single_transaction_possible(impl)
-                self.tracking.ensure(conn)
-                records = self.tracking.read_for_change(conn)
-                files = discover(self.migrations_dir, stems)
-                later = (is_post_deploy, self.skip_post_deploy)
-                plan = plan_up(files, records, last, self.out_of_order, *later)
-                if plan.out_of_order and self.out_of_order == "warn":
-                    late, newest = plan.out_of_order, plan.newest_recorded
-                    self._emit(Progress("out_of_order", "", "up", reason=newest, names=late))
-                if plan.edited:
-                    self._emit(Progress("modified", "", "up", names=plan.edited))
-                self._execute(conn, impl, plan)
-                return plan.names
+        done = self._up(target, Faker if fake else Executor)
+        return [] if done is None else done[0].names
 
-    def rollback(self, steps: int = 1) -> list[str]:
-        """Undo the last ``steps`` batches, newest migration first; return the names undone."""
+    def rollback(self, steps: int = 1, *, fake: bool = False) -> list[str]:
+        """Undo the last ``steps`` batches, newest migration first; return the names undone.
+        With ``fake``, only their records are removed: ``down()`` does not run."""
         if steps < 1:
             raise ValueError("steps must be 1 or more")
-        return self._undo(steps)
+        done = self._down(steps, Faker if fake else Executor)
+        return [] if done is None else done[0].names
 
     def reset(self) -> list[str]:
         """Undo every applied migration, newest first; return the names undone."""
-        return self._undo(None)
+        done = self._down(None, Executor)
+        return [] if done is None else done[0].names
 
     def pretend_migrations(self, target: str | None = None) -> Rehearsal:
         """What :meth:`run_migrations` would run now, rehearsed without changing anything.
@@ -205,21 +206,23 @@ class MigrationManager:
         See :mod:`.rehearsal`: on SQLite and PostgreSQL the batch runs in one transaction that
         is rolled back; on MySQL and MariaDB its statements are recorded, not sent.
         """
-        from .preview.rehearsal import rehearse
+        from .preview.rehearsal import Rehearser, rehearsal_of
 
-        return rehearse(self, "up", lambda rehearsing: rehearsing.run_migrations(target))
+        return rehearsal_of("up", self._up(target, Rehearser))
 
     def pretend_rollback(self, steps: int = 1) -> Rehearsal:
         """What :meth:`rollback` would run now, rehearsed as :meth:`pretend_migrations` does."""
-        from .preview.rehearsal import rehearse
+        from .preview.rehearsal import Rehearser, rehearsal_of
 
-        return rehearse(self, "down", lambda rehearsing: rehearsing.rollback(steps))
+        if steps < 1:
+            raise ValueError("steps must be 1 or more")
+        return rehearsal_of("down", self._down(steps, Rehearser))
 
     def pretend_reset(self) -> Rehearsal:
         """What :meth:`reset` would run now, rehearsed as :meth:`pretend_migrations` does."""
-        from .preview.rehearsal import rehearse
+        from .preview.rehearsal import Rehearser, rehearsal_of
 
-        return rehearse(self, "down", MigrationManager.reset)
+        return rehearsal_of("down", self._down(None, Rehearser))
 
     def status(self) -> Status:
         """Every migration with its state, in run order, from file names and one query.
@@ -228,10 +231,9 @@ class MigrationManager:
         """
         stems = list_stems(self.migrations_dir)
         files = discover(self.migrations_dir, stems)
-        with run_connection(self.engine, self.schema) as conn:
-            records = self.tracking.read(conn)
-        taken = {file.name for file in files}
-        return build_status(files, records, misnamed([s for s in stems if s not in taken]))
+        with self.connect() as run:
+            records = self.tracking.read(run.conn)
+        return build_status(files, records, stems)
 
     def plan_repair(
         self,
@@ -242,8 +244,8 @@ class MigrationManager:
     ) -> RepairPlan:
         """What :meth:`repair` would change now, to show before doing it. Takes no lock."""
         files = discover(self.migrations_dir)
-        with run_connection(self.engine, self.schema) as conn:
-            records = self.tracking.read(conn)
+        with self.connect() as run:
+            records = self.tracking.read(run.conn)
         return plan_repair(
             files,
             records,
@@ -277,67 +279,42 @@ class MigrationManager:
         options = plan or RepairPlan(
             (), (), (), realign_checksums, forget_missing, rename_moved=rename_moved
         )
-        with run_connection(self.engine, self.schema) as conn, self._exclusive(conn, "up"):
-            records = self.tracking.read(conn)
-            if records:
-                self.tracking.ensure(conn)  # a table from an older version gets its columns
-            files = discover(self.migrations_dir)
-            return execute_repair(conn, self.tracking, files, records, options, shown=plan)
+        files = discover(self.migrations_dir)
+        with self.connect() as run, run.exclusive("up"):
+            return execute_repair(run.conn, self.tracking, files, options, shown=plan)
 
-    # -- internals -----------------------------------------------------------------------
+    def _up(self, target: str | None, execute: type[E]) -> tuple[MigrationPlan, E] | None:
+        if self.require_lock and not is_supported(self.engine.dialect.name):
+            raise UnsupportedDatabase.for_auto_run(self.engine.dialect.name)
+        stems = list_stems(self.migrations_dir)
+        last = None if target is None else find_target(discover(self.migrations_dir, stems), target)
+        with self.connect(rehearsing=not execute.records) as run:
+            states = self.tracking.read_states(run.conn)
+            for progress in stray_files(stems, states, "up"):
+                self._emit(progress)
+            held = self.skip_post_deploy  # post-deploy files held back: no cause to take the lock
+            if not Backlog.of(stems, states).held_back(self.migrations_dir, held).work_up_to(last):
+                return None
+            with run.exclusive("up") as impl:
+                records = run.records_for_change(impl, rehearsing=not execute.records)
+                files = discover(self.migrations_dir, stems)
+                if execute.records:  # a squashed migration takes its place (not in a rehearsal)
+                    records = fold_squashed(
+                        run.conn, impl, self.tracking, files, records, self._emit
+                    )
+                plan = plan_up(files, records, last, self.out_of_order, self.skip_post_deploy)
+                for progress in up_warnings(plan, self.out_of_order):
+                    self._emit(progress)
+                return plan, execute.carry_out(run, impl, plan)
 
-    def _undo(self, batches: int | None) -> list[str]:
-        with run_connection(self.engine, self.schema) as conn:
-            if not self.tracking.read_states(conn):
-                return []
-            with self._exclusive(conn, "down") as impl:
-                self._check_single_transaction_possible(impl)
-                self.tracking.ensure(conn)  # a table from an older version gets its columns
-                records = self.tracking.read_for_change(conn)
+    def _down(self, batches: int | None, execute: type[E]) -> tuple[MigrationPlan, E] | None:
+        with self.connect(rehearsing=not execute.records) as run:
+            if not self.tracking.read_states(run.conn):
+                return None
+            with run.exclusive("down") as impl:
+                records = run.records_for_change(impl, rehearsing=not execute.records)
                 plan = plan_down(discover(self.migrations_dir), records, batches)
-                self._execute(conn, impl, plan)
-                return plan.names
-
-    def _exclusive(
-        self, conn: Connection, direction: Direction
-    ) -> AbstractContextManager[DialectImpl]:
-        return holding_the_lock(
-            conn,
-            self.tracking.name,
-            direction,
-            lock_timeout=self.lock_timeout,
-            connection_check_interval=self.connection_check_interval,
-            emit=self._emit,
-        )
-
-    def _check_single_transaction_possible(self, impl: DialectImpl) -> None:
-        if self.single_transaction and not impl.transactional_ddl:
-            raise ConfigurationError(
-                f"A single transaction cannot hold a run on {impl.display_name}: every DDL "
-                "statement commits on its own there, so a failure could not undo the run. "
-                "Nothing was run. Run without --single-transaction "
-                "(HEROGOLD_MIGRATE_SINGLE_TRANSACTION)."
-            )
-
-    def _execute(self, conn: Connection, impl: DialectImpl, plan: MigrationPlan) -> None:
-        # Every file is loaded and checked before the first one runs.
-        migrations = [load_migration(step.file) for step in plan.steps]
-        if plan.direction == "up":
-            check_declared(plan, migrations)
-        if self._rehearsal is not None:
-            self._rehearsal.execute(conn, impl, self.tracking, plan, migrations)
-            return
-        locks = StatementLockPolicy(self.statement_lock_timeout, self.statement_lock_retries)
-        with reported(self, plan, self._emit) as emit:
-            executor = Executor(
-                conn,
-                impl,
-                self.tracking,
-                emit,
-                single_transaction=self.single_transaction,
-                statement_locks=locks,
-            )
-            executor.execute(plan, migrations)
+                return plan, execute.carry_out(run, impl, plan)
 
     def _emit(self, progress: Progress) -> None:
         if self.progress is not None:

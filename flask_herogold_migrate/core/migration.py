@@ -36,6 +36,11 @@ class Migration:
     #: ``["require-concurrent-index-creation"]`` for an index on a table known to be small.
     lint_ignore: ClassVar[Sequence[str]] = ()
 
+    #: The migrations this one replaces (``migrate:squash`` writes it). On a database where
+    #: all of them are applied, this one is recorded as applied in their place without
+    #: running; where none is, it runs instead of them.
+    replaces: ClassVar[Sequence[str]] = ()
+
     #: Set by the loader: the migration's name, which is its file stem.
     name: ClassVar[str] = ""
 

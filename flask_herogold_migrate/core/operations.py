@@ -82,6 +82,24 @@ def quiet_alembic_setup() -> Iterator[None]:
         noise.active.on = False
 
 
+@contextmanager
+def alembic_op(session: Session) -> Iterator[Operations]:
+    """Alembic's own ``op`` (``from alembic import op``) bound to the step's connection, for
+    as long as the block lasts: a revision converted by ``migrate:adopt --from-alembic``
+    runs its ``upgrade()`` and ``downgrade()`` unchanged inside it::
+
+        def up(self, session):
+            with alembic_op(session):
+                upgrade()
+    """
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    context = MigrationContext.configure(connection=session.connection())
+    with Operations.context(context) as op:
+        yield op
+
+
 @cache
 def _operations_class() -> type[Operations]:
     from alembic.operations import Operations

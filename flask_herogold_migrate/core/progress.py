@@ -30,6 +30,7 @@ class Progress:
         "retrying",
         "note",
         "still_running",
+        "recorded",
     ]
     name: str
     direction: Direction
@@ -93,6 +94,10 @@ class Progress:
             )
         if self.event == "still_running":
             return f"Still running {self.name}: {self.seconds or 0:.0f} s"
+        if self.event == "recorded":
+            if self.direction == "up":
+                return f"Recorded as applied, not run: {self.name}"
+            return f"Record removed, down() not run: {self.name}"
         starting, finished = _VERBS[self.direction]
         if self.event == "start":
             place = "" if self.position is None else f"[{self.position[0]}/{self.position[1]}] "

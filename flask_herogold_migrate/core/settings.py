@@ -9,6 +9,10 @@ non-empty string.
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Literal, TypeVar
 
 from .errors import ConfigurationError
@@ -115,3 +119,63 @@ def parse_seconds(name: str, value: object) -> float:
     if seconds is None:
         raise ConfigurationError(f"{name}={value!r} is not a number of seconds: {SECONDS_HINT}.")
     return seconds
+
+
+def parse_positive_seconds(name: str, value: object) -> float:
+    """Seconds, more than 0: a pause between two checks, which 0 would turn into a busy loop."""
+    seconds = as_seconds(value)
+    if not seconds:
+        raise ConfigurationError(
+            f"{name}={value!r} is not a number of seconds above 0: use one such as 1 or 0.5."
+        )
+    return seconds
+
+
+def parse_text(name: str, value: object) -> str:
+    """A name (a table's): text that is neither empty nor padded with spaces."""
+    if isinstance(value, str) and value.strip() and value == value.strip():
+        return value
+    raise ConfigurationError(
+        f"{name}={value!r} is not a name: give it as text, such as 'migrations'."
+    )
+
+
+def parse_path(name: str, value: object) -> Path:
+    """A directory, as text or a path; relative paths stay relative (the host resolves them)."""
+    if isinstance(value, os.PathLike) or (isinstance(value, str) and value.strip()):
+        return Path(value)
+    raise ConfigurationError(
+        f"{name}={value!r} is not a directory path: give it as text, such as 'migrations'."
+    )
+
+
+def parse_import_string(name: str, value: str, example: str, *, separator: str = "") -> str:
+    """An import string, or several joined by ``separator``: ``module:attribute`` each.
+
+    Only its form is checked here: importing the application's modules waits for the command
+    that needs them, so that starting the app imports nothing more.
+    """
+    for part in value.split(separator) if separator else [value]:
+        module, _, attribute = part.strip().partition(":")
+        if not _dotted(module) or not _dotted(attribute):
+            raise ConfigurationError(
+                f"{name}={value!r} is not an import string: write module:attribute, such "
+                f"as {example!r}."
+            )
+    return value
+
+
+def _dotted(text: str) -> bool:
+    return bool(text) and all(part.isidentifier() for part in text.split("."))
+
+
+@contextmanager
+def naming_the_setting(name: str) -> Iterator[None]:
+    """A :class:`ConfigurationError` raised inside names the setting ``name``, if it does
+    not already (an import string whose module fails to import when it is used)."""
+    try:
+        yield
+    except ConfigurationError as error:
+        if str(error).startswith(name):
+            raise
+        raise ConfigurationError(f"{name}: {error}") from error

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .difference import Difference
 from .false_differences import drop_false_differences
 from .models import as_metadata_list, find_model_metadata, model_table_names
+from .naming import name_everything
 
 if TYPE_CHECKING:
     from alembic.operations.ops import UpgradeOps
@@ -56,11 +57,13 @@ def produce_operations(
     *,
     tracking_table: str,
     only: set[str] | None = None,
+    keep_names: bool = False,
 ) -> tuple[UpgradeOps, list[str]]:
     """Alembic's operations from the models to the database, and what it warned of.
 
     Set up by :func:`comparison_context`, without the differences Alembic reports where
-    there are none (see :mod:`.false_differences`).
+    there are none (see :mod:`.false_differences`). Every constraint and index is named (see
+    :mod:`.naming`), unless ``keep_names``: a baseline keeps the names the database has.
     """
     from alembic.autogenerate import produce_migrations
 
@@ -71,6 +74,8 @@ def produce_operations(
     operations = script.upgrade_ops
     assert operations is not None
     drop_false_differences(operations, metadata, conn.dialect)
+    if not keep_names:
+        name_everything(operations, metadata)
     return operations, [str(warning.message) for warning in caught]
 
 
@@ -106,13 +111,36 @@ def comparison_context(
         connection=conn,
         opts={
             "target_metadata": metadata,
-            "compare_type": True,
+            "compare_type": _compare_type,
             "compare_server_default": True,
             "include_name": include_name,
             "include_object": include_object,
             "render_as_batch": conn.dialect.name == "sqlite",
         },
     )
+
+
+def _compare_type(
+    context: MigrationContext,
+    inspected_column: Any,
+    metadata_column: Any,
+    inspected_type: Any,
+    metadata_type: Any,
+) -> bool | None:
+    """Alembic's comparison of types (None), but a string type with a length and one without
+    differ: Alembic compares lengths only when both have one, so ``VARCHAR`` (unlimited on
+    PostgreSQL) to ``VARCHAR(255)`` would pass unseen. MariaDB and MySQL have no
+    ``VARCHAR`` without a length."""
+    from sqlalchemy import Enum, String, Text
+
+    if context.dialect.name not in ("postgresql", "sqlite"):
+        return None
+    types = (inspected_type, metadata_type)
+    if not all(t._type_affinity is String and not isinstance(t, (Enum, Text)) for t in types):
+        return None
+    if (inspected_type.length is None) != (metadata_type.length is None):
+        return True
+    return None
 
 
 def differences_of(diff: Any, dialect: Dialect) -> list[Difference]:

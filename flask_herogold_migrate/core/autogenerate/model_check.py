@@ -12,15 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..runtime.backlog import read_backlog
-from ..runtime.connection import run_connection
+from ..files.discovery import list_stems
 from .compare import Difference, compare_models
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
-    from sqlalchemy.engine import Engine
 
-    from ..runtime.tracking import TrackingTable
+    from ..runtime.run import RunConnection
 
 
 @dataclass(frozen=True)
@@ -48,15 +46,18 @@ class ModelCheck:
 
 
 def check_models(
-    engine: Engine,
-    migrations_dir: Path,
-    tracking: TrackingTable,
-    metadata: MetaData | Sequence[MetaData],
+    run: RunConnection, migrations_dir: Path, metadata: MetaData | Sequence[MetaData]
 ) -> ModelCheck:
-    """The pending and failed migrations, else the differences between models and database."""
-    with run_connection(engine) as conn:
-        backlog = read_backlog(conn, migrations_dir, tracking)
-        if not backlog.is_clear:
-            return ModelCheck(backlog.pending, backlog.failed, (), compared=False)
-        differences = compare_models(conn, metadata, tracking_table=tracking.name)
+    """The pending and failed migrations, else the differences between models and database,
+    on the manager's connection ``run``.
+
+    A migrations directory that does not exist is refused, as every command but
+    ``migrate:make`` refuses it: a CI job pointed at the wrong place must not pass.
+    """
+    if not migrations_dir.is_dir():
+        list_stems(migrations_dir)  # raises MigrationsDirectoryNotFound, saying what to do
+    backlog = run.backlog(migrations_dir)
+    if not backlog.done:
+        return ModelCheck(backlog.pending, backlog.stuck, (), compared=False)
+    differences = compare_models(run.conn, metadata, tracking_table=run.tracking.name)
     return ModelCheck((), (), tuple(differences), compared=True)

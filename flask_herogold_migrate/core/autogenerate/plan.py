@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .difference import Difference
+from .key_indexes import KeyIndex
+from .naming import unnamed
 from .renames import RenameCandidate, apply_renames, still_open
 from .todos import Todo, find_todos
 
@@ -40,6 +42,12 @@ class AutogeneratePlan:
     alembic_warnings: tuple[str, ...] = ()
     #: The models compared.
     metadata: tuple[MetaData, ...] = ()
+    #: MariaDB and MySQL: the indexes ``down()`` drops between dropping and creating again
+    #: the foreign key that uses them.
+    key_indexes: tuple[KeyIndex, ...] = ()
+    #: What the person must do by hand beside the operations (a view a baseline cannot
+    #: create, ...): each a ``# TODO`` and a warning.
+    notes: tuple[str, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -57,9 +65,11 @@ class AutogeneratePlan:
         """What cannot be generated (with the renames answered so far): ``# TODO`` comments
         in the file, and warnings."""
         todos = [Todo(f"While comparing: {warning}") for warning in self.alembic_warnings]
-        tables = {t.name: t for item in self.metadata for t in item.tables.values()}
+        todos += [Todo(note) for note in self.notes]
         operations = self.final_operations()
-        return todos + find_todos(operations, self.dialect, self.changed_enums, tables)
+        todos += [Todo(message) for message in unnamed(operations)]
+        todos += [Todo(_kept_apart(c), c.table) for c in self.kept_apart if c.kind == "column"]
+        return todos + find_todos(operations, self.dialect, self.changed_enums)
 
     def open_questions(self) -> list[RenameCandidate]:
         """The candidates still to ask about, given the answers so far."""
@@ -93,10 +103,15 @@ class AutogeneratePlan:
         """One line per thing the person must look at in the file."""
         lines = [todo.message for todo in self.todos]
         for candidate in self.kept_apart:
-            what = "dropped and added" if candidate.kind == "column" else "left and created"
-            lines.append(
-                f"{candidate.describe()}: {what}, not renamed"
-                + (", so the column's data is lost" if candidate.kind == "column" else "")
-                + ". If it is a rename, answer yes at a terminal (without --no-input)."
-            )
+            if candidate.kind == "table":  # a column's is a TODO: its data is lost
+                lines.append(_kept_apart(candidate))
         return lines
+
+
+def _kept_apart(candidate: RenameCandidate) -> str:
+    what = "dropped and added" if candidate.kind == "column" else "left and created"
+    return (
+        f"{candidate.describe()}: {what}, not renamed"
+        + (", so the column's data is lost" if candidate.kind == "column" else "")
+        + ". If it is a rename, answer yes at a terminal (without --no-input)."
+    )

@@ -3,9 +3,10 @@
 A comparison cannot tell a renamed column from a column dropped and another added: both
 leave a name the database has and the models lack, and one the models have and the
 database lacks. Dropping loses the column's data, so, as Django's ``makemigrations`` does,
-each likely pair is a question: in one table, a column dropped and one added with a type of
-the same kind; a table no model describes and a new table with the same columns. Only a
-person's yes turns a pair into ``alter_column(new_column_name=...)`` or ``rename_table()``.
+each likely pair is a question: in one table, a column dropped and one added (those with a
+type of the same kind first); a table no model describes and a new table with the same
+columns. Only a person's yes turns a pair into ``alter_column(new_column_name=...)`` or
+``rename_table()``.
 """
 
 from __future__ import annotations
@@ -30,13 +31,16 @@ class RenameCandidate:
     table: str
     old: str
     new: str
+    #: For a column: whether its type changes kind too (the rename then converts its values).
+    retyped: bool = field(default=False, compare=False)
     #: For a table: what to change once it is renamed, as a comparison of the new model with
     #: the old table found (indexes and constraints named after the old table, say).
     follow_up: tuple[Any, ...] = field(default=(), compare=False, hash=False)
 
     def question(self) -> str:
         if self.kind == "column":
-            return f"Did you rename {self.table}.{self.old} to {self.table}.{self.new}?"
+            also = " (and change its type)" if self.retyped else ""
+            return f"Did you rename {self.table}.{self.old} to {self.table}.{self.new}{also}?"
         return f"Did you rename the table {self.old} to {self.new}?"
 
     def describe(self) -> str:
@@ -61,10 +65,15 @@ def column_candidates(upgrade_ops: UpgradeOps) -> list[RenameCandidate]:
             continue
         added = [op.column for op in group.ops if isinstance(op, AddColumnOp)]
         dropped = [op.to_column() for op in group.ops if isinstance(op, DropColumnOp)]
-        for new in added:
-            for old in dropped:
-                if same_kind(old.type, new.type):
-                    found.append(RenameCandidate("column", group.table_name, old.name, new.name))
+        pairs = [(old, new) for new in added for old in dropped]
+        # A column renamed and given another type (Text to JSON) loses its values just the
+        # same when dropped: asked too, after the pairs of one kind.
+        pairs.sort(key=lambda pair: not same_kind(pair[0].type, pair[1].type))
+        for old, new in pairs:
+            retyped = not same_kind(old.type, new.type)
+            found.append(
+                RenameCandidate("column", group.table_name, old.name, new.name, retyped=retyped)
+            )
     return found
 
 

@@ -13,11 +13,15 @@ import io
 import re
 import textwrap
 import tokenize
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from .enum_render import change_lines, create_lines, drop_lines, enum_type
 from .enums import native_enum
+from .key_indexes import guard_drops
+from .naming import BATCH_CONVENTION
 from .renames import reverse_operations
+from .type_changes import postgresql_cast
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -30,8 +34,30 @@ _INDENT = " " * 8
 _WIDTH = 92
 
 
-def render_migration(plan: AutogeneratePlan, new: NewMigration) -> str:
-    """The whole file for ``plan``, named as ``new`` says."""
+#: What the docstring of a file generated from the models says of where it comes from.
+FROM_THE_MODELS = (
+    "Generated from the models by migrate:make --autogenerate: read it before applying it."
+)
+
+
+def render_migration(
+    plan: AutogeneratePlan,
+    new: NewMigration,
+    *,
+    origin: str = FROM_THE_MODELS,
+    class_lines: tuple[str, ...] = (),
+) -> str:
+    """The whole file for ``plan``, named as ``new`` says; ``origin`` ends its docstring,
+    and ``class_lines`` (attributes such as ``replaces = [...]``) open its class."""
+    with warnings.catch_warnings():
+        # What Alembic warns of here, a constraint left unnamed, the plan's TODOs say already.
+        warnings.filterwarnings("ignore", message=".*unnamed constraint", category=UserWarning)
+        return _render_migration(plan, new, origin, class_lines)
+
+
+def _render_migration(
+    plan: AutogeneratePlan, new: NewMigration, origin: str, class_lines: tuple[str, ...]
+) -> str:
     context = _autogen_context(plan)
     operations = plan.final_operations()
     up = ["op = schema(session)"]
@@ -45,7 +71,9 @@ def render_migration(plan: AutogeneratePlan, new: NewMigration) -> str:
     up += _render_all(context, operations, plan)
 
     down = ["op = schema(session)"]
-    down += _render_all(context, reverse_operations(operations), plan, todos=False)
+    backwards = reverse_operations(operations)
+    guard_drops(backwards, plan.key_indexes)
+    down += _render_all(context, backwards, plan, todos=False)
     for change in reversed(plan.changed_enums):
         down += change_lines(change, plan.dialect, backwards=True)
     for change in reversed(plan.new_enums):
@@ -54,6 +82,8 @@ def render_migration(plan: AutogeneratePlan, new: NewMigration) -> str:
     body = "\n".join(
         [
             f"class {new.cls}(Migration):",
+            *[f"    {line}" for line in class_lines],
+            *([""] if class_lines else []),
             "    def up(self, session: Session) -> None:",
             *_indented(up),
             "",
@@ -62,9 +92,7 @@ def render_migration(plan: AutogeneratePlan, new: NewMigration) -> str:
         ]
     )
     source = (
-        f'"""{new.title}\n\nMigration {new.stem}, created {new.created} UTC.\n'
-        "Generated from the models by migrate:make --autogenerate: read it before applying it.\n"
-        '"""\n\n'
+        f'"""{new.title}\n\nMigration {new.stem}, created {new.created} UTC.\n{origin}\n"""\n\n'
         + _unknown_tables_comment(plan.tables_left_alone)
         + _imports(context.imports, body)
         + "\n\n\n"
@@ -127,11 +155,17 @@ def _render_all(
             lines.append(f"op.rename_table({op.table_name!r}, {op.new_table_name!r})")
         elif isinstance(op, ModifyTableOps) and not context.opts["render_as_batch"]:
             for inner in op.ops:  # one after the other, each laid out on its own
-                lines += _tidy(render_op_text(context, inner)).split("\n")
+                rendered = render_op_text(context, inner)
+                cast = postgresql_cast(inner, plan.dialect)
+                if cast is not None:  # Alembic renders no postgresql_using of its own
+                    rendered = rendered[:-1] + f",\npostgresql_using={cast!r})"
+                lines += _tidy(rendered).split("\n")
         elif isinstance(op, ModifyTableOps):
             # The with line, each operation's text, a blank line; the operations go inside.
             header, *texts, _ = render_op(context, op)
-            lines.append(header.replace(", schema=None) as batch_op:", ") as batch_op:"))
+            convention = getattr(op, BATCH_CONVENTION, None)
+            named = f", naming_convention={convention!r}" if convention else ""
+            lines.append(header.replace(", schema=None) as batch_op:", f"{named}) as batch_op:"))
             for text in texts:
                 lines += ["    " + line for line in _tidy(text).split("\n")]
             lines.append("")
@@ -144,7 +178,9 @@ def _render_all(
 
 def _tidy(rendered: str) -> str:
     """Alembic's layout, closer to a person's: an argument on a line of its own is indented
-    one level past its call, and the closing parenthesis lines up with the call."""
+    one level past its call, and the closing parenthesis lines up with the call. Alembic's
+    ``# WARNING`` of an unnamed constraint is left out: the plan's ``# TODO`` says it."""
+    rendered = re.sub(r"# WARNING: constraint name is None;.*\n.*\n.*naming\.html\n", "", rendered)
     tidied = []
     depth = 0
     statement_indent = 0

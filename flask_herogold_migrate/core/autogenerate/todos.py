@@ -8,13 +8,14 @@ says where.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .type_changes import added_not_null_problem, not_null_problem, type_change_problems
+
 if TYPE_CHECKING:
     from alembic.operations.ops import MigrateOperation
-    from sqlalchemy import Table
     from sqlalchemy.engine import Dialect
 
     from .enums import EnumChange
@@ -34,11 +35,9 @@ def find_todos(
     operations: Sequence[MigrateOperation],
     dialect: Dialect,
     changed_enums: Sequence[EnumChange] = (),
-    tables: Mapping[str, Table] | None = None,
 ) -> list[Todo]:
-    """What in ``operations`` (and the enum changes) may not run as generated; ``tables``
-    are the models' tables, by name."""
-    from alembic.operations.ops import AddColumnOp, AlterColumnOp, CreateIndexOp, ModifyTableOps
+    """What in ``operations`` (and the enum changes) may not run as generated."""
+    from alembic.operations.ops import AddColumnOp, AlterColumnOp, ModifyTableOps
 
     todos = []
     for group in operations:
@@ -49,19 +48,9 @@ def find_todos(
             continue
         for op in group.ops:
             if isinstance(op, AddColumnOp) and _needs_a_value(op.column):
-                todos.append(
-                    Todo(
-                        f"{table}.{op.column.name} is added NOT NULL without a server "
-                        f"default: on a {table} table with rows, up() fails. Give it a "
-                        "server_default, or add it nullable, fill it, then alter it to NOT NULL.",
-                        table,
-                    )
-                )
+                todos.append(Todo(added_not_null_problem(str(table), op.column.name), table))
             if isinstance(op, AlterColumnOp):
                 todos += [Todo(m, table) for m in _alteration_problems(op, dialect)]
-            model = (tables or {}).get(str(table))
-            if isinstance(op, CreateIndexOp) and dialect.name == "mysql" and model is not None:
-                todos += [Todo(m, table) for m in _foreign_key_index_problems(op, model)]
     for change in changed_enums:
         if not change.only_adds_values and change.old is not None:
             removed = [value for value in change.old if value not in change.new]
@@ -102,48 +91,20 @@ def _needs_a_value(column: Any) -> bool:
 
 
 def _alteration_problems(op: Any, dialect: Dialect) -> list[str]:
-    from .renames import same_kind
-
-    where = f"{op.table_name}.{op.column_name}"
     problems = []
     if op.modify_nullable is False:
-        problems.append(
-            f"{where} becomes NOT NULL: up() fails while a row holds NULL there. Fill those "
-            "rows first (in up(), before the alter_column)."
-        )
+        problems.append(not_null_problem(op, dialect))
     old, new = op.existing_type, op.modify_type
     if dialect.name == "postgresql" and new is not None and old is not None:
         from .enums import native_enum
 
         if native_enum(old) or native_enum(new):
             problems.append(
-                f"{where} changes to or from an enum type: PostgreSQL needs to be told how to "
-                'convert it: add postgresql_using="..." to its alter_column.'
+                f"{op.table_name}.{op.column_name} changes to or from an enum type: PostgreSQL "
+                'needs to be told how to convert it: add postgresql_using="..." to its '
+                "alter_column."
             )
-        elif not same_kind(old, new):
-            problems.append(
-                f"{where} changes type from {old!r} to {new!r}: PostgreSQL converts only "
-                "what it can cast by itself. If it refuses, add "
-                f'postgresql_using="{op.column_name}::..." to its alter_column.'
-            )
-    return problems
-
-
-def _foreign_key_index_problems(op: Any, model: Table) -> list[str]:
-    """MariaDB and MySQL make a new index the one a foreign key uses, when it starts with
-    the key's columns, and then refuse to drop it (in ``down()``) while the key stands."""
-    columns = [getattr(c, "name", str(c)) for c in op.columns]
-    problems = []
-    for key in model.foreign_key_constraints:
-        names = [c.name for c in key.columns]
-        if columns[: len(names)] == names:
-            problems.append(
-                f"On MariaDB and MySQL the index {op.index_name} becomes the one the foreign "
-                f"key on {model.name} ({', '.join(names)}) uses: down() cannot drop it while "
-                "the key stands. In down(), drop the foreign key first and create it again "
-                "after the index is dropped."
-            )
-    return problems
+    return problems + type_change_problems(op, dialect)
 
 
 def _type_problems(type_: Any, where: str) -> list[str]:

@@ -56,6 +56,12 @@ class DialectImpl:
         """Around the steps of a run, outside any transaction; see :meth:`check_before_commit`."""
         yield
 
+    @contextmanager
+    def strict_data(self, conn: Connection) -> Iterator[None]:
+        """Around the steps of a run, outside any transaction: a value a step's statement
+        would have to cut or change to fit its column makes the statement fail instead."""
+        yield
+
     def check_before_commit(self, conn: Connection) -> None:
         """After a step, inside its transaction: refuse to commit what :meth:`running_steps`
         left unchecked while the step ran."""
@@ -96,6 +102,11 @@ class DialectImpl:
         """Whether ``error`` is the database refusing a statement inside a transaction."""
         return False
 
+    def transaction_open(self, conn: Connection) -> bool | None:
+        """Whether the driver says the transaction begun on ``conn`` is still open; None
+        where it cannot tell (or where statements end it as a matter of course)."""
+        return None
+
     def refused_unrun(self, error: DBAPIError) -> bool:
         """Whether the statement that failed with ``error`` changed nothing at all.
 
@@ -131,6 +142,11 @@ class DialectImpl:
     def lock_not_obtained(self, error: DBAPIError) -> bool:
         """Whether ``error`` is a statement giving up waiting for a lock."""
         return False
+
+    def lock_wait_limit(self, conn: Connection) -> float | None:
+        """Seconds a statement on ``conn`` waits for a lock before giving up, where the
+        database says (None: it does not, or waits for ever)."""
+        return None
 
     #: Whether :meth:`blockers` can say which sessions a waiting session waits for.
     names_blockers = False

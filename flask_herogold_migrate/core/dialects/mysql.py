@@ -48,6 +48,12 @@ _ER_PARSE_ERROR = 1064
 #: ER_LOCK_WAIT_TIMEOUT: lock_wait_timeout (metadata locks, which DDL waits for) or
 #: innodb_lock_wait_timeout (row locks) ran out.
 _ER_LOCK_WAIT_TIMEOUT = 1205
+#: Statements of one object that a failure leaves as they found it. Not DROP or RENAME,
+#: which name several tables and may have done some when they fail.
+_FAILS_WHOLE = frozenset({"ALTER", "CREATE"})
+#: Error numbers from here on are the client library's (2013: connection lost), not the
+#: server's.
+_FIRST_CLIENT_ERROR = 2000
 
 
 class MySQLImpl(DialectImpl):
@@ -103,11 +109,21 @@ class MySQLImpl(DialectImpl):
         # DDL commits the open transaction, then waits for its metadata lock; giving up there,
         # it changed nothing itself [verified on MariaDB 10.11: an INSERT before an ALTER
         # TABLE that timed out stays committed, and the table is unchanged].
+        #
+        # So does an ALTER or a CREATE the server refused: it commits first, then fails whole
+        # (a strict-mode truncation, a duplicate column; MariaDB and MySQL 8 undo a failed
+        # one, and before them the copy it worked on was dropped). The error must be the
+        # server's: a client that lost its connection cannot know how far the statement got.
         statements = split_statements(str(error.statement or ""))
+        if len(statements) != 1 or first_word(statements[0]) == "CALL":
+            return False
+        code = _error_code(error.orig)
+        if code == _ER_LOCK_WAIT_TIMEOUT:
+            return True
         return (
-            len(statements) == 1
-            and first_word(statements[0]) != "CALL"
-            and _error_code(error.orig) == _ER_LOCK_WAIT_TIMEOUT
+            first_word(statements[0]) in _FAILS_WHOLE
+            and code is not None
+            and code < _FIRST_CLIENT_ERROR
         )
 
     # MariaDB has no way to stop a statement whose client died: see docs/deploying.rst for
@@ -130,6 +146,25 @@ class MySQLImpl(DialectImpl):
                 with suppress(DBAPIError), conn.begin():
                     conn.execute(_SET_LOCK_WAITS, {"metadata": saved[0], "rows": saved[1]})
 
+    @contextmanager
+    def strict_data(self, conn: Connection) -> Iterator[None]:
+        # Without a strict mode, an ALTER TABLE narrowing a column truncates what does not fit
+        # (40 characters become 10, 'blue' leaves an ENUM as '') and only warns.
+        with conn.begin():
+            saved = str(conn.execute(text("SELECT @@SESSION.sql_mode")).scalar() or "")
+        modes = [mode for mode in saved.split(",") if mode]
+        if _STRICT_MODES & set(modes):
+            yield
+            return
+        with conn.begin():
+            conn.execute(_SET_SQL_MODE, {"mode": ",".join([*modes, "STRICT_TRANS_TABLES"])})
+        try:
+            yield
+        finally:
+            if not (conn.invalidated or conn.closed):
+                with suppress(DBAPIError), conn.begin():
+                    conn.execute(_SET_SQL_MODE, {"mode": saved})
+
     def lock_not_obtained(self, error: DBAPIError) -> bool:
         return _error_code(error.orig) == _ER_LOCK_WAIT_TIMEOUT
 
@@ -147,6 +182,8 @@ class MySQLImpl(DialectImpl):
         return f"MySQL connection id {holder}" if holder else None
 
 
+_STRICT_MODES = frozenset({"STRICT_TRANS_TABLES", "STRICT_ALL_TABLES"})
+_SET_SQL_MODE = text("SET SESSION sql_mode = :mode")
 _LOCK_WAITS_NOW = text("SELECT @@SESSION.lock_wait_timeout, @@SESSION.innodb_lock_wait_timeout")
 _SET_LOCK_WAITS = text(
     "SET SESSION lock_wait_timeout = :metadata, SESSION innodb_lock_wait_timeout = :rows"

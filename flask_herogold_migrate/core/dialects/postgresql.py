@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from ..runtime.lock import lock_key64, lock_timeout_error
-from .base import DialectImpl, WaitCallback, first_word, split_statements
+from .base import DialectImpl, WaitCallback, driver_connection, first_word, split_statements
 
 _LOCK_NOT_AVAILABLE = "55P03"
 #: "CREATE INDEX CONCURRENTLY cannot run inside a transaction block", and the like.
@@ -60,6 +60,17 @@ class PostgreSQLImpl(DialectImpl):
 
     def commits_on_its_own(self, statement: str) -> bool:
         return False  # but for COMMIT itself, which a migration has no business sending
+
+    def transaction_open(self, conn: Connection) -> bool | None:
+        dbapi_connection = driver_connection(conn)
+        info = getattr(dbapi_connection, "info", None)  # psycopg 3
+        status = getattr(info, "transaction_status", None)
+        if status is None:
+            get_status = getattr(dbapi_connection, "get_transaction_status", None)  # psycopg2
+            status = get_status() if callable(get_status) else None
+        # Both drivers number the states as libpq does: 0 idle, 1 active, 2 in a
+        # transaction, 3 in a failed one, 4 unknown.
+        return None if status is None else int(status) in (1, 2, 3)
 
     def notice_dead_client(self, conn: Connection, check_interval: float) -> str | None:
         # Left alone, the server notices a dead client only when it next reads from or writes

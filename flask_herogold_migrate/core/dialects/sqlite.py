@@ -94,6 +94,9 @@ class SQLiteImpl(DialectImpl):
         # a transaction", ...: SQLite has no error code of its own for these.
         return isinstance(error, DBAPIError) and "within a transaction" in str(error.orig)
 
+    def transaction_open(self, conn: Connection) -> bool | None:
+        return bool(driver_connection(conn).in_transaction)
+
     def refused_unrun(self, error: DBAPIError) -> bool:
         return True  # one statement at a time (sqlite3 refuses more), and each is atomic
 
@@ -176,6 +179,9 @@ class SQLiteImpl(DialectImpl):
         if code is not None:
             return (code & 0xFF) in (_SQLITE_BUSY, _SQLITE_LOCKED)  # extended codes included
         return "database is locked" in str(error.orig) or "table is locked" in str(error.orig)
+
+    def lock_wait_limit(self, conn: Connection) -> float | None:
+        return float(_driver_pragma(conn, "busy_timeout")) / 1000  # type: ignore[arg-type]
 
     @contextmanager
     def locked(

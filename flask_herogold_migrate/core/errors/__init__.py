@@ -181,6 +181,11 @@ def describe_error(error: BaseException) -> str:
 class TransactionEndedInStep(MigrationError):
     """A migration sent COMMIT (or ROLLBACK) as SQL inside its step's transaction."""
 
+    def __init__(self, message: str, *, committed: bool = False) -> None:
+        super().__init__(message)
+        #: Whether the transaction had ended already (not refused), so may have committed.
+        self.committed = committed
+
 
 class RunNotCommitted(MigrationError):
     """A single-transaction run failed at its commit; nothing of it was kept."""

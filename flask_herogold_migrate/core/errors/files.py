@@ -63,17 +63,26 @@ class RenamedMigrationFile(MigrationError):
         self.renames = renames
 
     @classmethod
-    def for_pairs(cls, renames: list[tuple[str, str]]) -> RenamedMigrationFile:
+    def for_pairs(
+        cls, renames: list[tuple[str, str]], edited: dict[str, str | None] | None = None
+    ) -> RenamedMigrationFile:
+        """``edited``: for a pending file whose content differs from the applied one's, what
+        the two share instead."""
         pairs = "; ".join(
-            f"{new} has the content of {old}, which is applied and whose file is gone"
+            f"{new} has {shared} {old}, which is applied and whose file is gone"
             for old, new in renames
+            for shared in [_shared((edited or {}).get(new))]
         )
         return cls(
             f"{pairs}. Nothing was run: a renamed file would apply its change a second time. "
             "If it is a rename, record the new name with migrate:repair --rename-moved; if it "
-            "is a new migration, give it content of its own.",
+            "is a new migration, give it a name, class and content of its own.",
             renames=tuple(renames),
         )
+
+
+def _shared(edited_because: str | None) -> str:
+    return f"{edited_because} as" if edited_because else "the content of"
 
 
 class MigrationNamesCollide(MigrationError):

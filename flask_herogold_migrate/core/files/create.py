@@ -72,6 +72,23 @@ def create_migration(
     )
 
 
+def plan_new_migration(
+    name: str, migrations_dir: str | os.PathLike[str], *, now: datetime | None = None
+) -> NewMigration:
+    """How the migration ``name`` made ``now`` would be named, after the files on disk."""
+    description = normalize_new_name(name)
+    directory = Path(migrations_dir)
+    created = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    existing = [p.stem for p in directory.glob("*.py") if parse_stem(p.stem)]
+    _refuse_same_day_and_description(directory, description, created, existing)
+    return NewMigration(
+        title=description.replace("_", " ").capitalize() + ".",
+        stem=next_stem(description, created.date(), existing),
+        created=created.strftime("%Y-%m-%d %H:%M:%S"),
+        cls=class_name(description),
+    )
+
+
 def write_new_migration(
     name: str,
     migrations_dir: str | os.PathLike[str],
@@ -97,18 +114,9 @@ def write_new_migration(
             f"Cannot create the migration: the migrations directory {directory} cannot be "
             f"created: {_reason(error)}."
         ) from None
-    created = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    existing = [p.stem for p in directory.glob("*.py") if parse_stem(p.stem)]
-    stem = next_stem(description, created.date(), existing)
-    path = directory / f"{stem}.py"
-    text = source(
-        NewMigration(
-            title=description.replace("_", " ").capitalize() + ".",
-            stem=stem,
-            created=created.strftime("%Y-%m-%d %H:%M:%S"),
-            cls=class_name(description),
-        )
-    )
+    new = plan_new_migration(description, directory, now=now)
+    path = directory / f"{new.stem}.py"
+    text = source(new)
     try:
         handle = path.open("x", encoding="utf-8")  # never overwrite a file
     except FileExistsError:
@@ -142,6 +150,22 @@ def _marked(text: str, cls: str, post_deploy: bool) -> str:
         "    post_deploy = True\n\n"
     )
     return text.replace(header, header + flag, 1)
+
+
+def _refuse_same_day_and_description(
+    directory: Path, description: str, created: datetime, existing: list[str]
+) -> None:
+    """Two files of one day with one description would be told apart by their sequence only:
+    ``migrate:test`` rejects them, and a name given to ``--target`` would mean both."""
+    day = created.strftime("%Y%m%d")
+    for stem in sorted(existing):
+        parsed = parse_stem(stem)
+        if parsed and parsed.date == day and parsed.description.casefold() == description:
+            raise MigrationFileNotCreated(
+                f"Cannot create the migration: {directory / stem}.py, of the same day, has "
+                f"the same description ({description}). Give the new one another name, or "
+                "add to that file if it is not applied yet."
+            )
 
 
 def _reason(error: OSError) -> str:

@@ -1,10 +1,11 @@
 """Rehearsing a run (``--pretend``): the statements a command would send, found by running it
 and undoing it, where the database can undo it.
 
-The manager plans exactly as for the real command, under the migration lock, and hands the
-plan here instead of to the executor's own loop. Each step then runs through the executor
-(:meth:`.Executor.run`, as a step of one transaction) with its statements captured
-(:mod:`.capture`), and that one transaction is rolled back at the end:
+The manager plans exactly as for the real command, under the migration lock, on a connection
+set up as for the real command (statement lock timeout, SQLite's foreign keys off), and hands
+the plan to a :class:`Rehearser` instead of the :class:`.Executor`. Each step then runs as
+the executor runs a step of one transaction (:meth:`.Executor.run`), with its statements
+captured (:mod:`.capture`), and that one transaction is rolled back at the end:
 
 - Where DDL is transactional (SQLite, PostgreSQL), the steps really run, so a data step reads
   real rows, and a step that would fail fails here, with the same error.
@@ -12,39 +13,27 @@ plan here instead of to the executor's own loop. Each step then runs through the
   each statement is recorded, and a read returns no rows. The same goes for a migration with
   ``transactional = False``, and for the steps after it, which would not see its changes.
 
-The tracking table is read, never written: the rehearsal's stand-in for it records nothing,
-and creates nothing on a database that has never been migrated.
+The tracking table is read, never written, nor created on a database never migrated.
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
-
-from sqlalchemy.engine import Connection
+from typing import Any
 
 from ..dialects import DialectImpl
-from ..errors import MigrationFailed, describe_error
+from ..errors import MigrationFailed, TransactionEndedInStep, describe_error
 from ..migration import Migration
 from ..progress import Progress
 from ..runtime.executor import Executor
 from ..runtime.plan import MigrationPlan
-from ..runtime.tracking import Step, TrackingTable
+from ..runtime.run import RunConnection
 from ..states import Direction
 from .capture import CapturedStatement, StatementCapture
-
-
-class Rehearsable(Protocol):
-    """What a rehearsal needs of a manager: its tracking table, and where to hand plans."""
-
-    tracking: TrackingTable
-    _rehearsal: Rehearser | None
-
-
-Manager = TypeVar("Manager", bound=Rehearsable)
+from .sequences import AdvancedSequence, SequenceValues
 
 
 @dataclass(frozen=True)
@@ -63,6 +52,9 @@ class RehearsedMigration:
     error: str | None = None
     #: Why its statements were recorded without being sent, when ``executed`` is False.
     not_executed_because: str | None = None
+    #: Whether its statements ended the rehearsal's transaction, so what it did may have
+    #: been committed, out of the rollback's reach.
+    may_have_committed: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -88,6 +80,8 @@ class Rehearsal:
     migrations: tuple[RehearsedMigration, ...]
     #: Set when the database can undo nothing, so nothing was sent at all: why.
     nothing_executed_because: str | None = None
+    #: PostgreSQL sequences the rehearsal moved on (a rollback does not set them back).
+    sequences_advanced: tuple[AdvancedSequence, ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -100,90 +94,103 @@ class Rehearsal:
         return last if last is not None and last.error is not None else None
 
     def to_json(self) -> dict[str, Any]:
-        return {"migrations": [migration.to_json() for migration in self.migrations]}
+        found: dict[str, Any] = {"migrations": [m.to_json() for m in self.migrations]}
+        if self.sequences_advanced:
+            found["sequences_advanced"] = [
+                {"name": s.name, "before": s.before, "after": s.after}
+                for s in self.sequences_advanced
+            ]
+        return found
 
 
-def rehearse(manager: Manager, direction: Direction, run: Callable[[Manager], object]) -> Rehearsal:
-    """Rehearse what ``run`` does with ``manager`` (``run_migrations``, ``rollback``, ...).
+class Rehearser(Executor):
+    """The second way to execute a plan: rehearse it, as Django's ``collect_sql`` does.
 
-    ``run`` is given a copy of the manager whose plans are rehearsed instead of executed and
-    whose tracking table is read only.
+    The manager plans as for the real run, under the lock, on a connection set up as for the
+    real run (:mod:`..runtime.run`), and hands the plan here instead of to :class:`Executor`.
+    The steps run as in a single transaction, their rows left unwritten, and that
+    transaction is rolled back; :attr:`result` is what was found.
     """
-    recorder = Rehearser(direction)
-    stand_in = copy.copy(manager)
-    stand_in.tracking = _ReadOnlyTracking(manager.tracking.name)
-    stand_in._rehearsal = recorder
-    run(stand_in)
-    return recorder.result()
 
+    records = False
 
-class Rehearser:
-    """Receives the plan from the manager, under the lock, and rehearses it."""
-
-    def __init__(self, direction: Direction) -> None:
-        self.direction = direction
-        self.database = ""
+    def __init__(self, run: RunConnection, impl: DialectImpl) -> None:
+        super().__init__(run, impl)
+        self.emit = _ignore_progress
+        self.locks.emit = _ignore_progress
         self.nothing_executed_because: str | None = None
-        self.migrations: list[RehearsedMigration] = []
-
-    def result(self) -> Rehearsal:
-        return Rehearsal(
-            self.direction, self.database, tuple(self.migrations), self.nothing_executed_because
-        )
-
-    def execute(
-        self,
-        conn: Connection,
-        impl: DialectImpl,
-        tracking: TrackingTable,
-        plan: MigrationPlan,
-        migrations: Sequence[Migration],
-    ) -> None:
-        """Run ``plan``'s steps in one transaction, capturing their statements; roll it back."""
-        self.database = impl.display_name
         if not impl.transactional_ddl:
             self.nothing_executed_because = (
                 f"DDL on {impl.display_name} commits on its own, so a rehearsal could not be undone"
             )
-        executor = Executor(conn, impl, tracking, _ignore_progress)
+        self.migrations: list[RehearsedMigration] = []
+        self.sequences_advanced: tuple[AdvancedSequence, ...] = ()
+
+    def result(self, direction: Direction) -> Rehearsal:
+        return Rehearsal(
+            direction,
+            self.impl.display_name,
+            tuple(self.migrations),
+            self.nothing_executed_because,
+            self.sequences_advanced,
+        )
+
+    def execute(self, plan: MigrationPlan, migrations: Sequence[Migration]) -> None:
+        """Run ``plan``'s steps in one transaction, capturing their statements; roll it back."""
+        conn, impl = self.conn, self.impl
         after_unsent: str | None = None  # why the steps after an unsent one are not sent
-        transaction = impl.begin(conn)
-        try:
-            for step, migration in zip(plan.steps, migrations, strict=True):
-                unsent = self.nothing_executed_because or after_unsent
-                if unsent is None and not migration.transactional:
-                    unsent = (
-                        "it has transactional = False: its statements commit on their own, "
-                        "so a rehearsal could not undo them"
+        with self.running():
+            transaction = impl.begin(conn)
+            sequences = SequenceValues.read(conn, impl)
+            try:
+                for step, migration in zip(plan.steps, migrations, strict=True):
+                    unsent = self.nothing_executed_because or after_unsent
+                    if unsent is None and not migration.transactional:
+                        unsent = (
+                            "it has transactional = False: its statements commit on their own, "
+                            "so a rehearsal could not undo them"
+                        )
+                        after_unsent = (
+                            f"it runs after {step.name}, which was not executed, so it would "
+                            "not see that one's changes"
+                        )
+                    capture = StatementCapture(conn, send=unsent is None)
+                    error, committed = None, False
+                    try:
+                        with capture:
+                            attempt = partial(self.run, step, migration, joined=True)
+                            self.locks.run(step, attempt, retry=False)
+                    except MigrationFailed as failed:
+                        error = _describe_failure(failed, executed=unsent is None)
+                        ended = failed.error
+                        committed = isinstance(ended, TransactionEndedInStep) and ended.committed
+                    self.migrations.append(
+                        RehearsedMigration(
+                            step.name,
+                            step.direction,
+                            step.file.path,
+                            executed=unsent is None,
+                            statements=tuple(capture.statements),
+                            in_transaction=impl.transactional_ddl and migration.transactional,
+                            error=error,
+                            not_executed_because=unsent,
+                            may_have_committed=committed,
+                        )
                     )
-                    after_unsent = (
-                        f"it runs after {step.name}, which was not executed, so it would not "
-                        "see that one's changes"
-                    )
-                capture = StatementCapture(conn, send=unsent is None)
-                error = None
-                try:
-                    with capture:
-                        executor.run(step, migration, joined=True)
-                except MigrationFailed as failed:
-                    error = _describe_failure(failed, executed=unsent is None)
-                self.migrations.append(
-                    RehearsedMigration(
-                        step.name,
-                        step.direction,
-                        step.file.path,
-                        executed=unsent is None,
-                        statements=tuple(capture.statements),
-                        in_transaction=impl.transactional_ddl and migration.transactional,
-                        error=error,
-                        not_executed_because=unsent,
-                    )
-                )
-                if error is not None:
-                    break  # the real run stops at its first failure
-        finally:
-            if transaction.is_active:
-                transaction.rollback()
+                    if error is not None:
+                        break  # the real run stops at its first failure
+            finally:
+                if transaction.is_active:
+                    transaction.rollback()
+                if sequences is not None:
+                    self.sequences_advanced = sequences.advanced(conn)
+
+
+def rehearsal_of(direction: Direction, done: tuple[MigrationPlan, Rehearser] | None) -> Rehearsal:
+    """What the manager's rehearsal found; nothing when there was nothing to do."""
+    if done is None:
+        return Rehearsal(direction, "", ())
+    return done[1].result(direction)
 
 
 def _describe_failure(failed: MigrationFailed, *, executed: bool) -> str:
@@ -193,33 +200,12 @@ def _describe_failure(failed: MigrationFailed, *, executed: bool) -> str:
         if executed
         else " (Nothing was executed, so every read returned no rows: that may be why.)"
     )
-    return f"{describe_error(failed.error)}.{where}{why}"
+    lock = f" {failed.lock_wait.describe()}" if failed.lock_wait is not None else ""
+    return f"{describe_error(failed.error)}.{where}{lock}{why}"
 
 
 def _ignore_progress(progress: Progress) -> None:
     """A rehearsal's steps start and end, but nothing is migrated: nothing to report."""
-
-
-class _ReadOnlyTracking(TrackingTable):
-    """The tracking table as a rehearsal uses it: read as usual, never created or written."""
-
-    def ensure(self, conn: Connection) -> None:
-        pass
-
-    def record(self, conn: Connection, step: Step) -> None:
-        pass
-
-    def start(self, conn: Connection, step: Step) -> None:
-        pass
-
-    def finish(self, conn: Connection, step: Step) -> None:
-        pass
-
-    def undo_start(self, conn: Connection, step: Step) -> None:
-        pass
-
-    def fail(self, conn: Connection, name: str, direction: Direction) -> None:
-        pass
 
 
 def jsonable(value: Any) -> Any:

@@ -15,11 +15,12 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import RootTransaction
 from sqlalchemy.exc import DBAPIError
 
+from ..deploy.post_deploy import check_declared
 from ..dialects import DialectImpl
 from ..dialects.base import JoinMode, StatementWatch
 from ..errors import (
@@ -28,53 +29,82 @@ from ..errors import (
     MigrationError,
     MigrationFailed,
     RunNotCommitted,
+    TransactionEndedInStep,
 )
+from ..errors.interrupted import Interrupted
+from ..errors.locked import StepNotStarted
+from ..files.loader import load_migration
 from ..migration import Migration
 from ..progress import Progress
+from .other_writers import not_started
 from .plan import MigrationPlan, PlannedStep
+from .run import RunConnection
 from .session import run_step
-from .statement_locks import StatementLockPolicy, StatementLocks
-from .tracking import TrackingTable
+
+E = TypeVar("E", bound="Executor")
 
 
 class Executor:
     """Runs the steps of a plan on the run's connection, which holds the migration lock."""
 
-    def __init__(
-        self,
-        conn: Connection,
-        impl: DialectImpl,
-        tracking: TrackingTable,
-        emit: Callable[[Progress], None],
-        *,
-        single_transaction: bool = False,
-        statement_locks: StatementLockPolicy | None = None,
-    ) -> None:
-        self.conn = conn
+    #: Whether each step's row is written: a rehearsal (:mod:`..preview.rehearsal`) writes none.
+    records = True
+
+    def __init__(self, run: RunConnection, impl: DialectImpl) -> None:
+        self.run_connection = run
+        self.conn = run.conn
         self.impl = impl
-        self.tracking = tracking
-        self.emit = emit
-        self.single_transaction = single_transaction
-        self.locks = StatementLocks(conn, impl, statement_locks or StatementLockPolicy(), emit)
+        self.tracking = run.tracking
+        self.emit = run.emit
+        self.single_transaction = run.settings.single_transaction
+        self.locks = run.statement_locks(impl)
+        #: Whether the step an interrupt stopped is recorded as failed.
+        self._left_failed = False
+
+    @classmethod
+    def carry_out(cls: type[E], run: RunConnection, impl: DialectImpl, plan: MigrationPlan) -> E:
+        """Execute ``plan``, every file of which is loaded and checked before the first runs."""
+        migrations = [load_migration(step.file) for step in plan.steps]
+        if plan.direction == "up":
+            check_declared([step.file for step in plan.steps], migrations)
+        executor = cls(run, impl)
+        if not cls.records:  # a rehearsal: no signals, no heartbeat
+            executor.execute(plan, migrations)
+            return executor
+        with run.reported(plan) as emit:
+            executor.emit = emit
+            executor.execute(plan, migrations)
+        return executor
+
+    def running(self) -> AbstractContextManager[None]:
+        """Around the steps: as the run's settings and the dialect want them (see :mod:`.run`)."""
+        return self.run_connection.running_steps(self.impl, self.locks)
 
     def execute(self, plan: MigrationPlan, migrations: Sequence[Migration]) -> None:
         """Run every step of ``plan``; ``migrations`` are its loaded files, in the same order."""
         completed: list[str] = []
+        running: PlannedStep | None = None
+        self._left_failed = False
         try:
-            with (
-                self.locks.applied(),
-                self.impl.running_steps(self.conn),
-                self._run_transaction(migrations) as joined,
-            ):
+            with self.running(), self._run_transaction(migrations) as joined:
                 for step, migration in zip(plan.steps, migrations, strict=True):
+                    running = step
                     # A step of a single transaction cannot be tried again: the run's is lost.
                     attempt = partial(self.run, step, migration, joined=joined)
                     self.locks.run(step, attempt, retry=not joined)
+                    running = None
                     if not joined:  # a single transaction keeps nothing of a failed run
                         completed.append(step.name)
         except MigrationError as error:
             error.completed = tuple(completed)
             raise
+        except KeyboardInterrupt as interrupt:
+            raise Interrupted(
+                plan.direction,
+                completed=tuple(completed),
+                step=running.name if running is not None else None,
+                left_failed=self._left_failed,
+            ) from interrupt
 
     def run(self, step: PlannedStep, migration: Migration, *, joined: bool = False) -> None:
         """Run one step and record it, atomically where the database and migration allow.
@@ -87,14 +117,24 @@ class Executor:
         conn, impl = self.conn, self.impl
         try:
             if joined or (impl.transactional_ddl and migration.transactional):
-                with nullcontext() if joined else impl.begin(conn):
-                    run_step(conn, impl.join_transaction_mode, _method(migration, step))
-                    impl.check_before_commit(conn)
-                    self.tracking.record(conn, step)
+                try:
+                    with nullcontext() if joined else self._begin(step):
+                        run_step(
+                            conn, impl.join_transaction_mode, _method(migration, step), impl=impl
+                        )
+                        impl.check_before_commit(conn)
+                        if self.records:
+                            self.tracking.record(conn, step)
+                except TransactionEndedInStep as ended:
+                    if ended.committed and not joined and self.records:
+                        self._record_ended(step, ended)
+                    raise
             else:
-                with conn.begin():
+                with self._not_started_if_locked(step), conn.begin():
                     self.tracking.start(conn, step)
                 self._run_started(step, migration)
+        except StepNotStarted:
+            raise
         except _HalfDone as half_done:
             raise MigrationFailed(
                 step.name,
@@ -119,6 +159,25 @@ class Executor:
             ) from error
         self.emit(Progress("done", step.name, step.direction, time.perf_counter() - started))
 
+    def _begin(self, step: PlannedStep) -> RootTransaction:
+        with self._not_started_if_locked(step):
+            return self.impl.begin(self.conn)
+
+    @contextmanager
+    def _not_started_if_locked(self, step: PlannedStep) -> Iterator[None]:
+        """Before a step's first statement: another connection's lock means it never began."""
+        try:
+            yield
+        except DBAPIError as error:
+            timeout = self.locks.policy.timeout
+            lock_wait = self.locks.explain(error)
+            found = not_started(
+                self.conn, self.impl, step.name, step.direction, timeout, error, lock_wait
+            )
+            if found is None:
+                raise
+            raise found from error
+
     def _run_started(self, step: PlannedStep, migration: Migration) -> None:
         """A step whose row says ``running``: finish it, undo the start, or leave it failed."""
         conn, impl = self.conn, self.impl
@@ -134,7 +193,11 @@ class Executor:
         try:
             with statements_commit, watch, conn.begin():
                 run_step(
-                    conn, mode, _method(migration, step), in_transaction=migration.transactional
+                    conn,
+                    mode,
+                    _method(migration, step),
+                    in_transaction=migration.transactional,
+                    impl=impl,
                 )
                 impl.check_before_commit(conn)
                 self.tracking.finish(conn, step)
@@ -148,6 +211,7 @@ class Executor:
                         self.tracking.fail(conn, step.name, step.direction)
                     else:
                         self.tracking.undo_start(conn, step)
+                self._left_failed = watch.committed
             except Exception as recording_error:
                 if interrupted:
                     raise error from None
@@ -161,6 +225,18 @@ class Executor:
             if watch.committed:
                 raise _HalfDone(error, because) from error
             raise
+
+    def _record_ended(self, step: PlannedStep, ended: TransactionEndedInStep) -> None:
+        """A statement of the step ended its transaction: what came before it may have
+        committed, so the step is recorded as failed rather than left pending."""
+        because = "a statement of the step ended the transaction it ran in"
+        try:
+            with self.conn.begin():
+                self.tracking.start(self.conn, step)
+                self.tracking.fail(self.conn, step.name, step.direction)
+        except Exception as recording_error:
+            raise _HalfDone(ended, because, recording_error) from ended
+        raise _HalfDone(ended, because) from ended
 
     @contextmanager
     def _run_transaction(self, migrations: Sequence[Migration]) -> Iterator[bool]:

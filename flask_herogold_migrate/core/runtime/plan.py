@@ -8,10 +8,10 @@ object to show, so what is shown and what is done are never derived twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from ..deploy.post_deploy import is_post_deploy
 from ..errors import (
     MigrationFileMissing,
     MigrationNamesCollide,
@@ -19,8 +19,10 @@ from ..errors import (
     RenamedMigrationFile,
 )
 from ..files.discovery import MigrationFile
-from ..files.naming import parse_stem, sort_key
-from ..states import APPLIED, Direction, Record
+from ..files.moved import find_moved
+from ..files.naming import sort_key
+from ..progress import Progress
+from ..states import Direction, Record
 
 
 @dataclass(frozen=True)
@@ -62,12 +64,11 @@ def plan_up(
     records: list[Record],
     last: MigrationFile | None = None,
     out_of_order: OutOfOrderPolicy = "warn",
-    post_deploy: Callable[[MigrationFile], bool] | None = None,
     skip_post_deploy: bool = False,
 ) -> MigrationPlan:
     """Every file without a record, up to and including ``last``, as one new batch.
 
-    ``post_deploy`` tells the post-deploy files: left out with ``skip_post_deploy``, and
+    Post-deploy files (``post_deploy = True``) are left out with ``skip_post_deploy``, and
     never out of order (held back by design, they run after later files).
 
     Refuses, before anything runs, a pending file that is an applied one renamed (it would
@@ -75,9 +76,11 @@ def plan_up(
     (the two collide on case-insensitive file systems and collations), and, if
     ``out_of_order`` is ``error``, a pending file dated before the newest applied migration.
     """
-    renames = find_renames(files, records)
-    if renames:
-        raise RenamedMigrationFile.for_pairs(renames)
+    moved = find_moved(files, records)
+    if moved:
+        raise RenamedMigrationFile.for_pairs(
+            [(m.old, m.new) for m in moved], {m.new: m.edited_because for m in moved}
+        )
     collisions = case_collisions(files, records)
     if collisions:
         raise MigrationNamesCollide.for_pairs(collisions)
@@ -88,12 +91,12 @@ def plan_up(
         for file in files
         if file.name not in done and (last is None or file.parsed.sort_key <= last.parsed.sort_key)
     )
-    if post_deploy is not None and skip_post_deploy:
-        steps = tuple(step for step in steps if not post_deploy(step.file))
+    if skip_post_deploy:
+        steps = tuple(step for step in steps if not is_post_deploy(step.file))
     late = find_out_of_order([step.file for step in steps], records)
-    if late and post_deploy is not None:
+    if late:
         pending = {step.name: step.file for step in steps}
-        late = tuple(name for name in late if not post_deploy(pending[name]))
+        late = tuple(name for name in late if not is_post_deploy(pending[name]))
     newest = newest_recorded(records) if late else None
     if late and out_of_order == "error":
         raise OutOfOrderMigrations.for_names(late, newest or "")
@@ -107,19 +110,15 @@ def plan_up(
     return MigrationPlan("up", steps, late, newest, edited)
 
 
-def work_left(states: dict[str, str], unknown: list[str], last: MigrationFile | None) -> bool:
-    """The startup check: whether a run has anything to do, from the one query's answer.
-
-    Only the names the database lacks (``unknown``) are parsed; a stuck row means work too
-    (the locked path reports it).
-    """
-    if any(state != APPLIED for state in states.values()):
-        return True
-    for stem in unknown:
-        parsed = parse_stem(stem)
-        if parsed and (last is None or parsed.sort_key <= last.parsed.sort_key):
-            return True
-    return False
+def up_warnings(plan: MigrationPlan, out_of_order: OutOfOrderPolicy) -> list[Progress]:
+    """What a run applying ``plan`` warns about before it starts."""
+    found = []
+    if plan.out_of_order and out_of_order == "warn":
+        late, newest = plan.out_of_order, plan.newest_recorded
+        found.append(Progress("out_of_order", "", "up", reason=newest, names=late))
+    if plan.edited:
+        found.append(Progress("modified", "", "up", names=plan.edited))
+    return found
 
 
 def newest_recorded(records: list[Record]) -> str | None:
@@ -174,27 +173,9 @@ def edited_since_applied(record: Record, file: MigrationFile) -> bool:
 
 
 def find_renames(files: list[MigrationFile], records: list[Record]) -> list[tuple[str, str]]:
-    """``(old, new)`` for each pending file whose content is that of an applied migration
-    whose file is gone: the same file under a new name.
-
-    Only pending files are read, and only when some applied migration has no file.
-    """
-    names = {file.name for file in files}
-    gone = {
-        r.checksum: r.name
-        for r in records
-        if r.state == APPLIED and r.checksum and r.name not in names
-    }
-    if not gone:
-        return []
-    recorded = {r.name for r in records}
-    pairs = []
-    for file in files:
-        old = gone.get(file.checksum()) if file.name not in recorded else None
-        if old is not None:
-            pairs.append((old, file.name))
-            del gone[file.checksum()]  # one applied migration explains one file
-    return pairs
+    """``(old, new)`` for each pending file that is an applied migration, whose file is gone,
+    renamed (see :func:`.find_moved`)."""
+    return [(moved.old, moved.new) for moved in find_moved(files, records)]
 
 
 def case_collisions(files: list[MigrationFile], records: list[Record]) -> list[tuple[str, str]]:

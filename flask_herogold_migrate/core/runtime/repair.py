@@ -113,14 +113,14 @@ def execute_repair(
     conn: Connection,
     tracking: TrackingTable,
     files: list[MigrationFile],
-    records: list[Record],
     options: RepairPlan,
     shown: RepairPlan | None = None,
 ) -> RepairResult:
-    """Plan again with ``options``' settings and do it, or only what ``shown`` listed too.
-
-    The caller holds the migration lock, and read ``records`` under it.
-    """
+    """Read the records, plan again with ``options``' settings and do it, or only what
+    ``shown`` listed too. The caller holds the migration lock."""
+    records = tracking.read(conn)
+    if records:
+        tracking.ensure(conn)  # a table from an older version gets its columns
     now = plan_repair(
         files,
         records,

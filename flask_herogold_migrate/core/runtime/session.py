@@ -11,21 +11,22 @@ about a closed transaction.
 from __future__ import annotations
 
 import inspect
-import re
 from collections.abc import Callable
+from contextlib import suppress
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
-from ..dialects.base import JoinMode, first_word, split_statements
-from ..errors import RollbackUnavailable, TransactionEndedInStep
-
-_TO_SAVEPOINT = re.compile(r"\s*ROLLBACK\s+(?:WORK\s+|TRANSACTION\s+)?TO\b", re.IGNORECASE)
+from ..dialects.base import JoinMode
+from ..errors import RollbackUnavailable
+from .transaction_guard import TransactionCheck, refuse_transaction_control
 
 if TYPE_CHECKING:
     from sqlmodel import Session
+
+    from ..dialects import DialectImpl
 
 
 def run_step(
@@ -34,44 +35,40 @@ def run_step(
     step: Callable[[Any], object],
     *,
     in_transaction: bool = True,
+    impl: DialectImpl | None = None,
 ) -> None:
     """Run ``up()`` or ``down()`` with a new session; what it left pending is committed.
 
     ``in_transaction``: the step runs inside the runner's transaction, which a statement of
-    its own must not end (see :func:`_refuse_transaction_end`).
+    its own must not end (see :mod:`.transaction_guard`); ``impl`` checks after each
+    statement that it did not.
     """
     session = _session_class(join_mode)(bind=conn, join_transaction_mode=join_mode)
+    check = TransactionCheck(impl) if in_transaction and impl is not None else None
     if in_transaction:
         # First of the listeners: before the watch counts the statement as committing, and
         # before a rehearsal records it and sends a stand-in.
-        event.listen(conn, "before_cursor_execute", _refuse_transaction_end, insert=True)
+        event.listen(conn, "before_cursor_execute", refuse_transaction_control, insert=True)
+    if check is not None:
+        event.listen(conn, "after_cursor_execute", check, insert=True)
     try:
         result = step(session)
         _refuse_deferred_work(step, result)
         session.commit()  # what the migration left pending belongs to it
+    except BaseException:
+        if check is not None and check.tripped is not None:
+            # The session's savepoint went with the transaction: its rollback would fail
+            # and hide why.
+            with suppress(Exception):
+                session.close()
+            raise check.tripped from None
+        raise
     finally:
         if in_transaction:
-            event.remove(conn, "before_cursor_execute", _refuse_transaction_end)
+            event.remove(conn, "before_cursor_execute", refuse_transaction_control)
+        if check is not None:
+            event.remove(conn, "after_cursor_execute", check)
         session.close()
-
-
-def _refuse_transaction_end(
-    conn: Connection, cursor: object, statement: str, *args: object
-) -> None:
-    """A ``COMMIT`` sent as SQL would commit half a step behind the runner's back.
-
-    The runner would then roll back what is left, report the step as rolled back, and leave
-    it pending over changes that stayed: refused before it is sent, the step fails whole.
-    """
-    for part in split_statements(statement):
-        word = first_word(part)
-        if word in ("COMMIT", "END") or (word == "ROLLBACK" and not _TO_SAVEPOINT.match(part)):
-            raise TransactionEndedInStep(
-                f"The migration sent {word}, which would end the transaction its step runs in: "
-                "its changes commit with its tracking row when it succeeds, or not at all. "
-                "Remove it; for statements that must commit on their own, set "
-                "transactional = False on the migration."
-            )
 
 
 def _refuse_deferred_work(step: Callable[[Any], object], result: object) -> None:

@@ -6,11 +6,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from ..deploy.post_deploy import is_post_deploy
 from ..files.discovery import MigrationFile
+from ..files.discovery import misnamed as find_misnamed
 from ..files.naming import sort_key
 from ..states import SHOWN_STATES, Direction, Record, ShownState
 from .plan import edited_since_applied, find_out_of_order, find_renames
-from .post_deploy import is_post_deploy
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,39 @@ class Status:
     def counts(self) -> dict[ShownState, int]:
         return {state: len(self.names(state)) for state in SHOWN_STATES}
 
+    #: What ``status[key]`` reads, the mapping the first release's ``status()`` returned.
+    KEYS = (*SHOWN_STATES, "modified", "migrations")
+
+    def __getitem__(self, key: str) -> list[Any]:
+        """``status["applied"]``, ``["pending"]``... (each state), ``["modified"]``: names in
+        run order; ``["migrations"]``: a dict per migration (name, state, batch, applied_at,
+        modified). The attributes of the same names say the same."""
+        if key in SHOWN_STATES:
+            return self.names(key)
+        if key == "modified":
+            return self.modified
+        if key == "migrations":
+            return [
+                {
+                    "name": m.name,
+                    "state": m.state,
+                    "batch": m.batch,
+                    "applied_at": m.applied_at,
+                    "modified": m.modified,
+                }
+                for m in self.migrations
+            ]
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.KEYS
+
+    def keys(self) -> tuple[str, ...]:
+        return self.KEYS
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self.KEYS else default
+
     def to_json(self) -> dict[str, Any]:
         """The document ``migrate:status --json`` prints (its schema is in the CLI docs)."""
         return {
@@ -105,14 +139,15 @@ class Status:
         }
 
 
-def build_status(
-    files: list[MigrationFile], records: list[Record], misnamed: list[tuple[str, str]]
-) -> Status:
-    """The report :meth:`MigrationManager.status` returns, from file names and the records.
+def build_status(files: list[MigrationFile], records: list[Record], stems: list[str]) -> Status:
+    """The report :meth:`MigrationManager.status` returns, from the files (``stems`` their
+    names, those not migrations' included) and the records.
 
     Only the files of applied records are read, for their checksums, and the pending ones,
     for ``post_deploy``; none is imported.
     """
+    taken = {file.name for file in files}
+    misnamed = find_misnamed([stem for stem in stems if stem not in taken])
     by_name = {record.name: record for record in records}
     renamed = {}
     for old, new in find_renames(files, records):

@@ -10,6 +10,7 @@ table is :mod:`.tracking_schema`'s.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Protocol
 
@@ -169,6 +170,13 @@ class TrackingTable:
     def realign(self, conn: Connection, name: str, checksum: str) -> None:
         """Store the checksum of a file edited since it was applied."""
         self._update_row(conn, name, {"checksum": checksum})
+
+    def fold(self, conn: Connection, step: Step, replaced: Sequence[str]) -> None:
+        """A squashed migration takes the place of the applied ones it replaces: applied,
+        without running, and their rows gone."""
+        for name in replaced:
+            self._remove(conn, name)
+        self._add(conn, step, APPLIED)
 
     # -- Rows ------------------------------------------------------------------------------
 

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import FailedMigrationRecorded, MigrationError
 from ..files.discovery import list_stems
-from ..files.naming import parse_stem, sort_key
-from ..states import APPLIED, FAILED_DOWN, RUNNING, RUNNING_DOWN, Direction
-from .connection import run_connection
-from .post_deploy import post_deploy_names
+from .backlog import Backlog
 
 if TYPE_CHECKING:
     from ..manager import MigrationManager
@@ -30,46 +27,19 @@ DEFAULT_WAIT_TIMEOUT = 300.0
 
 
 @dataclass(frozen=True)
-class Outstanding:
-    """What keeps the schema from being up to date, each in run order."""
-
-    #: Files without a row: not started.
-    pending: tuple[str, ...]
-    #: Steps another process is running now (or ran, and died in).
-    running: tuple[str, ...]
-    #: ``(name, "up" or "down")`` of steps recorded as failed.
-    failed: tuple[tuple[str, Direction], ...]
-
-    @property
-    def done(self) -> bool:
-        return not (self.pending or self.running or self.failed)
-
-    def describe(self) -> str:
-        """``2 pending (A, B), 1 running (C)``."""
-        parts = [
-            f"{len(names)} {label} ({', '.join(names)})"
-            for label, names in (("pending", self.pending), ("running", self.running))
-            if names
-        ]
-        if self.failed:
-            parts.append(f"{len(self.failed)} failed ({', '.join(n for n, _ in self.failed)})")
-        return ", ".join(parts) or "nothing"
-
-
-@dataclass(frozen=True)
 class WaitResult:
     """How a wait ended well: the schema is up to date."""
 
     #: Seconds waited; 0 when it was up to date at the first look.
     seconds: float
     #: What the first look found outstanding (``done`` if nothing was).
-    first_seen: Outstanding
+    first_seen: Backlog
 
 
 class SchemaWaitTimeout(MigrationError):
     """Migrations were still outstanding when the wait for them ran out."""
 
-    def __init__(self, outstanding: Outstanding, timeout: float):
+    def __init__(self, outstanding: Backlog, timeout: float):
         self.outstanding = outstanding
         self.timeout = timeout
         #: The migrations not applied yet, in run order.
@@ -83,36 +53,14 @@ class SchemaWaitTimeout(MigrationError):
         )
 
 
-def outstanding(stems: list[str], states: dict[str, str]) -> Outstanding:
-    """What is left to do, from the file names on disk and the tracking table's states.
-
-    Rows whose file is gone (older code deployed) keep nothing waiting; files that are not
-    migrations by their names never run, so they are not waited for either.
-    """
-    pending = sorted(
-        (stem for stem in stems if stem not in states and parse_stem(stem)), key=sort_key
-    )
-    stuck = sorted((name for name, state in states.items() if state != APPLIED), key=sort_key)
-    running = tuple(name for name in stuck if states[name] in (RUNNING, RUNNING_DOWN))
-    failed: tuple[tuple[str, Direction], ...] = tuple(
-        (name, "down" if states[name] == FAILED_DOWN else "up")
-        for name in stuck
-        if name not in running
-    )
-    return Outstanding(tuple(pending), running, failed)
-
-
-def look(manager: MigrationManager) -> Outstanding:
-    """One look: a directory listing and the startup check's one query.
-
-    Pending post-deploy migrations keep nothing waiting: they run after the deploy.
-    """
+def look(manager: MigrationManager) -> Backlog:
+    """One look: a directory listing and the startup check's one query, on the manager's
+    connection (a schema tenant's own tracking table). Pending post-deploy migrations keep
+    nothing waiting: they run after the deploy."""
     stems = list_stems(manager.migrations_dir)
-    with run_connection(manager.engine) as conn:
-        states = manager.tracking.read_states(conn)
-    seen = outstanding(stems, states)
-    later = post_deploy_names(manager.migrations_dir, seen.pending)
-    return replace(seen, pending=tuple(n for n in seen.pending if n not in later))
+    with manager.connect() as run:
+        backlog = Backlog.of(stems, run.tracking.read_states(run.conn))
+    return backlog.held_back(manager.migrations_dir)
 
 
 def wait_until_migrated(
@@ -120,7 +68,7 @@ def wait_until_migrated(
     *,
     interval: float = DEFAULT_WAIT_INTERVAL,
     timeout: float = DEFAULT_WAIT_TIMEOUT,
-    on_change: Callable[[Outstanding, float], None] | None = None,
+    on_change: Callable[[Backlog, float], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> WaitResult:
@@ -134,7 +82,7 @@ def wait_until_migrated(
     started = clock()
     deadline = started + timeout
     first = seen = look(manager)
-    previous: Outstanding | None = None
+    previous: Backlog | None = None
     while True:
         if seen.failed:
             raise FailedMigrationRecorded.for_steps(list(seen.failed))

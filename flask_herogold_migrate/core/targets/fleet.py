@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from ..manager import MigrationManager
 from .runs import Target, TargetResult, run_each
@@ -52,31 +52,32 @@ class FleetPolicy:
 
 
 @dataclass(frozen=True)
-class FleetRun:
+class FleetRun(Generic[R]):
     """What ran, in target order (the targets not listed were not started), and why the run
     stopped early, if it did."""
 
-    results: list[TargetResult[list[str]]]
+    results: list[TargetResult[R]]
     stopped: StopReason | None = None
 
 
 def run_fleet(
     targets: Sequence[Target],
-    work: Callable[[Target, MigrationManager], list[str]],
+    work: Callable[[Target, MigrationManager], R],
     *,
     jobs: int = 1,
     policy: FleetPolicy | None = None,
     on_interrupt: Callable[[], None] = lambda: None,
-) -> FleetRun:
-    """``work`` on each target, ``jobs`` at a time, as :func:`run_each`, under ``policy``;
-    a KeyboardInterrupt while it runs stops it as described above instead of propagating,
-    and ``on_interrupt`` is called at once, before the running targets end."""
+    run: Callable[[Target], dict[str, Any]] = lambda target: {},
+) -> FleetRun[R]:
+    """``work`` on each target, ``jobs`` at a time, as :func:`run_each` (``run`` too), under
+    ``policy``; a KeyboardInterrupt while it runs stops it as described above instead of
+    propagating, and ``on_interrupt`` is called at once, before the running targets end."""
     policy = policy or FleetPolicy()
     if jobs < 1:
         raise ValueError("jobs must be 1 or more")
     stopping = threading.Event()
     lock = threading.Lock()
-    done: dict[int, TargetResult[list[str]]] = {}
+    done: dict[int, TargetResult[R]] = {}
     reason: list[StopReason] = []
 
     def failures() -> int:
@@ -90,7 +91,7 @@ def run_fleet(
     def one(index: int) -> None:
         if stopping.is_set():
             return
-        (result,) = run_each([targets[index]], work)
+        (result,) = run_each([targets[index]], work, run=run)
         with lock:
             done[index] = result
             limit = policy.max_failures

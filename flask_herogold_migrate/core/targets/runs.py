@@ -10,14 +10,15 @@ binds stop at the first failure, as their order matters to the app; tenants are 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import MigrationError, describe_error
+from ..errors.interrupted import Interrupted
 from ..manager import MigrationManager
 
 R = TypeVar("R")
@@ -61,21 +62,24 @@ class Target:
     """One database to migrate: a bind or a tenant, with how to open its manager.
 
     ``open`` returns a context manager, so a target with an engine of its own (a tenant given
-    as a URL) disposes of it after its run.
+    as a URL) disposes of it after its run. Its keyword arguments, if any, are what differs
+    for this run (``progress``, ``single_transaction``: see ``MigrateSettings.manager``).
     """
 
     name: str
-    open: Callable[[], AbstractContextManager[MigrationManager]] = field(compare=False)
+    open: Callable[..., AbstractContextManager[MigrationManager]] = field(compare=False)
     #: ``bind`` or ``tenant``: how messages and JSON documents call it.
     kind: str = "tenant"
+    #: Its migrations directory, where known before it opens (tenants share one).
+    directory: Path | None = field(default=None, compare=False)
 
 
-def fixed_target(name: str, manager: MigrationManager, kind: str = "bind") -> Target:
-    """A target whose manager already exists (a bind, on the app's engine)."""
+def built_target(name: str, build: Callable[..., MigrationManager], kind: str = "bind") -> Target:
+    """A target whose manager ``build(**run)`` makes (a bind, on the app's engine)."""
 
     @contextmanager
-    def open_it() -> Iterator[MigrationManager]:
-        yield manager
+    def open_it(**run: Any) -> Iterator[MigrationManager]:
+        yield build(**run)
 
     return Target(name, open_it, kind)
 
@@ -104,29 +108,44 @@ def run_each(
     *,
     jobs: int = 1,
     stop_at_first_failure: bool = False,
+    run: Callable[[Target], dict[str, Any]] = lambda target: {},
 ) -> list[TargetResult[R]]:
     """``work(target, manager)`` on every target, ``jobs`` at a time; results in target order.
 
     With ``stop_at_first_failure`` the targets run one after the other and the list ends with
-    the first that failed: the ones after it were not run.
+    the first that failed: the ones after it were not run. ``run(target)`` gives the keyword
+    arguments its manager is opened with (``target.open(**run(target))``).
     """
     if jobs < 1:
         raise ValueError("jobs must be 1 or more")
 
     def one(target: Target) -> TargetResult[R]:
         try:
-            with target.open() as manager:
+            with target.open(**run(target)) as manager:
                 return TargetResult(target, work(target, manager))
         except Exception as error:  # reported with the target; KeyboardInterrupt still stops
             return TargetResult(target, error=error)
 
     if stop_at_first_failure or jobs == 1 or len(targets) <= 1:
         results: list[TargetResult[R]] = []
-        for target in targets:
-            results.append(one(target))
+        for index, target in enumerate(targets):
+            try:
+                results.append(one(target))
+            except KeyboardInterrupt as interrupt:
+                if len(targets) == 1:  # one database: the interrupt says all there is
+                    raise
+                done = tuple(r.target.name for r in results)
+                later = tuple(t.name for t in targets[index + 1 :])
+                if isinstance(interrupt, Interrupted):
+                    interrupt.at_target(target.kind, target.name, done, later)
+                    raise
+                stopped = Interrupted(None).at_target(target.kind, target.name, done, later)
+                raise stopped from interrupt
             if stop_at_first_failure and results[-1].failed:
                 break
         return results
+    from concurrent.futures import ThreadPoolExecutor  # only for --jobs: commands start faster
+
     with ThreadPoolExecutor(max_workers=min(jobs, len(targets))) as pool:
         return list(pool.map(one, targets))
 

@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from sqlalchemy import make_url
@@ -26,11 +26,12 @@ from ..manager import MigrationManager
 from ..runtime.connection import engine_from_url, run_connection
 from ..runtime.search_path import check_schemas_exist, require_postgresql
 from ..urls import safe_url
+from .default_schema import refuse_the_apps_schema
 from .runs import Target
 
 #: Builds the manager of one tenant from its engine (or URL) and schema, with the app's
-#: settings (directory, table, lock timeout...).
-BuildManager = Callable[[Engine, "str | None"], MigrationManager]
+#: settings (directory, table, lock timeout...); keyword arguments as for ``Target.open``.
+BuildManager = Callable[..., MigrationManager]
 
 
 class UnknownTenant(ConfigurationError):
@@ -96,8 +97,16 @@ def select_tenant(tenants: list[Tenant], name: str) -> Tenant:
     )
 
 
-def tenant_targets(tenants: list[Tenant], engine: Engine, build: BuildManager) -> list[Target]:
-    """A target per tenant; checks first, with one query, that every schema exists.
+def tenant_targets(
+    tenants: list[Tenant],
+    engine: Engine,
+    build: BuildManager,
+    *,
+    table: str = "migrations",
+    directory: Path | None = None,
+) -> list[Target]:
+    """A target per tenant; checks first, on one connection, that every schema exists and
+    none is the app's own (where its tracking table ``table`` is).
 
     ``engine`` is the shared database of schema tenants; a URL tenant gets an engine of its
     own for its run, disposed of after it.
@@ -107,26 +116,38 @@ def tenant_targets(tenants: list[Tenant], engine: Engine, build: BuildManager) -
         require_postgresql(engine.dialect.name, schemas[0])
         with run_connection(engine) as conn:
             check_schemas_exist(conn, schemas)
-    return [tenant_target(tenant, engine, build) for tenant in tenants]
+            refuse_the_apps_schema(conn, schemas, table)
+    return [tenant_target(tenant, engine, build, directory=directory) for tenant in tenants]
 
 
-def tenant_target(tenant: Tenant, engine: Engine, build: BuildManager) -> Target:
+def tenant_target(
+    tenant: Tenant,
+    engine: Engine,
+    build: BuildManager,
+    *,
+    table: str | None = None,
+    directory: Path | None = None,
+) -> Target:
+    """The target of one tenant; with ``table``, a schema tenant is first checked not to be
+    the app's own schema (:func:`tenant_targets` checks all of them at once instead).
+    ``directory`` is the one every tenant shares, for the plan to check once."""
+
     @contextmanager
-    def open_it() -> Iterator[MigrationManager]:
+    def open_it(**run: Any) -> Iterator[MigrationManager]:
+        if tenant.schema is not None and table is not None:
+            require_postgresql(engine.dialect.name, tenant.schema)
+            with run_connection(engine) as conn:
+                refuse_the_apps_schema(conn, [tenant.schema], table)
         if tenant.url is None:
-            manager = build(engine, tenant.schema)
-            manager.target_name = tenant.name
-            yield manager
+            yield build(engine, tenant.schema, target_name=tenant.name, **run)
             return
         own = engine_from_url(tenant.url)
         try:
-            manager = build(own, None)
-            manager.target_name = tenant.name
-            yield manager
+            yield build(own, None, target_name=tenant.name, **run)
         finally:
             own.dispose()
 
-    return Target(tenant.name, open_it, "tenant")
+    return Target(tenant.name, open_it, "tenant", directory)
 
 
 def _callable(source: object, setting: str) -> Callable[[], Any]:

@@ -55,6 +55,7 @@ class CheckPass:
         tracking_table: str,
         metadata: MetaData | Sequence[MetaData] | None,
         report: Callable[[CheckResult], None],
+        with_rows: bool = False,
     ) -> None:
         self._server = server
         self._directory = directory
@@ -62,6 +63,8 @@ class CheckPass:
         self._tracking_table = tracking_table
         self._metadata = _as_list(metadata)
         self._report = report
+        #: Before each step, a generated row in each empty table (see :mod:`.seed_rows`).
+        self._with_rows = with_rows
         self._database: ThrowawayDatabase | None = None
         self._manager: MigrationManager | None = None
         #: The last migration applied: what a fresh database is brought up to.
@@ -188,6 +191,7 @@ class CheckPass:
 
     def _up(self, file: MigrationFile) -> str | None:
         """Apply ``file`` as a batch of its own; how it failed, or None."""
+        self._seed()
         try:
             self._migrations.run_migrations(file.name)
         except _MIGRATION_FAULTS as error:
@@ -196,11 +200,18 @@ class CheckPass:
 
     def _down(self) -> str | None:
         """Roll back the last batch; how it failed, or None."""
+        self._seed()
         try:
             self._migrations.rollback(1)
         except _MIGRATION_FAULTS as error:
             return f"failed: {_describe(error)}"
         return None
+
+    def _seed(self) -> None:
+        if self._with_rows:
+            from .seed_rows import fill_empty_tables
+
+            fill_empty_tables(self._current.engine, exclude=(self._tracking_table,))
 
     def _snapshot(self) -> SchemaSnapshot:
         """The schema now; only the tables changed since the last snapshot are reflected."""

@@ -6,7 +6,7 @@
 3. **round trip**: for each migration in order, ``up()``, ``down()``, ``up()``; after
    ``down()`` the schema is exactly what it was before ``up()``, and after ``up()`` again what
    it was after the first;
-4. **models match**: after every migration, the models and the schema have no difference.
+4. **models match**: after the last migration, the models and the schema have no difference.
 
 Checks 2 to 4 run in :mod:`.check_pass`, on databases made by :mod:`.throwaway`. Each check
 gives one :class:`CheckResult` per migration (the models check one in all), so a report, the
@@ -51,6 +51,7 @@ def run_checks(
     metadata: MetaData | Sequence[MetaData] | None = None,
     on_result: ResultCallback | None = None,
     on_database: Callable[[str], None] | None = None,
+    with_rows: bool = False,
 ) -> CheckReport:
     """Run the four checks of the migrations in ``migrations_dir``; return every result.
 
@@ -58,6 +59,8 @@ def run_checks(
     never touched, and dropped at the end whatever happens. ``metadata`` holds the models
     (none given: the models check is skipped). ``on_result`` hears each result as it is
     made; ``on_database``, how messages name the throwaway database, once it exists.
+    ``with_rows`` puts a generated row in each empty table before each step, so a step that
+    cannot keep its rows fails (see :mod:`.seed_rows`).
     """
     from .check_pass import CheckPass
     from .throwaway import throwaway_databases
@@ -81,6 +84,7 @@ def run_checks(
             tracking_table=tracking_table,
             metadata=metadata,
             report=report,
+            with_rows=with_rows,
         )
         database = checks.run(on_database)
     return CheckReport(database, tuple(results))

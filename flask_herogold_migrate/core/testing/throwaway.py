@@ -90,6 +90,9 @@ class ThrowawayServer:
             try:
                 conn.execute(text(f"CREATE DATABASE {name}"))
             except DBAPIError as error:
+                # Refused: nothing to drop (nor, often, the right to try, a needless warning).
+                self._made.remove(database)
+                database.engine.dispose()
                 raise ThrowawayDatabaseError(
                     f"Cannot create the throwaway database {name} on {self._server()}: "
                     f"{self._reason(error)}. Testing migrations needs a user allowed to create "

@@ -18,7 +18,6 @@ from ..errors import ConfigurationError
 if TYPE_CHECKING:
     from ..files.discovery import MigrationFile
     from ..migration import Migration
-    from .plan import MigrationPlan
 
 # At class-body indentation, with or without an annotation (``post_deploy: ClassVar[bool]``).
 _DECLARED = re.compile(r"^[ \t]+post_deploy[ \t]*(?::[^=\n]*)?=[ \t]*True\b", re.MULTILINE)
@@ -42,16 +41,16 @@ def post_deploy_names(directory: Path, names: Iterable[str]) -> frozenset[str]:
     return frozenset(name for name in names if declares_post_deploy(directory / f"{name}.py"))
 
 
-def check_declared(plan: MigrationPlan, migrations: Sequence[Migration]) -> None:
+def check_declared(files: Sequence[MigrationFile], migrations: Sequence[Migration]) -> None:
     """Refuse a loaded migration whose ``post_deploy`` the file's text does not show.
 
     Set in a base class or computed, the flag would be invisible to the checks that read
     only the text (the wait for the schema, ``--skip-post-deploy``), which would then
     disagree with the run.
     """
-    for step, migration in zip(plan.steps, migrations, strict=True):
-        if bool(getattr(migration, "post_deploy", False)) != declares_post_deploy(step.file.path):
+    for file, migration in zip(files, migrations, strict=True):
+        if bool(getattr(migration, "post_deploy", False)) != declares_post_deploy(file.path):
             raise ConfigurationError(
-                f"{step.name} sets post_deploy in a way its file does not show: write "
+                f"{file.name} sets post_deploy in a way its file does not show: write "
                 "post_deploy = True (or leave it out) in the migration's own class body."
             )

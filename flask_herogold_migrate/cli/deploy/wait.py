@@ -14,15 +14,15 @@ from typing import Any
 
 import click
 
-from ..core import MigrationManager, SchemaWaitTimeout
-from ..core.runtime.abandoned import refuse_abandoned
-from ..core.runtime.wait import (
+from ...core import MigrationManager, SchemaWaitTimeout
+from ...core.deploy.abandoned import refuse_abandoned
+from ...core.runtime.backlog import Backlog
+from ...core.runtime.wait import (
     DEFAULT_WAIT_INTERVAL,
     DEFAULT_WAIT_TIMEOUT,
-    Outstanding,
     wait_until_migrated,
 )
-from ..core.settings import as_seconds
+from ...core.settings import as_seconds
 
 CommandFactory = Callable[..., Callable[[Callable[..., Any]], click.Command]]
 
@@ -75,7 +75,7 @@ def wait_command(
     def wait(directory: Path | None, timeout: float, interval: float, **extra: Any) -> None:
         manager = open_manager(directory, extra)
 
-        def show(outstanding: Outstanding, seconds_left: float) -> None:
+        def show(outstanding: Backlog, seconds_left: float) -> None:
             refuse_abandoned(manager, outstanding.running)
             click.echo(
                 f"Waiting up to {seconds_left:.0f} s for the migrations: {outstanding.describe()}.",

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from ..core import MigrationManager
-from ..core.offline import DIALECT_NAMES
+from ...core import MigrationManager
+from ...core.offline import DIALECT_NAMES
 
 CommandFactory = Callable[..., Callable[[Callable[..., Any]], click.Command]]
 
@@ -61,7 +61,7 @@ def sql_command(
         skip_unrenderable: bool,
         **extra: Any,
     ) -> None:
-        from ..core.offline.script import offline_dialect, render_script
+        from ...core.offline.script import offline_dialect, render_script
 
         manager = open_manager(directory, extra)
         script = render_script(

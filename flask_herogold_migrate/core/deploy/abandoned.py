@@ -12,9 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import FailedMigrationRecorded, LockTimeout
+from ..runtime.lock import holding_the_lock
 from ..states import RUNNING, RUNNING_DOWN, Direction
-from .connection import run_connection
-from .lock import holding_the_lock
 
 if TYPE_CHECKING:
     from ..manager import MigrationManager
@@ -25,17 +24,18 @@ def abandoned_steps(manager: MigrationManager, running: tuple[str, ...]) -> tupl
     process holds the migration lock: their process died. Holds the lock a moment at most."""
     if not running:
         return ()
-    with run_connection(manager.engine, manager.schema) as conn:
+    with manager.connect() as run:
+        conn = run.conn
         try:
             with holding_the_lock(
                 conn,
-                manager.tracking.name,
+                run.tracking.name,
                 "up",
                 lock_timeout=0,
                 connection_check_interval=0,
                 emit=lambda _: None,
             ):
-                states = manager.tracking.read_states(conn)
+                states = run.tracking.read_states(conn)
         except LockTimeout:
             return ()  # a run holds it: the steps are being run
     return tuple(name for name in running if states.get(name) in (RUNNING, RUNNING_DOWN))
@@ -46,8 +46,8 @@ def refuse_abandoned(manager: MigrationManager, running: tuple[str, ...]) -> Non
     dead = abandoned_steps(manager, running)
     if not dead:
         return
-    with run_connection(manager.engine, manager.schema) as conn:
-        states = manager.tracking.read_states(conn)
+    with manager.connect() as run:
+        states = run.tracking.read_states(run.conn)
     stuck: tuple[tuple[str, Direction], ...] = tuple(
         (name, "down" if states.get(name) == RUNNING_DOWN else "up") for name in dead
     )

@@ -1,0 +1,1 @@
+"""``migrate:fresh`` and ``migrate:refresh``: a database rebuilt from its migrations."""

@@ -1,0 +1,1 @@
+"""Seeders: files beside the migrations that fill a migrated database with rows."""
