@@ -165,3 +165,34 @@ def test_ctrl_c_lets_the_running_tenant_finish_and_prints_the_summary(tenants, t
     assert f"Not run (2): {', '.join(schemas[1:])}" in stdout
     assert "Interrupted: the tenants running finished" in stdout
     assert "Aborted!" not in stdout + stderr
+
+
+POST_DEPLOY = """
+from sqlalchemy import text
+from flask_herogold_migrate import Migration
+
+
+class Contract(Migration):
+    post_deploy = True
+
+    def up(self, session):
+        session.exec(text("CREATE TABLE contracted (id INTEGER PRIMARY KEY)"))
+
+    def down(self, session):
+        session.exec(text("DROP TABLE contracted"))
+"""
+
+
+def test_skip_post_deploy_holds_back_on_every_tenant_of_a_canary_run(tenants):  # noqa: F811
+    schemas = tenants.add_schemas(3)
+    (tenants.dir / "20260103_contract.py").write_text(POST_DEPLOY)
+    app = tenants.make()
+
+    before = invoke(app, "migrate", "--all-tenants", "--canary", "1", "--skip-post-deploy")
+    after = invoke(app, "migrate", "--all-tenants")
+
+    assert before.exit_code == 0, before.output
+    assert "[2/2] Migrating: 20260102_invoices" in before.output
+    assert after.exit_code == 0, after.output
+    assert all(tenants.applied(schema) == {*BOTH, "20260103_contract"} for schema in schemas)
+    assert after.output.count("[1/1] Migrating: 20260103_contract") == 3

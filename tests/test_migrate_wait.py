@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import NON_TRANSACTIONAL
+from tests.many_databases import servers  # noqa: F401  (the fixture)
+from tests.test_tenants import invoke, tenants  # noqa: F401  (the fixture)
 
 APP = """
 import os
@@ -169,3 +171,18 @@ def test_wait_exits_1_at_once_on_a_step_left_running_by_a_dead_process(
     assert result.exit_code == 1
     assert "Error: 20260302_two recorded as running, but no process runs it" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_wait_of_a_schema_tenant_reads_its_own_tracking_table(tenants):  # noqa: F811
+    """``--tenant`` waits on the tenant's schema: its rows, not the public schema's."""
+    [first, second] = tenants.add_schemas(2)
+    app = tenants.make()
+    assert invoke(app, "migrate", "--tenant", first).exit_code == 0
+
+    done = invoke(app, "migrate:wait", "--tenant", first, "--timeout", "0")
+    behind = invoke(app, "migrate:wait", "--tenant", second, "--timeout", "0")
+
+    assert done.exit_code == 0, done.output
+    assert "The migrations are applied." in done.output
+    assert behind.exit_code == 2, behind.output
+    assert "2 pending (20260101_accounts, 20260102_invoices)" in behind.output
