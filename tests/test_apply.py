@@ -17,8 +17,8 @@ from sqlalchemy import create_engine, inspect, text
 
 from flask_herogold_migrate import MigrationManager
 from flask_herogold_migrate.__main__ import main
-from flask_herogold_migrate.core.runtime import connection
 from flask_herogold_migrate.core.errors import MigrationFailed
+from flask_herogold_migrate.core.runtime import connection
 from tests.helpers import NON_TRANSACTIONAL
 
 
@@ -283,9 +283,9 @@ def test_sqlite_with_sqlalchemy_s_transaction_recipe_migrates_and_rolls_back(
     with pytest.raises(MigrationFailed, match="20260302_broken failed in up"):
         manager.run_migrations()
 
-    assert set(inspect(engine).get_table_names()) == {"migrations", "one"}
+    assert set(inspect(engine).get_table_names()) == {"migrations", "migrations_digest", "one"}
     assert manager.rollback() == ["20260301_one"]
-    assert set(inspect(engine).get_table_names()) == {"migrations"}
+    assert set(inspect(engine).get_table_names()) == {"migrations", "migrations_digest"}
     # Outside a transaction too: the event's BEGIN is not a statement that changed something.
     (migrations_dir / "20260302_broken.py").unlink()
     write_migration("20260303_outside", "SELECT * FROM nope", transactional=False)

@@ -18,6 +18,7 @@ from .dialects import DialectImpl, is_supported
 from .errors import ConfigurationError, UnsupportedDatabase
 from .files.create import create_migration
 from .files.discovery import discover, find_target, list_stems, misnamed
+from .files.listing import DirectoryNames
 from .files.loader import load_migration
 from .files.naming import sort_key
 from .progress import Progress, ProgressCallback
@@ -148,9 +149,13 @@ class MigrationManager:
         engine = self.engine
         if self.require_lock and not is_supported(engine.dialect.name):
             raise UnsupportedDatabase.for_auto_run(engine.dialect.name)
-        stems = list_stems(self.migrations_dir)
-        last = None if target is None else find_target(discover(self.migrations_dir, stems), target)
+        listing = DirectoryNames(self.migrations_dir)
+        digest = listing.digest() if target is None else None
+        last = None if target is None else find_target(discover(listing.dir, listing.stems), target)
         with run_connection(engine, self.schema) as conn:
+            if digest is not None and self.tracking.is_settled(conn, digest):
+                return []  # one row read: the common case, however long the history
+            stems = listing.stems
             states = self.tracking.read_states(conn)
             unknown = [stem for stem in stems if stem not in states]
             for stem, reason in misnamed(unknown):
@@ -269,7 +274,8 @@ class MigrationManager:
             if records:
                 self.tracking.ensure(conn)  # a table from an older version gets its columns
             files = discover(self.migrations_dir)
-            return execute_repair(conn, self.tracking, files, records, options, shown=plan)
+            with self.tracking.changing(conn):
+                return execute_repair(conn, self.tracking, files, records, options, shown=plan)
 
     # -- internals -----------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..runtime.backlog import read_backlog
 from ..runtime.connection import run_connection
+from ..runtime.digest import digest_table_name
 from .compare import differences_of, produce_operations
 from .models import as_metadata_list, model_table_names
 from .plan import AutogeneratePlan
@@ -45,7 +46,8 @@ def plan_autogenerate(
     upgrade, warned = produce_operations(conn, metadata_list, tracking_table=tracking_table)
     differences = [d for diff in upgrade.as_diffs() for d in differences_of(diff, conn.dialect)]
     known = model_table_names(metadata_list)
-    unknown = sorted(set(inspect(conn).get_table_names()) - known - {tracking_table}, key=str.lower)
+    ours = {tracking_table, digest_table_name(tracking_table)}
+    unknown = sorted(set(inspect(conn).get_table_names()) - known - ours, key=str.lower)
     candidates = column_candidates(upgrade) + _table_candidates(
         conn, metadata_list, upgrade, unknown, tracking_table
     )

@@ -19,7 +19,8 @@ and creates nothing on a database that has never been migrated.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -205,6 +206,10 @@ class _ReadOnlyTracking(TrackingTable):
 
     def ensure(self, conn: Connection) -> None:
         pass
+
+    @contextmanager
+    def changing(self, conn: Connection) -> Iterator[None]:
+        yield
 
     def record(self, conn: Connection, step: Step) -> None:
         pass

@@ -62,6 +62,7 @@ class Executor:
         completed: list[str] = []
         try:
             with (
+                self.tracking.changing(self.conn),
                 self.locks.applied(),
                 self.impl.running_steps(self.conn),
                 self._run_transaction(migrations) as joined,

@@ -10,6 +10,8 @@ table is :mod:`.tracking_schema`'s.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Protocol
 
@@ -26,12 +28,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..errors import FailedMigrationRecorded
 from ..files.naming import sort_key
 from ..states import APPLIED, Direction, Record, failed_state, running_state
 from . import tracking_schema
+from .digest import DigestTable
 
 if TYPE_CHECKING:
     from ..files.discovery import MigrationFile
@@ -71,6 +74,9 @@ class TrackingTable:
         # separately is compiled once and then found in SQLAlchemy's cache.
         self._insert = insert(self._light)
         self._delete = delete(self._light).where(self._light.c.name == bindparam("row_name"))
+        self.digest = DigestTable(name)
+        # Inside changing(): the digest is cleared for the whole change, and stored after it.
+        self._changing = False
 
     def read(self, conn: Connection) -> list[Record]:
         """Every row, unordered; an empty list when the table does not exist yet."""
@@ -117,6 +123,26 @@ class TrackingTable:
         """Create the table, or add the columns a table from an older version lacks."""
         if not tracking_schema.is_complete(conn, self.name):
             tracking_schema.create_or_upgrade(conn, self.name)
+        self.digest.ensure(conn)
+
+    def is_settled(self, conn: Connection, directory_digest: str) -> bool:
+        """The startup check's fast answer, in one query reading one row: every migration-like
+        file on disk is applied, and nothing else is recorded (see :mod:`.digest`)."""
+        return self.digest.read(conn) == directory_digest
+
+    @contextmanager
+    def changing(self, conn: Connection) -> Iterator[None]:
+        """Around every change of the rows, under the lock: the digest is cleared first, in a
+        transaction of its own, and computed again from the rows once the change is over."""
+        self.digest.clear_alone(conn)
+        self._changing = True
+        try:
+            yield
+        finally:
+            self._changing = False
+            # Left cleared if this fails too: the checks read the tracking table instead.
+            with suppress(SQLAlchemyError):
+                self.digest.store(conn)
 
     # -- A step's transitions -------------------------------------------------------------
 
@@ -172,7 +198,18 @@ class TrackingTable:
 
     # -- Rows ------------------------------------------------------------------------------
 
+    def _clear_digest(self, conn: Connection) -> None:
+        if not self._changing:
+            # A write outside changing(): the digest goes with it, in its transaction, under a
+            # savepoint in case an older table has no digest beside it.
+            try:
+                with conn.begin_nested():
+                    self.digest.clear(conn)
+            except DBAPIError:
+                pass
+
     def _add(self, conn: Connection, step: Step, state: str) -> None:
+        self._clear_digest(conn)
         row = {"name": step.name, "batch": step.batch, "applied_at": _now()}
         conn.execute(self._insert, {**row, "checksum": step.file.checksum(), "state": state})
 
@@ -183,9 +220,11 @@ class TrackingTable:
         self._update_row(conn, name, values)
 
     def _remove(self, conn: Connection, name: str) -> None:
+        self._clear_digest(conn)
         conn.execute(self._delete, {"row_name": name})
 
     def _update_row(self, conn: Connection, name: str, values: dict[str, object]) -> None:
+        self._clear_digest(conn)
         statement = update(self._light).where(self._light.c.name == bindparam("row_name"))
         conn.execute(statement.values(**values), {"row_name": name})
 
