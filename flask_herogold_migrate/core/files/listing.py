@@ -72,8 +72,9 @@ class DirectoryNames:
         if cached_key == key and len(cached) == 64:
             return cached
         digest = names_digest(migration_like(self.stems))
-        changed_ns = max(info.st_mtime_ns, info.st_ctime_ns)
-        if time.time_ns() - changed_ns > _SETTLED_NS:
+        # Every entry added, removed or renamed sets the time to now: an older one cannot hide
+        # a change made in the tick the directory was listed.
+        if time.time_ns() - info.st_mtime_ns > _SETTLED_NS:
             _write_quietly(cache, f"{key}\n{digest}")
         return digest
 
