@@ -7,9 +7,9 @@ directory's digest: equal, nothing can be pending, missing, misnamed or stuck, a
 is done in one query that reads one row however long the history. Otherwise it reads the
 tracking table as before.
 
-The row is cleared (NULL) in its own transaction before anything changes the tracking table
-and computed again from the rows once the change is over, both under the migration lock; a
-write to the tracking table outside such a change clears it in its own transaction. A
+The row is cleared (NULL) by the first write of a change to the tracking table, in that
+write's transaction, and computed again from the rows once the change is over, both under
+the migration lock; a write to the tracking table outside such a change clears it too. A
 process that dies in between leaves it NULL, which matches nothing: the checks read the
 tracking table until the next run that changes something. On MySQL and MariaDB, whose DDL
 commits on its own, a step's ``failed`` row is written after the row was cleared, so it is seen.
@@ -19,7 +19,10 @@ changes something; until then the check reads the tracking table.
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
@@ -38,6 +41,9 @@ class DigestTable:
     def __init__(self, tracking: str) -> None:
         self.tracking = tracking
         self.name = digest_table_name(tracking)
+        #: Whether a clear has committed since the change began (see :meth:`clear_once`).
+        self.cleared = False
+        self._pending = False  # cleared in the transaction now open
 
     def read(self, conn: Connection) -> str | None:
         """The stored digest; None when it is cleared or there is no table or row yet."""
@@ -77,13 +83,32 @@ class DigestTable:
         quote = conn.dialect.identifier_preparer.quote
         conn.exec_driver_sql(f"UPDATE {quote(self.name)} SET digest = NULL WHERE id = 1")
 
-    def clear_alone(self, conn: Connection) -> None:
-        """Clear the digest in a transaction of its own, before a change; no table, no-op."""
+    @contextmanager
+    def changing(self, conn: Connection) -> Iterator[None]:
+        """A change of the tracking table's rows: a clear counts once its transaction commits."""
+        self.cleared = self._pending = False
+
+        def committed(_: Connection) -> None:
+            self.cleared = self.cleared or self._pending
+            self._pending = False
+
+        def rolled_back(_: Connection) -> None:
+            self._pending = False
+
+        event.listen(conn, "commit", committed)
+        event.listen(conn, "rollback", rolled_back)
         try:
-            with conn.begin():
-                self.clear(conn)
-        except DBAPIError:
-            pass  # no table: nothing the startup check could trust
+            yield
+        finally:
+            event.remove(conn, "commit", committed)
+            event.remove(conn, "rollback", rolled_back)
+
+    def clear_once(self, conn: Connection) -> None:
+        """Clear the digest in the caller's transaction, the first write of a change, until
+        one such transaction commits: no transaction of its own, and one statement a run."""
+        if not (self.cleared or self._pending):
+            self.clear(conn)
+            self._pending = True
 
     def store(self, conn: Connection) -> None:
         """Compute the digest from the tracking table's rows as they are now, and keep it."""

@@ -132,17 +132,19 @@ class TrackingTable:
 
     @contextmanager
     def changing(self, conn: Connection) -> Iterator[None]:
-        """Around every change of the rows, under the lock: the digest is cleared first, in a
-        transaction of its own, and computed again from the rows once the change is over."""
-        self.digest.clear_alone(conn)
+        """Around every change of the rows, under the lock (the digest table ensured): the
+        first write clears the digest in its own transaction, and once the change is over
+        the digest is computed again from the rows, if a clear committed."""
         self._changing = True
         try:
-            yield
+            with self.digest.changing(conn):
+                yield
         finally:
             self._changing = False
-            # Left cleared if this fails too: the checks read the tracking table instead.
-            with suppress(SQLAlchemyError):
-                self.digest.store(conn)
+            if self.digest.cleared:
+                # Left cleared if this fails too: the checks read the tracking table instead.
+                with suppress(SQLAlchemyError):
+                    self.digest.store(conn)
 
     # -- A step's transitions -------------------------------------------------------------
 
@@ -199,7 +201,9 @@ class TrackingTable:
     # -- Rows ------------------------------------------------------------------------------
 
     def _clear_digest(self, conn: Connection) -> None:
-        if not self._changing:
+        if self._changing:
+            self.digest.clear_once(conn)
+        else:
             # A write outside changing(): the digest goes with it, in its transaction, under a
             # savepoint in case an older table has no digest beside it.
             try:

@@ -9,7 +9,9 @@ number of migrations. Each database keeps its schema in a form that is cheap to 
   triggers'), which every change to the table rewrites;
 * PostgreSQL, the catalog: each column with its type, nullability, identity, generation,
   default and comment, each constraint's and index's definition, in one query;
-* MariaDB and MySQL, ``SHOW CREATE TABLE``.
+* MariaDB and MySQL, ``information_schema``: a line per column, index column, key column,
+  foreign key's rules, check constraint and table options, in one query for every table
+  (``SHOW CREATE TABLE`` would be a query per table, each snapshot).
 
 For any other database there is none, and every table is reflected each time.
 """
@@ -46,6 +48,31 @@ _POSTGRESQL = text(
 )
 
 
+# Every kind of object in one query, a line per row; a table's lines, sorted, are its text.
+_MYSQL = text(
+    """
+    SELECT TABLE_NAME, CONCAT_WS(' ', 'c', ORDINAL_POSITION, COLUMN_NAME, COLUMN_TYPE,
+        IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT, GENERATION_EXPRESSION,
+        COLLATION_NAME)
+    FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()
+    UNION ALL SELECT TABLE_NAME, CONCAT_WS(' ', 'i', INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME,
+        NON_UNIQUE, SUB_PART, INDEX_TYPE, COLLATION, INDEX_COMMENT)
+    FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()
+    UNION ALL SELECT TABLE_NAME, CONCAT_WS(' ', 'k', CONSTRAINT_NAME, ORDINAL_POSITION,
+        COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME)
+    FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE()
+    UNION ALL SELECT TABLE_NAME, CONCAT_WS(' ', 'r', CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE,
+        REFERENCED_TABLE_NAME)
+    FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()
+    UNION ALL SELECT TABLE_NAME, CONCAT_WS(' ', 'x', CONSTRAINT_NAME, CHECK_CLAUSE)
+    FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()
+    UNION ALL SELECT TABLE_NAME, CONCAT_WS(' ', 't', TABLE_TYPE, ENGINE, TABLE_COLLATION,
+        CREATE_OPTIONS, TABLE_COMMENT)
+    FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()
+    """
+)
+
+
 def table_fingerprints(conn: Connection, tables: list[str]) -> dict[str, str] | None:
     """A text per table of ``tables`` that changes when the table does; None if this
     database has no cheap way to tell."""
@@ -55,11 +82,10 @@ def table_fingerprints(conn: Connection, tables: list[str]) -> dict[str, str] | 
     elif name == "postgresql":
         found = {name: sql for name, sql in conn.execute(_POSTGRESQL)}
     elif name in ("mysql", "mariadb"):
-        quote = conn.dialect.identifier_preparer.quote
-        found = {
-            table: str(conn.execute(text(f"SHOW CREATE TABLE {quote(table)}")).one()[1])
-            for table in tables
-        }
+        lines: dict[str, list[str]] = {}
+        for table, line in conn.execute(_MYSQL):
+            lines.setdefault(table, []).append(str(line))
+        found = {table: "\n".join(sorted(each)) for table, each in lines.items()}
     else:
         return None
     return {table: found.get(table, "") for table in tables}

@@ -31,6 +31,7 @@ from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import DBAPIError
 
 from ..errors import ConfigurationError, ThrowawayDatabaseError
+from ..runtime.connection import REUSED_FOR_RUNS
 from ..urls import hide_secrets, safe_url
 
 #: Every throwaway database's name starts with this, so one left by a killed process
@@ -84,7 +85,11 @@ class ThrowawayServer:
         url = self.source.set(database=name)
         with self._admin_connection() as conn:
             kind = _display_name(conn)
-            database = ThrowawayDatabase(name, url, _engine(url), f"{kind} database {name}")
+            # The check runs hundreds of migrations, each a run of its own: they keep their
+            # connection (reset between them on PostgreSQL, see engine_for_many_runs) instead
+            # of making a server process, or a TLS session with PyMySQL, each.
+            engine = _engine(url, execution_options={REUSED_FOR_RUNS: True})
+            database = ThrowawayDatabase(name, url, engine, f"{kind} database {name}")
             # Listed before it exists: an interrupt during CREATE DATABASE still drops it.
             self._made.append(database)
             try:
