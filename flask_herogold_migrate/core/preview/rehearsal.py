@@ -211,7 +211,7 @@ class _ReadOnlyTracking(TrackingTable):
     def changing(self, conn: Connection) -> Iterator[None]:
         yield
 
-    def record(self, conn: Connection, step: Step) -> None:
+    def record(self, conn: Connection, step: Step, *, commit: bool = False) -> None:
         pass
 
     def start(self, conn: Connection, step: Step) -> None:

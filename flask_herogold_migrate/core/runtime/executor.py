@@ -91,7 +91,7 @@ class Executor:
                 with nullcontext() if joined else impl.begin(conn):
                     run_step(conn, impl.join_transaction_mode, _method(migration, step))
                     impl.check_before_commit(conn)
-                    self.tracking.record(conn, step)
+                    self.tracking.record(conn, step, commit=not joined)
             else:
                 with conn.begin():
                     self.tracking.start(conn, step)

@@ -148,9 +148,26 @@ class TrackingTable:
 
     # -- A step's transitions -------------------------------------------------------------
 
-    def record(self, conn: Connection, step: Step) -> None:
-        """The step ran in the transaction of this write: it is applied (up), or gone (down)."""
-        if step.direction == "up":
+    def record(self, conn: Connection, step: Step, *, commit: bool = False) -> None:
+        """The step ran in the transaction of this write: it is applied (up), or gone (down).
+
+        ``commit``: the caller commits right after. With psycopg the write and the COMMIT then
+        go in one round trip (a simple query of two statements; the driver's own commit finds
+        the transaction over and sends nothing). Either both happen or neither.
+        """
+        if commit and conn.dialect.driver == "psycopg" and _plain(step.name):
+            self._clear_digest(conn)
+            quote = conn.dialect.identifier_preparer.quote
+            if step.direction == "up":
+                values = (step.name, step.batch, _now(), step.file.checksum(), APPLIED)
+                sql = (
+                    f"INSERT INTO {quote(self.name)} (name, batch, applied_at, checksum, state) "
+                    f"VALUES ({', '.join(map(_literal, values))})"
+                )
+            else:
+                sql = f"DELETE FROM {quote(self.name)} WHERE name = {_literal(step.name)}"
+            conn.exec_driver_sql(f"{sql}; COMMIT")
+        elif step.direction == "up":
             self._add(conn, step, APPLIED)
         else:
             self._remove(conn, step.name)
@@ -236,6 +253,20 @@ class TrackingTable:
 def _now() -> datetime:
     # Naive UTC, to the second: DATETIME on MySQL keeps no zone and no fraction by default.
     return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def _plain(name: str) -> bool:
+    """Letters, digits and underscores only: safe as a literal whatever the server's settings."""
+    return name.isascii() and name.replace("_", "").isalnum()
+
+
+def _literal(value: object) -> str:
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return f"'{value.isoformat(sep=' ')}'"
+    assert isinstance(value, str) and _plain(value.replace("-", "")), value
+    return f"'{value}'"
 
 
 def _as_utc(value: datetime) -> datetime:

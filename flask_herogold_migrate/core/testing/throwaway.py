@@ -229,6 +229,12 @@ def throwaway_database(url: str | URL) -> Iterator[ThrowawayDatabase]:
 def _engine(url: URL, **options: Any) -> Engine:
     # Pooled, as connecting can be slow (PyMySQL sets up TLS for each connection): drop()
     # disposes of the pool first, and ends whatever session is still out.
+    if url.get_backend_name() == "postgresql" and "isolation_level" not in options:
+        # As for SQLite below: a commit need not wait for the disk, on this database only
+        # (the server's other databases keep their setting). RESET ALL keeps it.
+        given = url.query.get("options")
+        given = given if isinstance(given, str) else " ".join(given or ())
+        options["connect_args"] = {"options": f"{given} -c synchronous_commit=off".strip()}
     engine = create_engine(url, **options)
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_without_sync)
