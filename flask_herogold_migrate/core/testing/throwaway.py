@@ -85,15 +85,13 @@ class ThrowawayServer:
         url = self.source.set(database=name)
         with self._admin_connection() as conn:
             kind = _display_name(conn)
-            # The check runs hundreds of migrations, each a run of its own: they keep their
-            # connection (reset between them on PostgreSQL, see engine_for_many_runs) instead
-            # of making a server process, or a TLS session with PyMySQL, each.
-            engine = _engine(url, execution_options={REUSED_FOR_RUNS: True})
-            database = ThrowawayDatabase(name, url, engine, f"{kind} database {name}")
+            database = ThrowawayDatabase(name, url, _engine(url), f"{kind} database {name}")
             # Listed before it exists: an interrupt during CREATE DATABASE still drops it.
             self._made.append(database)
             try:
                 conn.execute(text(f"CREATE DATABASE {name}"))
+                if conn.dialect.name == "postgresql":  # as for SQLite: no wait for the disk
+                    conn.execute(text(f"ALTER DATABASE {name} SET synchronous_commit = off"))
             except DBAPIError as error:
                 raise ThrowawayDatabaseError(
                     f"Cannot create the throwaway database {name} on {self._server()}: "
@@ -227,15 +225,9 @@ def throwaway_database(url: str | URL) -> Iterator[ThrowawayDatabase]:
 
 
 def _engine(url: URL, **options: Any) -> Engine:
-    # Pooled, as connecting can be slow (PyMySQL sets up TLS for each connection): drop()
-    # disposes of the pool first, and ends whatever session is still out.
-    if url.get_backend_name() == "postgresql" and "isolation_level" not in options:
-        # As for SQLite below: a commit need not wait for the disk, on this database only
-        # (the server's other databases keep their setting). RESET ALL keeps it.
-        given = url.query.get("options")
-        given = given if isinstance(given, str) else " ".join(given or ())
-        options["connect_args"] = {"options": f"{given} -c synchronous_commit=off".strip()}
-    engine = create_engine(url, **options)
+    # Pooled, runs keeping their connection (REUSED_FOR_RUNS), as connecting is slow (a
+    # server process; PyMySQL sets up TLS): drop() disposes of the pool first.
+    engine = create_engine(url, execution_options={REUSED_FOR_RUNS: True}, **options)
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_without_sync)
     return engine
