@@ -99,6 +99,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=scaling.DEFAULT_MARIADB_URL,
         help="MariaDB server for migrate:test, or 'none' (default: %(default)s).",
     )
+    parser.add_argument(
+        "--no-models",
+        action="store_true",
+        help="Leave out autogenerate and the check (6 and 7).",
+    )
     parser.add_argument("--output", type=Path, help="Write the Markdown report to this file.")
     parser.add_argument(
         "--rst", type=Path, help="Also write the table as a reStructuredText list-table."
@@ -172,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
                 measurements.warm_up(case)
                 if not args.models_only:
                     measurements.run_case(case, args.repeat)
-                model_measurements.run_models_case(case, args.repeat)
+                if not args.no_models:
+                    model_measurements.run_models_case(case, args.repeat)
         if args.issue_28 != "skip":
             print("Issue 28: the startup check at 1,000 and 10,000 ...", flush=True)
             scaling.measure_startup_scaling(
