@@ -201,3 +201,15 @@ class Dies(Migration):
     def down(self, session):
         pass
 """
+
+
+def test_repair_sets_the_digest_right_after_a_change_by_hand(applied, database, migrations_dir):
+    with database.engine.begin() as conn:
+        conn.execute(text("DELETE FROM migrations WHERE name = '20260302_two'"))
+        conn.execute(text("DROP TABLE two"))
+    assert applied.run_migrations() == []  # the digest does not know: the by-hand caveat
+
+    applied.repair()
+
+    assert applied.run_migrations() == ["20260302_two"]
+    assert "two" in database.table_names()

@@ -274,7 +274,7 @@ class MigrationManager:
             if records:
                 self.tracking.ensure(conn)  # a table from an older version gets its columns
             files = discover(self.migrations_dir)
-            with self.tracking.changing(conn):
+            with self.tracking.changing(conn, refresh=True):  # a digest set right by hand
                 return execute_repair(conn, self.tracking, files, records, options, shown=plan)
 
     # -- internals -----------------------------------------------------------------------

@@ -208,7 +208,7 @@ class _ReadOnlyTracking(TrackingTable):
         pass
 
     @contextmanager
-    def changing(self, conn: Connection) -> Iterator[None]:
+    def changing(self, conn: Connection, *, refresh: bool = False) -> Iterator[None]:
         yield
 
     def record(self, conn: Connection, step: Step, *, commit: bool = False) -> None:

@@ -84,9 +84,10 @@ class DigestTable:
         conn.exec_driver_sql(f"UPDATE {quote(self.name)} SET digest = NULL WHERE id = 1")
 
     @contextmanager
-    def changing(self, conn: Connection) -> Iterator[None]:
-        """A change of the tracking table's rows: a clear counts once its transaction commits."""
-        self.cleared = self._pending = False
+    def changing(self, conn: Connection, *, refresh: bool = False) -> Iterator[None]:
+        """A change of the tracking table's rows: a clear counts once its transaction commits.
+        ``refresh``: the digest is computed again at the end even if nothing was written."""
+        self.cleared, self._pending = refresh, False
 
         def committed(_: Connection) -> None:
             self.cleared = self.cleared or self._pending

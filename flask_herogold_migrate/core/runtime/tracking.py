@@ -131,13 +131,13 @@ class TrackingTable:
         return self.digest.read(conn) == directory_digest
 
     @contextmanager
-    def changing(self, conn: Connection) -> Iterator[None]:
+    def changing(self, conn: Connection, *, refresh: bool = False) -> Iterator[None]:
         """Around every change of the rows, under the lock (the digest table ensured): the
         first write clears the digest in its own transaction, and once the change is over
-        the digest is computed again from the rows, if a clear committed."""
+        the digest is computed again from the rows, if a clear committed (or ``refresh``)."""
         self._changing = True
         try:
-            with self.digest.changing(conn):
+            with self.digest.changing(conn, refresh=refresh):
                 yield
         finally:
             self._changing = False
