@@ -99,3 +99,30 @@ def test_every_change_to_a_table_changes_its_fingerprint_alone(database):
         if "foreign key" not in what:  # PostgreSQL adds triggers to the table referred to
             assert after["b"] == before["b"], what
         before = after
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_the_one_query_listing_finds_what_the_inspector_finds(database, monkeypatch):
+    from flask_herogold_migrate.core.testing import snapshot
+
+    with database.engine.begin() as conn:
+        conn.execute(text("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')"))
+        conn.execute(
+            text(
+                "CREATE TABLE a (id SERIAL PRIMARY KEY, m mood, n INTEGER GENERATED ALWAYS AS IDENTITY)"
+            )
+        )
+        conn.execute(text("CREATE TABLE p (id INTEGER) PARTITION BY RANGE (id)"))
+        conn.execute(text("CREATE SEQUENCE standalone_seq"))
+        conn.execute(text("CREATE VIEW v AS SELECT id FROM a"))
+    with database.engine.connect() as conn:
+        listed = snapshot.take_snapshot(conn).objects
+        monkeypatch.setattr(snapshot, "schema_objects", lambda conn: None)
+        inspected = snapshot.take_snapshot(conn).objects
+
+    assert listed == inspected
+    assert {key for key in listed if key[0] is None} == {
+        (None, "enum type", "mood"),
+        (None, "sequence", "standalone_seq"),
+        (None, "view", "v"),
+    }

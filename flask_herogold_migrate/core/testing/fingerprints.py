@@ -77,6 +77,35 @@ _MYSQL = text(
 )
 
 
+# The schema's objects a snapshot lists, each kind as the inspector would find it: tables,
+# views, sequences that are not a column's (SERIAL, IDENTITY), enum types with their labels.
+_POSTGRESQL_OBJECTS = text(
+    """
+    SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'S' THEN 'sequence' ELSE 'table' END,
+        c.relname, NULL
+    FROM pg_class c
+    WHERE c.relkind IN ('r', 'p', 'v', 'S') AND c.relnamespace = current_schema()::regnamespace
+    AND NOT (c.relkind = 'S' AND EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid
+        AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))
+    UNION ALL SELECT 'enum type', t.typname,
+        string_agg(e.enumlabel, ', ' ORDER BY e.enumsortorder)
+    FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid
+    WHERE t.typnamespace = current_schema()::regnamespace GROUP BY t.typname
+    """
+)
+
+
+def schema_objects(conn: Connection) -> dict[str, dict[str, str]] | None:
+    """Kind (``table``, ``view``, ``sequence``, ``enum type``) to name to description, in
+    one query; None where the inspector is asked kind by kind instead (all but PostgreSQL)."""
+    if conn.dialect.name != "postgresql":
+        return None
+    found: dict[str, dict[str, str]] = {"table": {}, "view": {}, "sequence": {}, "enum type": {}}
+    for kind, name, description in conn.execute(_POSTGRESQL_OBJECTS):
+        found[kind][name] = description or ""
+    return found
+
+
 def table_fingerprints(conn: Connection, tables: list[str]) -> dict[str, str] | None:
     """A text per table of ``tables`` that changes when the table does; None if this
     database has no cheap way to tell."""
