@@ -109,7 +109,8 @@ def test_the_one_query_listing_finds_what_the_inspector_finds(database, monkeypa
         conn.execute(text("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')"))
         conn.execute(
             text(
-                "CREATE TABLE a (id SERIAL PRIMARY KEY, m mood, n INTEGER GENERATED ALWAYS AS IDENTITY)"
+                "CREATE TABLE a (id SERIAL PRIMARY KEY, m mood, "
+                "n INTEGER GENERATED ALWAYS AS IDENTITY)"
             )
         )
         conn.execute(text("CREATE TABLE p (id INTEGER) PARTITION BY RANGE (id)"))
