@@ -60,6 +60,20 @@ class DigestTable:
             return None
         return None if value is None else str(value)
 
+    def is_ready(self, conn: Connection, columns: str) -> bool:
+        """Whether this table has its row and the tracking table all its ``columns``, in one
+        query (the one :func:`.is_complete` sends, joined with this table's)."""
+        quote = conn.dialect.identifier_preparer.quote
+        sql = (
+            f"SELECT id FROM {quote(self.name)} WHERE id = 1 AND NOT EXISTS "
+            f"(SELECT {columns} FROM {quote(self.tracking)} WHERE 1 = 0)"
+        )
+        try:
+            with conn.begin():
+                return conn.exec_driver_sql(sql).first() is not None
+        except DBAPIError:
+            return False
+
     def ensure(self, conn: Connection) -> None:
         """Create the table with its row (cleared), unless it exists. Under the lock."""
         quote = conn.dialect.identifier_preparer.quote

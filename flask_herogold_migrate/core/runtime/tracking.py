@@ -121,6 +121,10 @@ class TrackingTable:
 
     def ensure(self, conn: Connection) -> None:
         """Create the table, or add the columns a table from an older version lacks."""
+        preparer = conn.dialect.identifier_preparer
+        columns = ", ".join(map(preparer.quote, tracking_schema.COLUMNS))
+        if self.digest.is_ready(conn, columns):  # both complete: every run but the first
+            return
         if not tracking_schema.is_complete(conn, self.name):
             tracking_schema.create_or_upgrade(conn, self.name)
         self.digest.ensure(conn)
