@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import measurements, model_measurements, projects, report
+from harness import measurements, model_measurements, projects, report, scaling
 from harness.databases import DEFAULT_POSTGRESQL_URL, PostgreSQLDatabases, SQLiteDatabases
 from harness.results import Results, rows, targets
 
@@ -86,6 +86,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="Only measure autogenerate and the check against db migrate and db check "
         "(6 and 7), with the models' 50 tables.",
     )
+    parser.add_argument(
+        "--issue-28",
+        choices=("with", "only", "skip"),
+        default="with",
+        help="Issue 28's figures (the startup check at 1,000 and 10,000 applied migrations, "
+        "migrate:test over 100 migrations on PostgreSQL and MariaDB): with the rest "
+        "(default), only them, or skip them.",
+    )
+    parser.add_argument(
+        "--mariadb-url",
+        default=scaling.DEFAULT_MARIADB_URL,
+        help="MariaDB server for migrate:test, or 'none' (default: %(default)s).",
+    )
+    parser.add_argument(
+        "--no-models",
+        action="store_true",
+        help="Leave out autogenerate and the check (6 and 7).",
+    )
     parser.add_argument("--output", type=Path, help="Write the Markdown report to this file.")
     parser.add_argument(
         "--rst", type=Path, help="Also write the table as a reStructuredText list-table."
@@ -127,9 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     info = report.machine([f.server_version() for f in factories])
     load_before = report.load_average()
     results = Results()
+    figures = scaling.Figures()
     started = time.perf_counter()
     try:
-        for n in args.sizes:
+        for n in args.sizes if args.issue_28 != "only" else ():
             print(f"Generating {n:,} migrations for each tool ...", flush=True)
             root = work / f"n{n}"
             dummy = {"BENCH_DATABASE_URL": f"sqlite:///{work / 'init.db'}"}
@@ -158,7 +177,18 @@ def main(argv: list[str] | None = None) -> int:
                 measurements.warm_up(case)
                 if not args.models_only:
                     measurements.run_case(case, args.repeat)
-                model_measurements.run_models_case(case, args.repeat)
+                if not args.no_models:
+                    model_measurements.run_models_case(case, args.repeat)
+        if args.issue_28 != "skip":
+            print("Issue 28: the startup check at 1,000 and 10,000 ...", flush=True)
+            scaling.measure_startup_scaling(
+                work, factories, args.repeat, args.startup_iterations, figures
+            )
+            servers = {"postgresql": args.postgresql_url} if "postgresql" in kinds else {}
+            if args.mariadb_url != "none":
+                servers["mariadb"] = args.mariadb_url
+            print("Issue 28: migrate:test ...", flush=True)
+            scaling.measure_migrate_test(work, servers, args.repeat, figures)
     finally:
         for databases in factories:
             databases.close()
@@ -180,6 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     table_rows = rows(results)
     text = report.markdown(results, table_rows, info, note)
+    issue_28, issue_28_failed = "", False
+    if args.issue_28 != "skip":
+        issue_28, issue_28_failed = scaling.report(figures, _issue_28_ratios(results))
+        text += "\n" + issue_28
     print()
     print(text)
     if args.output:
@@ -188,7 +222,31 @@ def main(argv: list[str] | None = None) -> int:
     if args.rst:
         args.rst.write_text(report.rst_table(table_rows))
         print(f"Table written to {args.rst}")
-    return 1 if any(t.verdict == "FAIL" for t in targets(results)) else 0
+    return 1 if issue_28_failed or any(t.verdict == "FAIL" for t in targets(results)) else 0
+
+
+def _issue_28_ratios(results: Results) -> list[tuple[str, float | None, float]]:
+    """Issue 28's targets on the apply and roll back of N = 1,000, run by run."""
+    from harness.results import FLASK_MIGRATE, FLOOR, HEROGOLD
+
+    def ratio(kind: str, measurement: str, other: str) -> float | None:
+        ours = results.series(kind, 1000, measurement, HEROGOLD)
+        theirs = results.series(kind, 1000, measurement, other)
+        return None if ours is None or theirs is None else (ours / theirs).median
+
+    found: list[tuple[str, float | None, float]] = [
+        (
+            "apply 1,000, postgresql, over Flask-Migrate",
+            ratio("postgresql", "apply", FLASK_MIGRATE),
+            1.0,
+        ),
+        ("apply 1,000, postgresql, over the floor", ratio("postgresql", "apply", FLOOR), 1.25),
+    ]
+    for kind in ("sqlite", "postgresql"):
+        found.append(
+            (f"roll back all 1,000, {kind}, over the floor", ratio(kind, "reset", FLOOR), 1.25)
+        )
+    return [entry for entry in found if entry[1] is not None]
 
 
 if __name__ == "__main__":

@@ -316,3 +316,25 @@ def make_app(database: TestDatabase, tmp_path: Path) -> Iterator[AppMaker]:
 def app(make_app: AppMaker, migrations_dir: Path) -> Flask:
     """A Flask app of the documented kind: Flask-SQLAlchemy plus the extension."""
     return make_app(HEROGOLD_MIGRATE_DIR="migrations", TESTING=True)
+
+
+@pytest.fixture
+def sqlmodel_metadata_of_this_test() -> Iterator[None]:
+    """SQLModel's global ``MetaData`` holding only the tables this test defines.
+
+    The models found by default include ``SQLModel.metadata``, which is one for the whole
+    process: the example app's models, imported by its tests, would be compared too.
+    """
+    from sqlmodel import SQLModel
+
+    metadata = SQLModel.metadata
+    kept = list(metadata.tables.values())
+    for table in kept:
+        metadata.remove(table)
+    try:
+        yield
+    finally:
+        for table in list(metadata.tables.values()):
+            metadata.remove(table)
+        for table in kept:
+            metadata._add_table(table.name, table.schema, table)

@@ -16,6 +16,9 @@ from flask_herogold_migrate.core import throwaway_database
 from tests.flask_migrate_projects import five_revisions, run_flask_migrate
 from tests.test_adopt import structure
 
+# The models compared are this file's only (SQLModel's MetaData is one per process).
+pytestmark = pytest.mark.usefixtures("sqlmodel_metadata_of_this_test")
+
 TODAY = datetime.now(timezone.utc).strftime("%Y%m%d")
 CONVERTED = [
     f"{TODAY}_create_users",

@@ -283,9 +283,9 @@ def test_sqlite_with_sqlalchemy_s_transaction_recipe_migrates_and_rolls_back(
     with pytest.raises(MigrationFailed, match="20260302_broken failed in up"):
         manager.run_migrations()
 
-    assert set(inspect(engine).get_table_names()) == {"migrations", "one"}
+    assert set(inspect(engine).get_table_names()) == {"migrations", "migrations_digest", "one"}
     assert manager.rollback() == ["20260301_one"]
-    assert set(inspect(engine).get_table_names()) == {"migrations"}
+    assert set(inspect(engine).get_table_names()) == {"migrations", "migrations_digest"}
     # Outside a transaction too: the event's BEGIN is not a statement that changed something.
     (migrations_dir / "20260302_broken.py").unlink()
     write_migration("20260303_outside", "SELECT * FROM nope", transactional=False)

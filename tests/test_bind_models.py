@@ -16,6 +16,9 @@ from flask_sqlalchemy import SQLAlchemy
 
 from flask_herogold_migrate import HerogoldMigrate
 
+# The models compared are this file's only (SQLModel's MetaData is one per process).
+pytestmark = pytest.mark.usefixtures("sqlmodel_metadata_of_this_test")
+
 CREATE = """
 from sqlalchemy import text
 from flask_herogold_migrate import Migration

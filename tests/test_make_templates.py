@@ -68,12 +68,12 @@ def test_every_form_applies_and_rolls_back_unedited(cli, database, migrations_di
     applied = cli("migrate")
     assert applied.exit_code == 0, applied.output
     assert applied.output.splitlines()[-1] == "Applied 6 migrations."
-    assert database.table_names() == {"migrations", "posts", "tags"}
+    assert database.table_names() == {"migrations", "migrations_digest", "posts", "tags"}
     assert [c["name"] for c in inspect(database.engine).get_columns("posts")] == ["id"]
 
     rolled_back = cli("migrate:rollback")
     assert rolled_back.exit_code == 0, rolled_back.output
-    assert database.table_names() == {"migrations"}
+    assert database.table_names() == {"migrations", "migrations_digest"}
     assert database.migration_rows() == {}
 
 

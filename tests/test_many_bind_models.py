@@ -7,8 +7,13 @@ MariaDB.
 
 from __future__ import annotations
 
+import pytest
+
 from tests.many_databases import servers  # noqa: F401  (the fixture)
 from tests.test_binds import binds  # noqa: F401  (the fixture)
+
+# The models compared are this file's only (SQLModel's MetaData is one per process).
+pytestmark = pytest.mark.usefixtures("sqlmodel_metadata_of_this_test")
 
 
 def invoke(app, *args: str):

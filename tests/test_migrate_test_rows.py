@@ -12,6 +12,9 @@ from sqlalchemy import text
 
 from flask_herogold_migrate.core.testing.seed_rows import fill_empty_tables
 
+# The models compared are this file's only (SQLModel's MetaData is one per process).
+pytestmark = pytest.mark.usefixtures("sqlmodel_metadata_of_this_test")
+
 CREATE = (
     "CREATE TABLE owners (id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL)",
     "CREATE TABLE items (id INTEGER PRIMARY KEY, label VARCHAR(40) NOT NULL, "

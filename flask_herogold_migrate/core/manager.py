@@ -21,6 +21,7 @@ from .dialects import is_supported
 from .errors import UnsupportedDatabase
 from .files.create import NewMigrationOptions, create_migration
 from .files.discovery import discover, find_target, list_stems
+from .files.listing import DirectoryNames
 from .preview.missing_sqlite import empty_stand_in
 from .progress import Progress, ProgressCallback
 from .reporting.heartbeat import DEFAULT_HEARTBEAT_INTERVAL
@@ -280,15 +281,24 @@ class MigrationManager:
             (), (), (), realign_checksums, forget_missing, rename_moved=rename_moved
         )
         files = discover(self.migrations_dir)
-        with self.connect() as run, run.exclusive("up"):
+        # Recorded by hand or not, the startup digest is computed again from the rows.
+        with (
+            self.connect() as run,
+            run.exclusive("up"),
+            self.tracking.changing(run.conn, refresh=True),
+        ):
             return execute_repair(run.conn, self.tracking, files, options, shown=plan)
 
     def _up(self, target: str | None, execute: type[E]) -> tuple[MigrationPlan, E] | None:
         if self.require_lock and not is_supported(self.engine.dialect.name):
             raise UnsupportedDatabase.for_auto_run(self.engine.dialect.name)
-        stems = list_stems(self.migrations_dir)
-        last = None if target is None else find_target(discover(self.migrations_dir, stems), target)
+        listing = DirectoryNames(self.migrations_dir)
+        digest = listing.digest() if target is None else None
+        last = None if target is None else find_target(discover(listing.dir, listing.stems), target)
         with self.connect(rehearsing=not execute.records) as run:
+            if digest is not None and self.tracking.is_settled(run.conn, digest):
+                return None  # one row read: the common case, however long the history
+            stems = listing.stems
             states = self.tracking.read_states(run.conn)
             for progress in stray_files(stems, states, "up"):
                 self._emit(progress)

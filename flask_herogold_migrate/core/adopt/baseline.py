@@ -25,6 +25,7 @@ from ..autogenerate.render import render_migration
 from ..files.create import NewMigration, plan_new_migration
 from ..manager import MigrationManager
 from ..runtime.connection import run_connection
+from ..runtime.digest import digest_table_name
 from ..testing.snapshot import SchemaSnapshot, differences, take_snapshot
 from ..testing.throwaway import throwaway_database
 from .live_schema import ALEMBIC_VERSION_TABLE, read_live_schema
@@ -69,7 +70,7 @@ def build_baseline(
 ) -> Baseline:
     """The baseline of the database behind ``conn``, verified on a throwaway database made
     beside it (same server, same credentials; always dropped)."""
-    exclude = {tracking_table, ALEMBIC_VERSION_TABLE}
+    exclude = {tracking_table, digest_table_name(tracking_table), ALEMBIC_VERSION_TABLE}
     live = read_live_schema(conn, exclude=exclude)
     new = plan_new_migration(name, migrations_dir, now=now)
     with throwaway_database(conn.engine.url) as throwaway:

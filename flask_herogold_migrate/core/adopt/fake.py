@@ -23,8 +23,9 @@ class Faker(Executor):
     def carry_out(cls, run: RunConnection, impl: DialectImpl, plan: MigrationPlan) -> Faker:
         for step in plan.steps:
             load_migration(step.file)  # a file that could not run is refused all the same
-        for step in plan.steps:
-            with impl.begin(run.conn):
-                run.tracking.record(run.conn, step)
-            run.emit(Progress("recorded", step.name, step.direction))
+        with run.tracking.changing(run.conn):  # the startup digest follows the records
+            for step in plan.steps:
+                with impl.begin(run.conn):
+                    run.tracking.record(run.conn, step)
+                run.emit(Progress("recorded", step.name, step.direction))
         return cls(run, impl)

@@ -58,7 +58,7 @@ def fold_squashed(
             raise _partly_applied(file.name, replaced, applied)
         batch = max(by_name[name].batch for name in replaced)
         step = PlannedStep(file.name, "up", file, batch)
-        with impl.begin(conn):
+        with tracking.changing(conn), impl.begin(conn):  # the startup digest follows
             tracking.fold(conn, step, replaced)
         emit(Progress("recorded", file.name, "up"))
         records = tracking.read_for_change(conn)

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..manager import MigrationManager
 from ..runtime.connection import run_connection
+from ..runtime.digest import digest_table_name
 from ..testing.throwaway import throwaway_database
 from ..urls import safe_url
 from .alembic_history import ConvertedRevision, convert, read_history
@@ -87,7 +88,8 @@ def plan_adopt_from_alembic(manager: MigrationManager, directory: Path) -> Alemb
                 )
             converted = convert(history, [])
             applied = tuple(c.stem for c in converted[: known.index(heads[0]) + 1])
-            exclude = {manager.tracking.name, ALEMBIC_VERSION_TABLE}
+            tracking = manager.tracking.name
+            exclude = {tracking, digest_table_name(tracking), ALEMBIC_VERSION_TABLE}
             noted = read_live_schema(conn, exclude=exclude).not_expressible
             found = _verify(conn, converted, applied[-1], manager.tracking.name, exclude, noted)
     return AlembicAdoptPlan(database, heads[0], tuple(converted), applied, found)

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..runtime.digest import digest_table_name
 from .compare import differences_of, produce_operations
 from .key_indexes import find_key_indexes
 from .models import as_metadata_list, model_table_names
@@ -50,7 +51,8 @@ def plan_autogenerate(
     )
     differences = [d for diff in upgrade.as_diffs() for d in differences_of(diff, conn.dialect)]
     known = model_table_names(metadata_list)
-    unknown = sorted(set(inspect(conn).get_table_names()) - known - {tracking_table}, key=str.lower)
+    ours = {tracking_table, digest_table_name(tracking_table)}
+    unknown = sorted(set(inspect(conn).get_table_names()) - known - ours, key=str.lower)
     candidates = column_candidates(upgrade) + _table_candidates(
         conn, metadata_list, upgrade, unknown, tracking_table
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 from typing import NamedTuple
 
 from ..errors import InvalidMigrationName
@@ -34,6 +35,7 @@ class MigrationName(NamedTuple):
         return (self.date, self.sequence, self.description)
 
 
+@cache  # a process that runs many times (migrate:test, tenants) parses the same names again
 def parse_stem(stem: str) -> MigrationName | None:
     """Split ``stem`` into date, sequence and description, or return None if it is no migration."""
     match = _STEM.fullmatch(stem)

@@ -109,7 +109,9 @@ def run_connection(engine: Engine, schema: str | None = None) -> Iterator[Connec
     conn = _connect(engine)
     try:
         if engine.get_execution_options().get(REUSED_FOR_RUNS):
-            discard_session_state(conn)
+            # MySQL and MariaDB runs put back what they set (lock waits, the named lock).
+            if engine.dialect.name == "postgresql":
+                discard_session_state(conn)
         elif not (engine.dialect.name == "sqlite" and is_memory_database(engine.url)):
             conn.detach()
         if schema is not None:

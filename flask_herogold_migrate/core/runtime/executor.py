@@ -86,7 +86,11 @@ class Executor:
         running: PlannedStep | None = None
         self._left_failed = False
         try:
-            with self.running(), self._run_transaction(migrations) as joined:
+            with (
+                self.tracking.changing(self.conn) if self.records else nullcontext(),
+                self.running(),
+                self._run_transaction(migrations) as joined,
+            ):
                 for step, migration in zip(plan.steps, migrations, strict=True):
                     running = step
                     # A step of a single transaction cannot be tried again: the run's is lost.
@@ -124,7 +128,7 @@ class Executor:
                         )
                         impl.check_before_commit(conn)
                         if self.records:
-                            self.tracking.record(conn, step)
+                            self.tracking.record(conn, step, commit=not joined)
                 except TransactionEndedInStep as ended:
                     if ended.committed and not joined and self.records:
                         self._record_ended(step, ended)

@@ -10,7 +10,8 @@ table is :mod:`.tracking_schema`'s.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Protocol
 
@@ -27,12 +28,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..errors import FailedMigrationRecorded
 from ..files.naming import sort_key
 from ..states import APPLIED, Direction, Record, failed_state, running_state
 from . import tracking_schema
+from .digest import DigestTable
 
 if TYPE_CHECKING:
     from ..files.discovery import MigrationFile
@@ -72,6 +74,9 @@ class TrackingTable:
         # separately is compiled once and then found in SQLAlchemy's cache.
         self._insert = insert(self._light)
         self._delete = delete(self._light).where(self._light.c.name == bindparam("row_name"))
+        self.digest = DigestTable(name)
+        # Inside changing(): the digest is cleared for the whole change, and stored after it.
+        self._changing = False
 
     def read(self, conn: Connection) -> list[Record]:
         """Every row, unordered; an empty list when the table does not exist yet."""
@@ -116,14 +121,57 @@ class TrackingTable:
 
     def ensure(self, conn: Connection) -> None:
         """Create the table, or add the columns a table from an older version lacks."""
+        preparer = conn.dialect.identifier_preparer
+        columns = ", ".join(map(preparer.quote, tracking_schema.COLUMNS))
+        if self.digest.is_ready(conn, columns):  # both complete: every run but the first
+            return
         if not tracking_schema.is_complete(conn, self.name):
             tracking_schema.create_or_upgrade(conn, self.name)
+        self.digest.ensure(conn)
+
+    def is_settled(self, conn: Connection, directory_digest: str) -> bool:
+        """The startup check's fast answer, in one query reading one row: every migration-like
+        file on disk is applied, and nothing else is recorded (see :mod:`.digest`)."""
+        return self.digest.read(conn) == directory_digest
+
+    @contextmanager
+    def changing(self, conn: Connection, *, refresh: bool = False) -> Iterator[None]:
+        """Around every change of the rows, under the lock (the digest table ensured): the
+        first write clears the digest in its own transaction, and once the change is over
+        the digest is computed again from the rows, if a clear committed (or ``refresh``)."""
+        self._changing = True
+        try:
+            with self.digest.changing(conn, refresh=refresh):
+                yield
+        finally:
+            self._changing = False
+            if self.digest.cleared:
+                # Left cleared if this fails too: the checks read the tracking table instead.
+                with suppress(SQLAlchemyError):
+                    self.digest.store(conn)
 
     # -- A step's transitions -------------------------------------------------------------
 
-    def record(self, conn: Connection, step: Step) -> None:
-        """The step ran in the transaction of this write: it is applied (up), or gone (down)."""
-        if step.direction == "up":
+    def record(self, conn: Connection, step: Step, *, commit: bool = False) -> None:
+        """The step ran in the transaction of this write: it is applied (up), or gone (down).
+
+        ``commit``: the caller commits right after. With psycopg the write and the COMMIT then
+        go in one round trip (a simple query of two statements; the driver's own commit finds
+        the transaction over and sends nothing). Either both happen or neither.
+        """
+        if commit and conn.dialect.driver == "psycopg" and _plain(step.name):
+            self._clear_digest(conn)
+            quote = conn.dialect.identifier_preparer.quote
+            if step.direction == "up":
+                values = (step.name, step.batch, _now(), step.file.checksum(), APPLIED)
+                sql = (
+                    f"INSERT INTO {quote(self.name)} (name, batch, applied_at, checksum, state) "
+                    f"VALUES ({', '.join(map(_literal, values))})"
+                )
+            else:
+                sql = f"DELETE FROM {quote(self.name)} WHERE name = {_literal(step.name)}"
+            conn.exec_driver_sql(f"{sql}; COMMIT")
+        elif step.direction == "up":
             self._add(conn, step, APPLIED)
         else:
             self._remove(conn, step.name)
@@ -180,7 +228,20 @@ class TrackingTable:
 
     # -- Rows ------------------------------------------------------------------------------
 
+    def _clear_digest(self, conn: Connection) -> None:
+        if self._changing:
+            self.digest.clear_once(conn)
+        else:
+            # A write outside changing(): the digest goes with it, in its transaction, under a
+            # savepoint in case an older table has no digest beside it.
+            try:
+                with conn.begin_nested():
+                    self.digest.clear(conn)
+            except DBAPIError:
+                pass
+
     def _add(self, conn: Connection, step: Step, state: str) -> None:
+        self._clear_digest(conn)
         row = {"name": step.name, "batch": step.batch, "applied_at": _now()}
         conn.execute(self._insert, {**row, "checksum": step.file.checksum(), "state": state})
 
@@ -191,9 +252,11 @@ class TrackingTable:
         self._update_row(conn, name, values)
 
     def _remove(self, conn: Connection, name: str) -> None:
+        self._clear_digest(conn)
         conn.execute(self._delete, {"row_name": name})
 
     def _update_row(self, conn: Connection, name: str, values: dict[str, object]) -> None:
+        self._clear_digest(conn)
         statement = update(self._light).where(self._light.c.name == bindparam("row_name"))
         conn.execute(statement.values(**values), {"row_name": name})
 
@@ -201,6 +264,20 @@ class TrackingTable:
 def _now() -> datetime:
     # Naive UTC, to the second: DATETIME on MySQL keeps no zone and no fraction by default.
     return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def _plain(name: str) -> bool:
+    """Letters, digits and underscores only: safe as a literal whatever the server's settings."""
+    return name.isascii() and name.replace("_", "").isalnum()
+
+
+def _literal(value: object) -> str:
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return f"'{value.isoformat(sep=' ')}'"
+    assert isinstance(value, str) and _plain(value.replace("-", "")), value
+    return f"'{value}'"
 
 
 def _as_utc(value: datetime) -> datetime:

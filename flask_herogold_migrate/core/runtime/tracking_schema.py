@@ -35,6 +35,8 @@ from ..states import APPLIED
 # column may be missing in a table made by an older version and is then added, never rebuilt.
 IDENTITY_COLUMNS = ("name", "batch", "applied_at")
 _DEFAULTS = {"checksum": None, "state": APPLIED}
+#: Every column a complete table has.
+COLUMNS = (*IDENTITY_COLUMNS, *_DEFAULTS)
 
 
 def is_complete(conn: Connection, name: str) -> bool:

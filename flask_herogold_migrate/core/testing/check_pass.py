@@ -27,6 +27,7 @@ from ..errors import (
 )
 from ..files.discovery import MigrationFile
 from ..manager import MigrationManager
+from ..runtime.digest import digest_table_name
 from .results import CheckName, CheckResult
 from .snapshot import SchemaDifference, SchemaSnapshot, differences, take_snapshot
 from .throwaway import ThrowawayDatabase, ThrowawayServer
@@ -61,6 +62,7 @@ class CheckPass:
         self._directory = directory
         self._files = files
         self._tracking_table = tracking_table
+        self._ours = (tracking_table, digest_table_name(tracking_table))
         self._metadata = _as_list(metadata)
         self._report = report
         #: Before each step, a generated row in each empty table (see :mod:`.seed_rows`).
@@ -217,7 +219,7 @@ class CheckPass:
         """The schema now; only the tables changed since the last snapshot are reflected."""
         with self._current.engine.connect() as conn:
             self._last_snapshot = take_snapshot(
-                conn, exclude=(self._tracking_table,), previous=self._last_snapshot
+                conn, exclude=self._ours, previous=self._last_snapshot
             )
         return self._last_snapshot
 

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.engine.reflection import Inspector
 from sqlalchemy.exc import SQLAlchemyError
 
-from .fingerprints import table_fingerprints
+from .fingerprints import schema_objects, table_fingerprints
 
 #: (table, or None for an object of the schema itself; kind; name or stand-in) -> description.
 ObjectKey = tuple[str | None, str, str]
@@ -66,7 +66,9 @@ def take_snapshot(
     """
     inspector = inspect(conn)
     objects: dict[ObjectKey, str] = {}
-    tables = sorted(set(inspector.get_table_names()) - set(exclude))
+    listed = schema_objects(conn)
+    names = inspector.get_table_names() if listed is None else listed["table"]
+    tables = sorted(set(names) - set(exclude))
     fingerprints = table_fingerprints(conn, tables)
     unchanged: set[str] = set()
     if fingerprints is not None and previous is not None and previous.fingerprints is not None:
@@ -80,6 +82,10 @@ def take_snapshot(
     changed = [table for table in tables if table not in unchanged]
     if changed:
         _add_table_objects(objects, inspector, changed, conn.dialect)
+    if listed is not None:
+        for kind in ("view", "sequence", "enum type"):
+            objects.update(((None, kind, name), text) for name, text in listed[kind].items())
+        return SchemaSnapshot(objects, fingerprints)
     for view in _optional(inspector.get_view_names, []):
         objects[(None, "view", view)] = ""
     for sequence in _standalone_sequences(conn, inspector):

@@ -1,0 +1,129 @@
+"""A table's fingerprint (what lets a snapshot skip reflecting it again) changes with every
+change to the table that reflection would show, and not another table's."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from flask_herogold_migrate.core.testing.fingerprints import table_fingerprints
+
+# Each change, as (what, SQL per dialect); they run in this order on tables a and b.
+CHANGES = [
+    ("add column", "ALTER TABLE a ADD COLUMN note VARCHAR(20)"),
+    (
+        "change a column's type",
+        {
+            "postgresql": "ALTER TABLE a ALTER COLUMN note TYPE VARCHAR(40)",
+            "mariadb": "ALTER TABLE a MODIFY note VARCHAR(40)",
+        },
+    ),
+    (
+        "make a column NOT NULL",
+        {
+            "postgresql": "ALTER TABLE a ALTER COLUMN note SET NOT NULL",
+            "mariadb": "ALTER TABLE a MODIFY note VARCHAR(40) NOT NULL",
+        },
+    ),
+    (
+        "give a column a default",
+        {
+            "postgresql": "ALTER TABLE a ALTER COLUMN note SET DEFAULT 'x'",
+            "mariadb": "ALTER TABLE a ALTER COLUMN note SET DEFAULT 'x'",
+        },
+    ),
+    (
+        "change the default",
+        {
+            "postgresql": "ALTER TABLE a ALTER COLUMN note SET DEFAULT 'y'",
+            "mariadb": "ALTER TABLE a ALTER COLUMN note SET DEFAULT 'y'",
+        },
+    ),
+    ("add an index", "CREATE INDEX ix_a_note ON a (note)"),
+    (
+        "rename the index",
+        {
+            "postgresql": "ALTER INDEX ix_a_note RENAME TO ix_a_note2",
+            "mariadb": "ALTER TABLE a RENAME INDEX ix_a_note TO ix_a_note2",
+        },
+    ),
+    ("add a unique constraint", "ALTER TABLE a ADD CONSTRAINT uq_a_id_note UNIQUE (id, note)"),
+    ("add a check constraint", "ALTER TABLE a ADD CONSTRAINT ck_a_id CHECK (id > 0)"),
+    (
+        "add a foreign key",
+        "ALTER TABLE a ADD CONSTRAINT fk_a_b FOREIGN KEY (b_id) REFERENCES b (id)",
+    ),
+    (
+        "comment on a column",
+        {
+            "postgresql": "COMMENT ON COLUMN a.note IS 'a note'",
+            "mariadb": "ALTER TABLE a MODIFY note VARCHAR(40) NOT NULL DEFAULT 'y' "
+            "COMMENT 'a note'",
+        },
+    ),
+    (
+        "rename a column",
+        {
+            "postgresql": "ALTER TABLE a RENAME COLUMN note TO remark",
+            "mariadb": "ALTER TABLE a RENAME COLUMN note TO remark",
+        },
+    ),
+    (
+        "drop the unique constraint",
+        {
+            "postgresql": "ALTER TABLE a DROP CONSTRAINT uq_a_id_note",
+            "mariadb": "ALTER TABLE a DROP INDEX uq_a_id_note",
+        },
+    ),
+    ("drop a column", "ALTER TABLE a DROP COLUMN remark"),
+]
+
+
+@pytest.mark.parametrize("database", ["postgresql", "mariadb"], indirect=True)
+def test_every_change_to_a_table_changes_its_fingerprint_alone(database):
+    with database.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE b (id INTEGER PRIMARY KEY)"))
+        conn.execute(text("CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER)"))
+    with database.engine.connect() as conn:
+        before = table_fingerprints(conn, ["a", "b"])
+    assert before is not None
+
+    for what, sql in CHANGES:
+        statement = sql if isinstance(sql, str) else sql[database.dialect]
+        with database.engine.begin() as conn:
+            conn.execute(text(statement))
+        with database.engine.connect() as conn:
+            after = table_fingerprints(conn, ["a", "b"])
+        assert after is not None
+        assert after["a"] != before["a"], what
+        if "foreign key" not in what:  # PostgreSQL adds triggers to the table referred to
+            assert after["b"] == before["b"], what
+        before = after
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_the_one_query_listing_finds_what_the_inspector_finds(database, monkeypatch):
+    from flask_herogold_migrate.core.testing import snapshot
+
+    with database.engine.begin() as conn:
+        conn.execute(text("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')"))
+        conn.execute(
+            text(
+                "CREATE TABLE a (id SERIAL PRIMARY KEY, m mood, "
+                "n INTEGER GENERATED ALWAYS AS IDENTITY)"
+            )
+        )
+        conn.execute(text("CREATE TABLE p (id INTEGER) PARTITION BY RANGE (id)"))
+        conn.execute(text("CREATE SEQUENCE standalone_seq"))
+        conn.execute(text("CREATE VIEW v AS SELECT id FROM a"))
+    with database.engine.connect() as conn:
+        listed = snapshot.take_snapshot(conn).objects
+        monkeypatch.setattr(snapshot, "schema_objects", lambda conn: None)
+        inspected = snapshot.take_snapshot(conn).objects
+
+    assert listed == inspected
+    assert {key for key in listed if key[0] is None} == {
+        (None, "enum type", "mood"),
+        (None, "sequence", "standalone_seq"),
+        (None, "view", "v"),
+    }
