@@ -57,10 +57,12 @@ if TYPE_CHECKING:
         TransactionEndedInStep,
         UnknownTarget,
         UnknownTenant,
+        UnrenderableMigration,
         UnsupportedDatabase,
         alembic_op,
         create_migration,
         schema,
+        signals,
     )
     from .extension import HerogoldMigrate
 
@@ -118,10 +120,12 @@ __all__ = [
     "TransactionEndedInStep",
     "UnknownTarget",
     "UnknownTenant",
+    "UnrenderableMigration",
     "UnsupportedDatabase",
     "alembic_op",
     "create_migration",
     "schema",
+    "signals",
 ]
 _PUBLIC = {name: ".core" for name in __all__} | {"HerogoldMigrate": ".extension"}
 

@@ -116,12 +116,13 @@ class HerogoldMigrate:
         single_transaction: bool | None = None,
         progress: ProgressCallback | None = None,
         require_lock: bool = False,
+        skip_post_deploy: bool = False,
     ) -> MigrationManager:
         """A :class:`MigrationManager` for the current app (an app context must be active).
 
         ``bind`` names a Flask-SQLAlchemy bind listed in ``HEROGOLD_MIGRATE_BINDS``; None is
-        the default bind. ``single_transaction`` (None: the setting), ``progress`` and
-        ``require_lock`` are the manager's arguments of the same names.
+        the default bind. ``single_transaction`` (None: the setting), ``progress``,
+        ``require_lock`` and ``skip_post_deploy`` are the manager's arguments of those names.
         """
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         settings = settings_of(app).with_run(require_lock=require_lock)
@@ -134,7 +135,13 @@ class HerogoldMigrate:
             state: _AppState = app.extensions[EXTENSION_KEY]
             engine = bind_engine(app, _db_of(app), state.own_bind_engines, bind)
         return settings.manager(
-            where, engine, bind=bind, single_transaction=single_transaction, progress=progress
+            where,
+            engine,
+            bind=bind,
+            single_transaction=single_transaction,
+            progress=progress,
+            skip_post_deploy=skip_post_deploy,
+            target_name=bind,
         )
 
     @contextmanager

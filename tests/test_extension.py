@@ -186,9 +186,9 @@ def test_auto_run_logs_what_it_applies_and_nothing_when_nothing_is_pending(
     logged = [r for r in caplog.records if r.name == "flask_herogold_migrate"]
     assert {r.levelname for r in logged} == {"INFO"}
     assert [re.sub(r" \(\d+\.\d ms\)$", "", r.getMessage()) for r in logged] == [
-        "Migrating: 20260301_one",
+        "[1/2] Migrating: 20260301_one",
         "Migrated: 20260301_one",
-        "Migrating: 20260302_two",
+        "[2/2] Migrating: 20260302_two",
         "Migrated: 20260302_two",
         f"Auto-run in process {os.getpid()}: Applied 2 migrations.",
     ]

@@ -29,11 +29,13 @@ def auto_run(extension: HerogoldMigrate, app: Flask) -> None:
     binds = bind_order(app)
     for bind in binds:
         prefix = "" if binds == [None] else f"[{bind_name(bind)}] "
-        # Many workers start at once: each needs the cross-process lock.
+        # Many workers start at once: each needs the cross-process lock. Post-deploy
+        # migrations are left for the migrate after the deploy.
         manager = extension.manager(
             bind=bind,
             progress=functools.partial(_log_progress, prefix=prefix),
             require_lock=True,
+            skip_post_deploy=True,  # they run once the deploy is out
         )
         try:
             applied = manager.run_migrations()

@@ -45,6 +45,7 @@ class HerogoldMigrate(Protocol):
         single_transaction: bool | None = None,
         progress: ProgressCallback | None = None,
         require_lock: bool = False,
+        skip_post_deploy: bool = False,
     ) -> MigrationManager: ...
 
     @staticmethod

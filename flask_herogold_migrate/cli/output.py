@@ -1,9 +1,15 @@
-"""What the commands print: progress lines, tables, summaries."""
+"""What the commands print: progress lines, tables, summaries.
+
+On a terminal, what was applied is green, what failed red and warnings yellow. Click strips
+the colour when the stream is not a terminal (a pipe, a log file, CI), and ``NO_COLOR``
+(https://no-color.org) turns it off everywhere.
+"""
 
 from __future__ import annotations
 
 import atexit
 import gc
+import os
 
 import click
 
@@ -29,12 +35,12 @@ def spare_exit_collection(names_run: list[str]) -> None:
 
 
 def print_progress(progress: Progress) -> None:
-    click.echo(progress.describe(), err=progress.is_warning)
+    echo_progress(progress)
 
 
 def print_progress_to_stderr(progress: Progress) -> None:
     """Progress for a command whose standard output is JSON: all of it on standard error."""
-    click.echo(progress.describe(), err=True)
+    echo_progress(progress, err=True)
 
 
 def summary(verb: str, names: list[str], manager: MigrationManager) -> str:
@@ -86,6 +92,7 @@ def status_table(entries: list[MigrationStatus]) -> str:
         state = entry.state + (f" in {entry.step}()" if entry.step else "")
         state += " (modified)" if entry.modified else ""
         state += " (out of order)" if entry.out_of_order else ""
+        state += " (post-deploy)" if entry.post_deploy else ""
         if entry.renamed:
             way = "from" if entry.state == "pending" else "to"
             state += f" (renamed {way} {entry.renamed})"
@@ -105,3 +112,28 @@ def status_table(entries: list[MigrationStatus]) -> str:
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def colour() -> bool | None:
+    """False when ``NO_COLOR`` is set; else None, which lets Click decide per stream."""
+    return False if os.environ.get("NO_COLOR") else None
+
+
+def styled(progress: Progress) -> str:
+    text = progress.describe()
+    if progress.event == "done":
+        return click.style(text, fg="green")
+    if progress.event == "still_running":
+        return click.style(text, fg="cyan")
+    if progress.is_warning:
+        return click.style(text, fg="yellow")
+    return text
+
+
+def echo_progress(progress: Progress, *, err: bool = False) -> None:
+    click.echo(styled(progress), err=err or progress.is_warning, color=colour())
+
+
+def failure(message: str) -> str:
+    """An error's message, in red where colour is shown."""
+    return message if colour() is False else click.style(message, fg="red")

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -13,11 +13,13 @@ import click
 from ..core import MigrationManager, Progress
 from ..core.runtime.status import Status
 from ..core.states import SHOWN_STATES
+from ..core.targets.fleet import FleetPolicy
 from ..core.targets.runs import Target, TargetResult
 from ..core.targets.selection import TargetKind, TargetPlan, TargetSource
 from . import protection
 from .output import check_up_to_date, spare_exit_collection, status_table, summary
 from .targets.ending import Ending, Verdict, conclude
+from .targets.fleet import conclude_run, run_all
 from .targets.options import Output, run_over, selected
 
 if TYPE_CHECKING:
@@ -76,9 +78,12 @@ def run_changes(
     as_json: bool,
     confirm: Callable[[MigrationManager], None] = lambda manager: None,
     undo: bool = False,
+    policy: FleetPolicy | None = None,
+    opened: Mapping[str, Any] | None = None,
 ) -> None:
     """``migrate`` (or, with ``undo``, ``migrate:rollback`` or ``migrate:reset``) on every
-    target of ``plan``; ``verb`` says what was done (``Applied``).
+    target of ``plan``; ``verb`` says what was done (``Applied``). ``policy`` and ``opened``:
+    as :func:`.targets.fleet.run_all` takes them.
 
     ``confirm`` asks before a target's run, given its manager; over many targets it is asked
     once, of the first, before any runs.
@@ -95,7 +100,10 @@ def run_changes(
             out.echo(summary(verb, names, manager) if names else _nothing(undo))
         return names
 
-    results = run_over(plan, one, quiet=as_json, single_transaction=single_transaction)
+    fleet = run_all(
+        plan, one, policy, quiet=as_json, single_transaction=single_transaction, opened=opened
+    )
+    results = fleet.results
     spare_exit_collection([name for r in results for name in (r.value or ())])
     done, nothing = _UNDONE if undo else ("applied", "up-to-date")
     ending: Ending[list[str]] = Ending(
@@ -104,7 +112,7 @@ def run_changes(
         entry=lambda names: {"migrations": names},
         entry_of_error=lambda error: {"migrations": list(getattr(error, "completed", ()))},
     )
-    conclude(plan, results, ending, as_json=as_json)
+    conclude_run(plan, fleet, ending, as_json=as_json)
 
 
 _UNDONE = ("rolled-back", "nothing-to-roll-back")
@@ -201,7 +209,11 @@ def _counts_table(results: list[TargetResult[Status]]) -> str:
 
 
 def run_rehearsals(
-    plan: TargetPlan, rehearse: Callable[[MigrationManager], Rehearsal], *, as_json: bool
+    plan: TargetPlan,
+    rehearse: Callable[[MigrationManager], Rehearsal],
+    *,
+    as_json: bool,
+    opened: Mapping[str, Any] | None = None,
 ) -> None:
     """``--pretend``: each target's rehearsal, then (over many) the summary."""
     from .preview import rehearsal_problem, rehearsal_text, show_rehearsal
@@ -226,7 +238,8 @@ def run_rehearsals(
         entry=lambda rehearsal: rehearsal.to_json(),
         did_not_pass="would fail",
     )
-    conclude(plan, run_over(plan, one, quiet=as_json), ending, as_json=as_json)
+    results = run_over(plan, one, quiet=as_json, opened=opened)
+    conclude(plan, results, ending, as_json=as_json)
 
 
 Work = Callable[[Target, MigrationManager, Output], dict[str, Any]]

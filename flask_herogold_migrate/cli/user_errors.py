@@ -10,6 +10,7 @@ import click
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..core import MigrationError
+from .output import failure
 
 
 @contextmanager
@@ -30,7 +31,7 @@ def user_errors(*, show_traceback: bool = False) -> Iterator[None]:
         if show_traceback:
             click.echo("".join(traceback.format_exception(error)).rstrip(), err=True)
         if isinstance(error, MigrationError):
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(failure(str(error))) from None
         if not isinstance(error, DBAPIError):  # the models or the statement, not the server
             first = (str(error).strip().splitlines() or [""])[0]
             raise click.ClickException(f"{type(error).__name__}: {first}") from None

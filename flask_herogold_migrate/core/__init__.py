@@ -75,8 +75,11 @@ if TYPE_CHECKING:
     from .autogenerate.todos import Todo
     from .errors.interrupted import Interrupted
     from .errors.locked import DatabaseLocked, StepNotStarted
+    from .events import Signals, signals
     from .fresh.objects import DatabaseObjects
     from .fresh.run import FreshPlan, FreshResult, RefreshResult, fresh, plan_fresh, refresh
+    from .offline.script import OfflineScript
+    from .offline.session import UnrenderableMigration
     from .preview.capture import CapturedStatement
     from .preview.rehearsal import Rehearsal, RehearsedMigration
     from .runtime.backlog import Backlog
@@ -119,6 +122,7 @@ _LAZY = {
     "plan_seed": ".seeding.runner",
     "refresh": ".fresh.run",
     "RefreshResult": ".fresh.run",
+    "OfflineScript": ".offline.script",
     "Rehearsal": ".preview.rehearsal",
     "RehearsedMigration": ".preview.rehearsal",
     "RenameCandidate": ".autogenerate.renames",
@@ -132,6 +136,7 @@ _LAZY = {
     "SquashPartlyApplied": ".adopt.fold",
     "SquashPlan": ".adopt.squash",
     "StepNotStarted": ".errors.locked",
+    "Signals": ".events",
     "TargetOutcome": ".targets.runs",
     "Tenant": ".targets.tenants",
     "TenantIsTheAppsSchema": ".targets.default_schema",
@@ -139,6 +144,8 @@ _LAZY = {
     "throwaway_database": ".testing.throwaway",
     "Todo": ".autogenerate.todos",
     "UnknownTenant": ".targets.tenants",
+    "UnrenderableMigration": ".offline.session",
+    "signals": ".events",
     "wait_until_migrated": ".runtime.wait",
     "WaitResult": ".runtime.wait",
 }
@@ -191,6 +198,7 @@ __all__ = [
     "Migrator",
     "MisnamedFile",
     "ModelCheck",
+    "OfflineScript",
     "OutOfOrderMigrations",
     "PlannedStep",
     "Progress",
@@ -215,6 +223,7 @@ __all__ = [
     "SeederNotCreated",
     "SeedersNotFound",
     "ShownState",
+    "Signals",
     "SquashPartlyApplied",
     "SquashPlan",
     "Status",
@@ -229,6 +238,7 @@ __all__ = [
     "TransactionEndedInStep",
     "UnknownTarget",
     "UnknownTenant",
+    "UnrenderableMigration",
     "UnsupportedDatabase",
     "WaitResult",
     "alembic_op",
@@ -242,6 +252,7 @@ __all__ = [
     "run_checks",
     "schema",
     "seed",
+    "signals",
     "throwaway_database",
     "wait_until_migrated",
 ]

@@ -90,12 +90,16 @@ class MigrateSettings:
         single_transaction: bool | None = None,
         progress: ProgressCallback | None = None,
         cls: type[MigrationManager] = MigrationManager,
+        skip_post_deploy: bool = False,
+        target_name: str | None = None,
     ) -> MigrationManager:
         """A manager (of ``cls``) with these settings, on ``directory`` (default:
         :attr:`directory`).
 
         ``single_transaction`` and ``progress``, when given, replace the settings' own for
-        this manager (a command's ``--single-transaction``, its way of printing progress).
+        this manager (a command's ``--single-transaction``, its way of printing progress);
+        ``skip_post_deploy`` and ``target_name`` are the manager's (``migrate
+        --skip-post-deploy``, auto-run; the bind or tenant its signals name).
         """
         return cls(
             self.directory if directory is None else directory,
@@ -116,6 +120,8 @@ class MigrateSettings:
             bind=bind,
             seeders_dir=self.seeders_dir,
             mysql_strict=self.mysql_strict,
+            skip_post_deploy=skip_post_deploy,
+            target_name=target_name,
         )
 
     def with_run(self, **changes: Any) -> MigrateSettings:

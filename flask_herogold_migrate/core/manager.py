@@ -19,11 +19,12 @@ from .adopt.fake import Faker
 from .adopt.fold import fold_squashed
 from .dialects import is_supported
 from .errors import UnsupportedDatabase
-from .files.create import create_migration
+from .files.create import NewMigrationOptions, create_migration
 from .files.discovery import discover, find_target, list_stems
 from .files.listing import DirectoryNames
 from .preview.missing_sqlite import empty_stand_in
 from .progress import Progress, ProgressCallback
+from .reporting.heartbeat import DEFAULT_HEARTBEAT_INTERVAL
 from .runtime.backlog import Backlog, stray_files
 from .runtime.connection import resolve_engine, run_connection
 from .runtime.executor import Executor
@@ -31,12 +32,12 @@ from .runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL, DEFAULT_LOCK_TIMEOU
 from .runtime.plan import MigrationPlan, OutOfOrderPolicy, plan_down, plan_up, up_warnings
 from .runtime.repair import RepairPlan, RepairResult, execute_repair, plan_repair
 from .runtime.run import RunConnection, RunSettings
-from .runtime.statement_locks import StatementLockPolicy
 from .runtime.status import Status, build_status
 from .runtime.tracking import TrackingTable
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
+    from typing_extensions import Unpack
 
     from .autogenerate.model_check import ModelCheck
     from .autogenerate.plan import AutogeneratePlan
@@ -71,8 +72,11 @@ class MigrationManager:
     alone, so the tracking table, the lock and what the migrations create are the schema's.
     ``bind`` names the database among a host's (a Flask-SQLAlchemy bind): its models are the
     ones compared (see :mod:`.models`). ``seeders_dir``: the seeders' directory (see
-    Seeding), else ``seeders`` beside the migrations.
+    Seeding), else ``seeders`` beside the migrations. ``skip_post_deploy`` leaves post-deploy
+    migrations pending; ``target_name`` (a bind, a tenant) is named in the run's signals.
     """
+
+    heartbeat_interval: float | None = DEFAULT_HEARTBEAT_INTERVAL  # of a long step; None: none
 
     def __init__(
         self,
@@ -93,6 +97,8 @@ class MigrationManager:
         bind: str | None = None,
         seeders_dir: str | os.PathLike[str] | None = None,
         mysql_strict: bool = True,
+        skip_post_deploy: bool = False,
+        target_name: str | None = None,
     ) -> None:
         self.migrations_dir = Path(migrations_dir)
         self.seeders_dir = Path(seeders_dir or self.migrations_dir.parent / "seeders")
@@ -111,6 +117,7 @@ class MigrationManager:
         #: PostgreSQL: the schema every connection of a run is set to (a schema tenant).
         self.schema = schema
         self.bind = bind
+        self.skip_post_deploy, self.target_name = skip_post_deploy, target_name
         self._engine: Engine | None = None if engine is None else resolve_engine(engine)
 
     @property
@@ -118,11 +125,10 @@ class MigrationManager:
         """The engine migrated: the one given, else the current app's."""
         return self._engine or resolve_engine(None)
 
-    def create(
-        self, name: str, *, create: str | None = None, table: str | None = None, sql: bool = False
-    ) -> Path:
-        """Write a new migration file in this manager's directory (see :func:`create_migration`)."""
-        return create_migration(name, self.migrations_dir, create=create, table=table, sql=sql)
+    def create(self, name: str, **options: Unpack[NewMigrationOptions]) -> Path:
+        """Write a new migration file in this manager's directory; ``options`` (``create``,
+        ``table``, ``sql``, ``post_deploy``) are :func:`create_migration`'s."""
+        return create_migration(name, self.migrations_dir, **options)
 
     @contextmanager
     def connect(self, *, rehearsing: bool = False) -> Iterator[RunConnection]:
@@ -133,17 +139,10 @@ class MigrationManager:
         rehearsal of a SQLite file not made yet runs on an empty database in memory, so
         nothing is created.
         """
-        settings = RunSettings(
-            self.lock_timeout,
-            self.connection_check_interval,
-            StatementLockPolicy(self.statement_lock_timeout, self.statement_lock_retries),
-            self.single_transaction,
-            self.mysql_strict,
-        )
         stand_in = empty_stand_in(self.engine) if rehearsing else None
         try:
             with run_connection(stand_in or self.engine, self.schema) as conn:
-                yield RunConnection(conn, self.tracking, settings, self._emit)
+                yield RunConnection(conn, self.tracking, RunSettings.of(self), self._emit, self)
         finally:
             if stand_in is not None:
                 stand_in.dispose()
@@ -303,7 +302,8 @@ class MigrationManager:
             states = self.tracking.read_states(run.conn)
             for progress in stray_files(stems, states, "up"):
                 self._emit(progress)
-            if not Backlog.of(stems, states).work_up_to(last):
+            held = self.skip_post_deploy  # post-deploy files held back: no cause to take the lock
+            if not Backlog.of(stems, states).held_back(self.migrations_dir, held).work_up_to(last):
                 return None
             with run.exclusive("up") as impl:
                 records = run.records_for_change(impl, rehearsing=not execute.records)
@@ -312,7 +312,7 @@ class MigrationManager:
                     records = fold_squashed(
                         run.conn, impl, self.tracking, files, records, self._emit
                     )
-                plan = plan_up(files, records, last, self.out_of_order)
+                plan = plan_up(files, records, last, self.out_of_order, self.skip_post_deploy)
                 for progress in up_warnings(plan, self.out_of_order):
                     self._emit(progress)
                 return plan, execute.carry_out(run, impl, plan)

@@ -26,6 +26,12 @@ class Migration:
     #: half-applied change.
     transactional: ClassVar[bool] = True
 
+    #: Set to True for a post-deploy migration (the contract step of expand / contract):
+    #: ``migrate --skip-post-deploy``, auto-run and the wait for the schema leave it pending,
+    #: and a plain ``migrate`` after the deploy applies it. Write it literally in the class
+    #: body: it is read from the file's text, without importing it.
+    post_deploy: ClassVar[bool] = False
+
     #: Rules of ``migrate:lint`` this migration is exempt from, by name, for example
     #: ``["require-concurrent-index-creation"]`` for an index on a table known to be small.
     lint_ignore: ClassVar[Sequence[str]] = ()

@@ -12,7 +12,9 @@ Alembic is imported on the first call, so the startup check, a no-op run and
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -37,10 +39,47 @@ def schema(session: Session) -> Operations:
     or drop a constraint) goes in ``with op.batch_alter_table("users") as batch:``, which
     rebuilds the table; outside it, such an operation fails with an error that says so.
     """
-    from alembic.runtime.migration import MigrationContext
+    offline = getattr(session, "offline_context", None)
+    if offline is not None:  # migrate:sql: the operations write to its script
+        return _operations_class()(offline)
+    with quiet_alembic_setup():
+        from alembic.runtime.migration import MigrationContext
 
-    context = MigrationContext.configure(connection=session.connection())
-    return _operations_class()(context)
+        context = MigrationContext.configure(connection=session.connection())
+        return _operations_class()(context)
+
+
+class _ContextSetupNoise(logging.Filter):
+    """Drops what Alembic logs at INFO while this thread loads it and sets up a step's
+    context ("setup plugin ...", "Will assume non-transactional DDL."): true of Alembic's own
+    runs, noise among a run's progress lines. The app's own Alembic runs keep them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.active = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (getattr(self.active, "on", False) and record.levelno <= logging.INFO)
+
+
+@cache
+def _noise_filter() -> _ContextSetupNoise:
+    noise = _ContextSetupNoise()
+    # A logger's filters see only its own records, not its children's: each one, by name.
+    for name in ("alembic.runtime.migration", "alembic.runtime.plugins"):
+        logging.getLogger(name).addFilter(noise)
+    return noise
+
+
+@contextmanager
+def quiet_alembic_setup() -> Iterator[None]:
+    """Alembic loaded and a context set up without its INFO lines about that."""
+    noise = _noise_filter()
+    noise.active.on = True
+    try:
+        yield
+    finally:
+        noise.active.on = False
 
 
 @contextmanager

@@ -1,5 +1,6 @@
 """What a run reports as it goes: a migration started or done, a file skipped, a lock awaited,
-a database whose guarantees we cannot give, a step tried again, files out of order.
+a database whose guarantees we cannot give, a step tried again, files out of order, a long
+step still running.
 
 The runner emits these to a callback; the CLI prints them and auto-run logs them.
 """
@@ -28,6 +29,7 @@ class Progress:
         "out_of_order",
         "retrying",
         "note",
+        "still_running",
         "recorded",
     ]
     name: str
@@ -39,6 +41,8 @@ class Progress:
     reason: str | None = None
     #: For ``missing``, ``modified`` and ``out_of_order``: the migrations concerned.
     names: tuple[str, ...] = ()
+    #: For ``start``: the step's place in its run and the run's number of steps, ``(3, 40)``.
+    position: tuple[int, int] | None = None
 
     @property
     def is_warning(self) -> bool:
@@ -88,14 +92,17 @@ class Progress:
                 f"Warning: {shown} is not run, its name is not a migration's: "
                 f"{self.reason}. Name it like YYYYMMDD_name.py (or YYYYMMDD_02_name.py)."
             )
+        if self.event == "still_running":
+            return f"Still running {self.name}: {self.seconds or 0:.0f} s"
         if self.event == "recorded":
             if self.direction == "up":
                 return f"Recorded as applied, not run: {self.name}"
             return f"Record removed, down() not run: {self.name}"
         starting, finished = _VERBS[self.direction]
         if self.event == "start":
-            return f"{starting}: {self.name}"
-        return f"{finished}: {self.name} ({(self.seconds or 0) * 1000:.1f} ms)"
+            place = "" if self.position is None else f"[{self.position[0]}/{self.position[1]}] "
+            return f"{place}{starting}: {self.name}"
+        return f"{finished}: {self.name} ({_duration(self.seconds or 0)})"
 
 
 _WARNINGS = frozenset(
@@ -105,3 +112,13 @@ _VERBS = {"up": ("Migrating", "Migrated"), "down": ("Rolling back", "Rolled back
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+def _duration(seconds: float) -> str:
+    """``12.3 ms`` under a second, ``4.2 s`` under a minute, ``2 min 5 s`` beyond."""
+    if seconds < 1:
+        return f"{seconds * 1000:.1f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s"

@@ -139,6 +139,8 @@ def _exit(
         names = ", ".join(r.target.name for r in errors)
         # Say the others ran only when some did, and fully.
         others = " The others ran." if len(errors) < len(rows) else ""
+        if not_run and not plan.stop_at_first_failure:  # a fleet's run stopped early
+            others = f" {len(not_run)} were not run."
         raise click.ClickException(f"{len(errors)} of {total} {kind} failed: {names}.{others}")
     behind = [r.target.name for r, v in rows if v.problem is not None]
     if behind:

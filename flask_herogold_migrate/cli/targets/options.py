@@ -10,7 +10,7 @@ starts with the target's name in brackets.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +59,22 @@ _JOBS = click.option(
     show_default=True,
     help="With --all-tenants: how many tenants to run at once, each on its own connection.",
 )
+_CANARY = click.option(
+    "--canary",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="With --all-tenants: migrate the first N tenants first, and start no other if one "
+    "of them fails.",
+)
+_MAX_FAILURES = click.option(
+    "--max-failures",
+    type=click.IntRange(min=1),
+    metavar="K",
+    help="With --all-tenants: start no tenant once K have failed (those running finish).",
+)
+
+
 _MAKE_FOR_TENANTS = click.option(
     "--all-tenants",
     is_flag=True,
@@ -87,7 +103,8 @@ def target_options(name: str, kinds: Sequence[TargetKind]) -> list[Decorator]:
         return [*([_BIND] if binds else []), *([_MAKE_FOR_TENANTS] if tenants else [])]
     if name in MANY:
         many_binds = [_BIND, _ALL_BINDS] if binds else []
-        return [*many_binds, *([_TENANT, _ALL_TENANTS, _JOBS] if tenants else [])]
+        fleet = [_CANARY, _MAX_FAILURES] if name == "migrate" else []  # see .fleet
+        return [*many_binds, *([_TENANT, _ALL_TENANTS, _JOBS, *fleet] if tenants else [])]
     if name == "migrate:test":
         return [*([_BIND, _ALL_BINDS] if binds else []), *([_TENANT] if tenants else [])]
     return [*([_BIND] if binds else []), *([_TENANT] if tenants else [])]  # migrate:repair
@@ -189,9 +206,11 @@ def run_over(
     *,
     quiet: bool = False,
     single_transaction: bool | None = None,
+    opened: Mapping[str, Any] | None = None,
 ) -> list[TargetResult[R]]:
     """``work`` on each target of the plan, with the output it should print to; each manager
-    is made with that output as its progress (and ``single_transaction``, if given)."""
+    is made with that output as its progress (and ``single_transaction``, if given, and the
+    other arguments in ``opened``: ``skip_post_deploy``)."""
     printer = Printer() if plan.many else None
 
     def one(target: Target, manager: MigrationManager) -> R:
@@ -199,6 +218,7 @@ def run_over(
 
     def run(target: Target) -> dict[str, Any]:
         options: dict[str, Any] = {"progress": Output(target.name, printer, quiet).progress}
+        options.update(opened or {})
         if single_transaction is not None:
             options["single_transaction"] = single_transaction
         return options

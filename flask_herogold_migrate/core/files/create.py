@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TypedDict
 
 from ..errors import MigrationFileNotCreated
 from .naming import class_name, next_stem, normalize_new_name, parse_stem
@@ -27,6 +28,15 @@ class NewMigration:
     cls: str
 
 
+class NewMigrationOptions(TypedDict, total=False):
+    """What :func:`create_migration` takes besides the name and the directory."""
+
+    create: str | None
+    table: str | None
+    sql: bool
+    post_deploy: bool
+
+
 def create_migration(
     name: str,
     migrations_dir: str | os.PathLike[str] = "migrations",
@@ -35,6 +45,7 @@ def create_migration(
     table: str | None = None,
     sql: bool = False,
     now: datetime | None = None,
+    post_deploy: bool = False,
 ) -> Path:
     """Write a new migration named after ``name`` and return its path.
 
@@ -42,6 +53,7 @@ def create_migration(
     exist already. ``name`` must be letters, digits and underscores; CamelCase becomes snake_case.
     Its body creates the table ``create``, changes the table ``table`` in batch mode, or holds
     raw SQL with ``sql``; without them, the name says which (see :mod:`.templates`).
+    ``post_deploy`` writes a post-deploy migration (``post_deploy = True``).
     """
     # Imported here: the runner imports this module on the no-op path, which writes no file.
     from .templates import choose_template, render
@@ -51,8 +63,10 @@ def create_migration(
     return write_new_migration(
         description,
         migrations_dir,
-        lambda new: render(
-            template, title=new.title, stem=new.stem, created=new.created, cls=new.cls
+        lambda new: _marked(
+            render(template, title=new.title, stem=new.stem, created=new.created, cls=new.cls),
+            new.cls,
+            post_deploy,
         ),
         now=now,
     )
@@ -124,6 +138,18 @@ def write_new_migration(
             f"Cannot create the migration: {path} cannot be written: {_reason(error)}."
         ) from None
     return path
+
+
+def _marked(text: str, cls: str, post_deploy: bool) -> str:
+    """``text`` with ``post_deploy = True`` first in the class body, if asked."""
+    if not post_deploy:
+        return text
+    header = f"class {cls}(Migration):\n"
+    flag = (
+        "    # Runs after the deploy: migrate --skip-post-deploy and auto-run leave it pending.\n"
+        "    post_deploy = True\n\n"
+    )
+    return text.replace(header, header + flag, 1)
 
 
 def _refuse_same_day_and_description(

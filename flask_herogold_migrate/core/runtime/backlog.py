@@ -9,7 +9,7 @@ is read or imported.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,6 +76,17 @@ class Backlog:
         if last is None:
             return bool(self.pending)
         return any(sort_key(name) <= last.parsed.sort_key for name in self.pending)
+
+    def held_back(self, migrations_dir: Path, held: bool = True) -> Backlog:
+        """This backlog without its pending post-deploy migrations (``post_deploy = True``),
+        if ``held``: what a run before the deploy applies, and what the wait for the schema
+        waits for. Only the pending files are read, and only when some are pending."""
+        if not held or not self.pending:
+            return self
+        from ..deploy.post_deploy import post_deploy_names
+
+        later = post_deploy_names(migrations_dir, self.pending)
+        return replace(self, pending=tuple(n for n in self.pending if n not in later))
 
     def describe(self) -> str:
         """``2 pending (A, B), 1 running (C)``."""

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import RootTransaction
 from sqlalchemy.exc import DBAPIError
 
+from ..deploy.post_deploy import check_declared
 from ..dialects import DialectImpl
 from ..dialects.base import JoinMode, StatementWatch
 from ..errors import (
@@ -64,8 +65,15 @@ class Executor:
     def carry_out(cls: type[E], run: RunConnection, impl: DialectImpl, plan: MigrationPlan) -> E:
         """Execute ``plan``, every file of which is loaded and checked before the first runs."""
         migrations = [load_migration(step.file) for step in plan.steps]
+        if plan.direction == "up":
+            check_declared([step.file for step in plan.steps], migrations)
         executor = cls(run, impl)
-        executor.execute(plan, migrations)
+        if not cls.records:  # a rehearsal: no signals, no heartbeat
+            executor.execute(plan, migrations)
+            return executor
+        with run.reported(plan) as emit:
+            executor.emit = emit
+            executor.execute(plan, migrations)
         return executor
 
     def running(self) -> AbstractContextManager[None]:

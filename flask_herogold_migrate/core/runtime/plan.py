@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ..deploy.post_deploy import is_post_deploy
 from ..errors import (
     MigrationFileMissing,
     MigrationNamesCollide,
@@ -63,8 +64,12 @@ def plan_up(
     records: list[Record],
     last: MigrationFile | None = None,
     out_of_order: OutOfOrderPolicy = "warn",
+    skip_post_deploy: bool = False,
 ) -> MigrationPlan:
     """Every file without a record, up to and including ``last``, as one new batch.
+
+    Post-deploy files (``post_deploy = True``) are left out with ``skip_post_deploy``, and
+    never out of order (held back by design, they run after later files).
 
     Refuses, before anything runs, a pending file that is an applied one renamed (it would
     run the same change twice) or whose name differs only in case from another migration's
@@ -86,7 +91,12 @@ def plan_up(
         for file in files
         if file.name not in done and (last is None or file.parsed.sort_key <= last.parsed.sort_key)
     )
+    if skip_post_deploy:
+        steps = tuple(step for step in steps if not is_post_deploy(step.file))
     late = find_out_of_order([step.file for step in steps], records)
+    if late:
+        pending = {step.name: step.file for step in steps}
+        late = tuple(name for name in late if not is_post_deploy(pending[name]))
     newest = newest_recorded(records) if late else None
     if late and out_of_order == "error":
         raise OutOfOrderMigrations.for_names(late, newest or "")

@@ -16,9 +16,9 @@ the tracking table to connect by itself. What the settings say is then applied i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import ConfigurationError, FailedMigrationRecorded
 from ..files.naming import sort_key
@@ -35,7 +35,20 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from ..dialects import DialectImpl
+    from ..reporting.announce import Reporting
+    from .plan import MigrationPlan
     from .tracking import TrackingTable
+
+
+class _Settings(Protocol):
+    """What :meth:`RunSettings.of` reads: the manager's settings of those names."""
+
+    lock_timeout: float
+    connection_check_interval: float
+    statement_lock_timeout: float | None
+    statement_lock_retries: int
+    single_transaction: bool
+    mysql_strict: bool
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,18 @@ class RunSettings:
     #: fails its statement instead of being truncated.
     mysql_strict: bool = True
 
+    @classmethod
+    def of(cls, manager: _Settings) -> RunSettings:
+        """The run settings of ``manager``."""
+        locks = StatementLockPolicy(manager.statement_lock_timeout, manager.statement_lock_retries)
+        return cls(
+            manager.lock_timeout,
+            manager.connection_check_interval,
+            locks,
+            manager.single_transaction,
+            manager.mysql_strict,
+        )
+
 
 class RunConnection:
     """A connection of a run, set up as the manager's settings say (see the module)."""
@@ -60,11 +85,23 @@ class RunConnection:
         tracking: TrackingTable,
         settings: RunSettings,
         emit: Callable[[Progress], None],
+        reporting: Reporting | None = None,
     ) -> None:
         self.conn = conn
         self.tracking = tracking
         self.settings = settings
         self.emit = emit
+        #: The manager whose run this is, as its signals' sender (see :mod:`..reporting`).
+        self.reporting = reporting
+
+    def reported(self, plan: MigrationPlan) -> AbstractContextManager[Callable[[Progress], None]]:
+        """The progress callback of a run of ``plan``: :attr:`emit`, with numbered steps and
+        heartbeats, relaying the steps as signals to any subscriber (see :mod:`..reporting`)."""
+        if self.reporting is None:
+            return nullcontext(self.emit)
+        from ..reporting.announce import reported
+
+        return reported(self.reporting, plan, self.emit)
 
     def backlog(self, migrations_dir: Path) -> Backlog:
         """What is not applied yet of the files in ``migrations_dir``: one query."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from ..deploy.post_deploy import is_post_deploy
 from ..files.discovery import MigrationFile
 from ..files.discovery import misnamed as find_misnamed
 from ..files.naming import sort_key
@@ -31,6 +32,9 @@ class MigrationStatus:
     #: Pending, and dated before the newest migration the tracking table has: it will run
     #: after migrations its name says come later.
     out_of_order: bool = False
+    #: Pending, and a post-deploy migration (``post_deploy = True``): ``migrate
+    #: --skip-post-deploy`` and auto-run leave it for the ``migrate`` after the deploy.
+    post_deploy: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -139,7 +143,8 @@ def build_status(files: list[MigrationFile], records: list[Record], stems: list[
     """The report :meth:`MigrationManager.status` returns, from the files (``stems`` their
     names, those not migrations' included) and the records.
 
-    Only the files of applied records are read, for their checksums; none is imported.
+    Only the files of applied records are read, for their checksums, and the pending ones,
+    for ``post_deploy``; none is imported.
     """
     taken = {file.name for file in files}
     misnamed = find_misnamed([stem for stem in stems if stem not in taken])
@@ -147,13 +152,18 @@ def build_status(files: list[MigrationFile], records: list[Record], stems: list[
     renamed = {}
     for old, new in find_renames(files, records):
         renamed[old], renamed[new] = new, old
-    late = set(find_out_of_order(files, records))
+    later = frozenset(
+        file.name for file in files if file.name not in by_name and is_post_deploy(file)
+    )
+    late = set(find_out_of_order(files, records)) - later
     entries = []
     for file in files:
         record = by_name.pop(file.name, None)
         modified = record is not None and edited_since_applied(record, file)
         entry = _entry(file.name, record, modified, renamed.get(file.name))
-        entries.append(replace(entry, out_of_order=True) if file.name in late else entry)
+        if file.name in late or file.name in later:
+            entry = replace(entry, out_of_order=file.name in late, post_deploy=file.name in later)
+        entries.append(entry)
     entries += [
         _entry(r.name, r, False, renamed.get(r.name), has_file=False) for r in by_name.values()
     ]

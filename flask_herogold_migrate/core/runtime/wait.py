@@ -55,10 +55,12 @@ class SchemaWaitTimeout(MigrationError):
 
 def look(manager: MigrationManager) -> Backlog:
     """One look: a directory listing and the startup check's one query, on the manager's
-    connection (a schema tenant's own tracking table)."""
+    connection (a schema tenant's own tracking table). Pending post-deploy migrations keep
+    nothing waiting: they run after the deploy."""
     stems = list_stems(manager.migrations_dir)
     with manager.connect() as run:
-        return Backlog.of(stems, run.tracking.read_states(run.conn))
+        backlog = Backlog.of(stems, run.tracking.read_states(run.conn))
+    return backlog.held_back(manager.migrations_dir)
 
 
 def wait_until_migrated(

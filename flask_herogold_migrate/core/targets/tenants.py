@@ -139,11 +139,11 @@ def tenant_target(
             with run_connection(engine) as conn:
                 refuse_the_apps_schema(conn, [tenant.schema], table)
         if tenant.url is None:
-            yield build(engine, tenant.schema, **run)
+            yield build(engine, tenant.schema, target_name=tenant.name, **run)
             return
         own = engine_from_url(tenant.url)
         try:
-            yield build(own, None, **run)
+            yield build(own, None, target_name=tenant.name, **run)
         finally:
             own.dispose()
 
