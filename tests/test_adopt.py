@@ -99,7 +99,7 @@ def test_drop_alembic_version_drops_only_that_table(database, cli, tmp_path: Pat
 
     assert result.exit_code == 0, result.output
     assert "Dropped alembic_version." in result.output
-    assert database.table_names() == {"users", "posts", "migrations"}
+    assert database.table_names() == {"users", "posts", "migrations", "migrations_digest"}
     assert list(database.migration_rows()) == [f"{TODAY}_initial_schema"]
 
 

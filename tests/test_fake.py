@@ -22,9 +22,9 @@ def test_migrate_fake_records_without_running(database, cli, write_migration):
     assert result.exit_code == 0, result.output
     assert "Recorded as applied, not run: 20250101_create_t1" in result.output
     assert set(database.migration_rows()) == {"20250101_create_t1", "20250102_create_t2"}
-    assert database.table_names() == {"migrations"}  # no up() ran
+    assert database.table_names() == {"migrations", "migrations_digest"}  # no up() ran
     assert "Applied 1 migration." in cli("migrate").output
-    assert database.table_names() == {"migrations", "t3"}
+    assert database.table_names() == {"migrations", "migrations_digest", "t3"}
 
 
 def test_rollback_fake_removes_the_records_without_running_down(database, cli, write_migration):
@@ -36,7 +36,7 @@ def test_rollback_fake_removes_the_records_without_running_down(database, cli, w
     assert result.exit_code == 0, result.output
     assert "Record removed, down() not run: 20250103_create_t3" in result.output
     assert database.migration_rows() == {}
-    assert database.table_names() == {"migrations", "t1", "t2", "t3"}
+    assert database.table_names() == {"migrations", "migrations_digest", "t1", "t2", "t3"}
 
 
 def test_a_protected_database_asks_before_faking(database, cli, write_migration):

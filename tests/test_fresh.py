@@ -47,7 +47,13 @@ def test_fresh_drops_what_no_migration_made_and_migrates_as_batch_one(
     assert result.exit_code == 0, result.output
     assert "Dropped: " in result.output and "scratch" in result.output
     assert "author_names" in result.output
-    assert database.table_names() == {"authors", "books", "notes", "migrations"}
+    assert database.table_names() == {
+        "authors",
+        "books",
+        "notes",
+        "migrations",
+        "migrations_digest",
+    }
     assert database.scalar("SELECT count(*) FROM authors") == 0
     assert database.scalar("SELECT count(*) FROM books") == 0
     rows = database.migration_rows()
@@ -67,7 +73,7 @@ def test_fresh_on_a_database_never_migrated(cli, database, create_table_migratio
     result = cli("migrate:fresh")
 
     assert result.exit_code == 0, result.output
-    assert database.table_names() == {"authors", "migrations"}
+    assert database.table_names() == {"authors", "migrations", "migrations_digest"}
 
 
 def test_pretend_lists_what_would_go_and_changes_nothing(
@@ -81,10 +87,19 @@ def test_pretend_lists_what_would_go_and_changes_nothing(
     as_json = cli("migrate:fresh", "--pretend", "--json")
 
     assert shown.exit_code == 0, shown.output
-    assert "Would drop: 4 tables (authors, books, migrations, scratch), 1 view" in shown.output
+    assert (
+        "Would drop: 5 tables (authors, books, migrations, migrations_digest, scratch), 1 view"
+        in shown.output
+    )
     assert "Would migrate: 2 migrations (20260101_authors, 20260102_books)" in shown.output
     document = json.loads(as_json.output)
-    assert document["drop"]["tables"] == ["authors", "books", "migrations", "scratch"]
+    assert document["drop"]["tables"] == [
+        "authors",
+        "books",
+        "migrations",
+        "migrations_digest",
+        "scratch",
+    ]
     assert document["migrate"] == ["20260101_authors", "20260102_books"]
     assert "scratch" in database.table_names()
     assert database.scalar("SELECT count(*) FROM authors") == 1
@@ -98,7 +113,7 @@ def test_fresh_json_says_what_was_dropped_and_applied(cli, database, create_tabl
 
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert document["dropped"]["tables"] == ["authors", "migrations"]
+    assert document["dropped"]["tables"] == ["authors", "migrations", "migrations_digest"]
     assert document["applied"] == ["20260101_authors"]
     assert document["seeded"] is None
 
@@ -137,7 +152,7 @@ def test_a_broken_migration_file_stops_fresh_before_anything_is_dropped(
     assert result.exit_code == 1
     assert "20260102_broken.py, line 1: importing it failed" in result.output
     assert "Traceback" not in result.output
-    assert database.table_names() == {"authors", "migrations"}
+    assert database.table_names() == {"authors", "migrations", "migrations_digest"}
 
 
 def test_refresh_runs_down_then_up(cli, database, create_table_migration, write_migration):
@@ -188,9 +203,9 @@ def test_the_core_functions_plan_then_rebuild(database, migrations_dir, create_t
     plan = plan_fresh(manager)
     result = fresh(manager)
 
-    assert plan.objects.tables == ("authors", "migrations")
+    assert plan.objects.tables == ("authors", "migrations", "migrations_digest")
     assert plan.migrations == ("20260101_authors",)
-    assert result.dropped.tables == ("authors", "migrations")
+    assert result.dropped.tables == ("authors", "migrations", "migrations_digest")
     assert result.applied == ("20260101_authors",)
 
 
@@ -206,7 +221,7 @@ def test_fresh_drops_views_that_depend_on_other_views(cli, database, create_tabl
 
     assert result.exit_code == 0, result.output
     assert "2 views (a_labels, b_short)" in result.output
-    assert database.table_names() == {"authors", "migrations"}
+    assert database.table_names() == {"authors", "migrations", "migrations_digest"}
 
 
 def test_refresh_pretend_shows_the_rollback_and_changes_nothing(
@@ -252,7 +267,7 @@ def test_fresh_drops_tables_that_reference_each_other(cli, database, create_tabl
     result = cli("migrate:fresh")
 
     assert result.exit_code == 0, result.output
-    assert database.table_names() == {"authors", "migrations"}
+    assert database.table_names() == {"authors", "migrations", "migrations_digest"}
 
 
 def test_fresh_drops_sequences_and_enum_types(cli, database, create_table_migration):
@@ -285,4 +300,4 @@ def test_fresh_drops_sequences_and_enum_types(cli, database, create_table_migrat
         if database.dialect == "postgresql":
             assert "1 enum (mood)" in result.output
             assert inspector.get_enums() == []
-    assert database.table_names() == {"authors", "migrations"}
+    assert database.table_names() == {"authors", "migrations", "migrations_digest"}

@@ -94,15 +94,28 @@ def test_fresh_of_one_schema_tenant_leaves_public_and_the_other_tenant_alone(
 
     assert result.exit_code == 0, result.output
     inspector = inspect(servers.engine(url))
-    assert set(inspector.get_table_names(schema=first)) == {"accounts", "migrations"}
+    assert set(inspector.get_table_names(schema=first)) == {
+        "accounts",
+        "migrations",
+        "migrations_digest",
+    }
     assert inspector.get_view_names(schema=first) == []
     assert inspector.get_sequence_names(schema=first) == []
     assert [e["name"] for e in inspector.get_enums(schema=first)] == []
-    assert set(inspector.get_table_names(schema=second)) == {"accounts", "migrations", "refs"}
+    assert set(inspector.get_table_names(schema=second)) == {
+        "accounts",
+        "migrations",
+        "migrations_digest",
+        "refs",
+    }
     assert inspector.get_view_names(schema=second) == ["names"]
     assert [e["name"] for e in inspector.get_enums(schema=second)] == ["mood"]
     assert "counter" in inspector.get_sequence_names(schema=second)
-    assert set(inspector.get_table_names(schema="public")) == {"things", "migrations"}
+    assert set(inspector.get_table_names(schema="public")) == {
+        "things",
+        "migrations",
+        "migrations_digest",
+    }
     with engine.connect() as conn:
         assert conn.execute(text(f'SELECT count(*) FROM "{first}".accounts')).scalar() == 0
         assert conn.execute(text(f'SELECT count(*) FROM "{second}".accounts')).scalar() == 1
@@ -169,8 +182,15 @@ def test_binds_fresh_refresh_and_seed(tmp_path):
     seeded = invoke(app, "migrate:seed", "--all-binds")
 
     assert fresh.exit_code == 0, fresh.output
-    assert "[other] Dropped: 3 tables (migrations, others, scratch)." in fresh.output
-    assert set(inspect(other_engine).get_table_names()) == {"migrations", "others"}
+    assert (
+        "[other] Dropped: 4 tables (migrations, migrations_digest, others, scratch)."
+        in fresh.output
+    )
+    assert set(inspect(other_engine).get_table_names()) == {
+        "migrations",
+        "migrations_digest",
+        "others",
+    }
     assert refreshed.exit_code == 0, refreshed.output
     assert "Rolled back 1 migration, then applied 1 migration." in refreshed.output
     # Both directories are in the app's root, so both binds read the one seeders/ beside
