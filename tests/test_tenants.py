@@ -512,7 +512,11 @@ def test_a_tenant_in_the_schema_holding_the_apps_tracking_table_is_refused(tenan
     url = f"{tenants.url}?options=-csearch_path%3D{app_schema},public"
     app = tenants.make(SQLALCHEMY_DATABASE_URI=url)
     assert invoke(app, "migrate").exit_code == 0
-    assert tenants.servers.tables(tenants.url, schema=app_schema) == {"settings", "migrations"}
+    assert tenants.servers.tables(tenants.url, schema=app_schema) == {
+        "settings",
+        "migrations",
+        "migrations_digest",
+    }
     tenants.tenants["app"] = app_schema
 
     with app.app_context():
