@@ -27,7 +27,7 @@ from .app.database import database_url
 from .app.target_options import FlaskTargets
 from .cli.commands import build_commands
 from .core import ConfigurationError, MigrationManager
-from .core.autogenerate.models import find_model_metadata, register_metadata_resolver
+from .core.models.found import find_model_metadata, register_metadata_resolver
 from .core.progress import ProgressCallback
 from .core.runtime.connection import engine_from_url, register_engine_resolver
 from .core.settings import naming_the_setting

@@ -266,7 +266,7 @@ def herogold_model_metadata(
     request: pytest.FixtureRequest, herogold_app: Flask | None
 ) -> list[MetaData]:
     """The models the models-match check compares with the schema."""
-    from .core.autogenerate.models import find_model_metadata, resolve_model_metadata
+    from .core.models.found import find_model_metadata, resolve_model_metadata
 
     configured = request.config.getini(_INI_MODELS)
     if configured:

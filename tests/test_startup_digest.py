@@ -17,7 +17,7 @@ from flask_herogold_migrate import MigrationManager
 from flask_herogold_migrate.core import RenamedMigrationFile
 from flask_herogold_migrate.core.errors import FailedMigrationRecorded
 from flask_herogold_migrate.core.progress import Progress
-from flask_herogold_migrate.core.runtime.tracking import TrackingTable
+from flask_herogold_migrate.core.tracking.table import TrackingTable
 
 CACHE = Path("__pycache__") / "herogold-migrate-names"
 

@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING
 import click
 
 from ..core.autogenerate.compare import Difference
-from ..core.autogenerate.models import model_table_names
+from ..core.models.found import model_table_names
 from .protection import stdin_is_a_terminal
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
 
     from ..core import MigrationManager
-    from ..core.autogenerate.model_check import ModelCheck
     from ..core.autogenerate.plan import AutogeneratePlan
+    from ..core.models.check import ModelCheck
 
 _NO_MODELS = (
     "Warning: no model tables found (Flask-SQLAlchemy's db.metadata and SQLModel.metadata "

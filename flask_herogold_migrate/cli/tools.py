@@ -18,7 +18,7 @@ from .targets.ending import Ending, Verdict, conclude
 from .targets.options import Output, models_by_target, run_over, selected
 
 if TYPE_CHECKING:
-    from ..core.autogenerate.model_check import ModelCheck
+    from ..core.models.check import ModelCheck
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 CommandFactory = Callable[..., Callable[[Callable[..., Any]], click.Command]]

@@ -69,7 +69,6 @@ if TYPE_CHECKING:
     from .adopt.squash import SquashPlan
     from .autogenerate.compare import compare_models
     from .autogenerate.difference import Difference
-    from .autogenerate.model_check import ModelCheck
     from .autogenerate.plan import AutogeneratePlan
     from .autogenerate.renames import RenameCandidate
     from .autogenerate.todos import Todo
@@ -78,6 +77,7 @@ if TYPE_CHECKING:
     from .events import Signals, signals
     from .fresh.objects import DatabaseObjects
     from .fresh.run import FreshPlan, FreshResult, RefreshResult, fresh, plan_fresh, refresh
+    from .models.check import ModelCheck
     from .offline.script import OfflineScript
     from .offline.session import UnrenderableMigration
     from .preview.capture import CapturedStatement

@@ -22,6 +22,7 @@ from .errors import UnsupportedDatabase
 from .files.create import NewMigrationOptions, create_migration
 from .files.discovery import discover, find_target, list_stems
 from .files.listing import DirectoryNames
+from .preview.methods import Previews
 from .preview.missing_sqlite import empty_stand_in
 from .progress import Progress, ProgressCallback
 from .reporting.heartbeat import DEFAULT_HEARTBEAT_INTERVAL
@@ -33,47 +34,36 @@ from .runtime.plan import MigrationPlan, OutOfOrderPolicy, plan_down, plan_up, u
 from .runtime.repair import RepairPlan, RepairResult, execute_repair, plan_repair
 from .runtime.run import RunConnection, RunSettings
 from .runtime.status import Status, build_status
-from .runtime.tracking import TrackingTable
+from .tracking.table import TrackingTable
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
     from typing_extensions import Unpack
 
-    from .autogenerate.model_check import ModelCheck
     from .autogenerate.plan import AutogeneratePlan
-    from .preview.rehearsal import Rehearsal
+    from .models.check import ModelCheck
 
 #: How a plan is executed: for real (:class:`Executor`), or rehearsed (``Rehearser``).
 E = TypeVar("E", bound=Executor)
 
 
-class MigrationManager:
+class MigrationManager(Previews):
     """Applies and rolls back the migrations in ``migrations_dir`` on one database.
 
     ``engine`` is an :class:`~sqlalchemy.engine.Engine` or a database URL; left out inside a
     Flask app context with :class:`~flask_herogold_migrate.HerogoldMigrate`, it is the app's.
-    Every run that changes something holds the migration lock (see :mod:`.lock`) and reads the
-    tracking table again once it has it, so concurrent runs never apply a migration twice.
+    Every run that changes something holds the migration lock and reads the tracking table
+    again once it has it, so concurrent runs never apply a migration twice. Each migration
+    commits with its tracking row; with ``single_transaction`` a whole run commits once, or
+    not at all (SQLite, PostgreSQL; refused where DDL commits on its own).
 
-    Each migration commits with its tracking row. With ``single_transaction`` a whole run (a
-    batch applied, or the batches undone) commits once instead, or not at all: a failure leaves
-    the database as it was before the run. That needs transactional DDL (SQLite, PostgreSQL)
-    and no migration with ``transactional = False``; otherwise the run refuses to start.
-
-    ``require_lock`` refuses to change a database that has no cross-process migration lock of
-    ours (one this package does not support), as auto-run in many workers must.
-    ``protected`` marks a production database: the commands that undo or rewrite history
-    (rollback, reset, repair) ask for confirmation first. The API itself never asks.
-
-    ``connection_check_interval``, ``statement_lock_timeout``, ``statement_lock_retries``,
-    ``out_of_order`` and ``mysql_strict`` are the settings of those names in Configuration.
-
-    ``schema`` (PostgreSQL) runs everything in that schema: ``search_path`` is set to it
-    alone, so the tracking table, the lock and what the migrations create are the schema's.
-    ``bind`` names the database among a host's (a Flask-SQLAlchemy bind): its models are the
-    ones compared (see :mod:`.models`). ``seeders_dir``: the seeders' directory (see
-    Seeding), else ``seeders`` beside the migrations. ``skip_post_deploy`` leaves post-deploy
-    migrations pending; ``target_name`` (a bind, a tenant) is named in the run's signals.
+    The other arguments are the settings of those names in Configuration: ``require_lock``
+    refuses a database without a migration lock of ours (auto-run), ``protected`` makes the
+    commands that undo history ask first (the API never asks), ``schema`` runs everything in
+    one PostgreSQL schema (a schema tenant), ``bind`` names the database among a host's (its
+    models are the ones compared), ``seeders_dir`` defaults to ``seeders`` beside the
+    migrations, ``skip_post_deploy`` leaves post-deploy migrations pending, and
+    ``target_name`` (a bind, a tenant) is named in the run's signals.
     """
 
     heartbeat_interval: float | None = DEFAULT_HEARTBEAT_INTERVAL  # of a long step; None: none
@@ -150,7 +140,7 @@ class MigrationManager:
     def models(self, setting: object = None) -> list[MetaData]:
         """The models this database is compared with: ``setting`` (a ``MetaData``, a list,
         or import strings) if given, else those of this manager's ``bind`` (see :mod:`.models`)."""
-        from .autogenerate.models import resolve_model_metadata
+        from .models.found import resolve_model_metadata
 
         return resolve_model_metadata(setting, bind=self.bind)
 
@@ -172,7 +162,7 @@ class MigrationManager:
 
     def check_models(self, metadata: object = None) -> ModelCheck:
         """Pending and failed migrations, else how the models differ from the database."""
-        from .autogenerate.model_check import check_models
+        from .models.check import check_models
 
         models = self.models(metadata)
         with self.connect() as run:
@@ -200,30 +190,6 @@ class MigrationManager:
         """Undo every applied migration, newest first; return the names undone."""
         done = self._down(None, Executor)
         return [] if done is None else done[0].names
-
-    def pretend_migrations(self, target: str | None = None) -> Rehearsal:
-        """What :meth:`run_migrations` would run now, rehearsed without changing anything.
-
-        See :mod:`.rehearsal`: on SQLite and PostgreSQL the batch runs in one transaction that
-        is rolled back; on MySQL and MariaDB its statements are recorded, not sent.
-        """
-        from .preview.rehearsal import Rehearser, rehearsal_of
-
-        return rehearsal_of("up", self._up(target, Rehearser))
-
-    def pretend_rollback(self, steps: int = 1) -> Rehearsal:
-        """What :meth:`rollback` would run now, rehearsed as :meth:`pretend_migrations` does."""
-        from .preview.rehearsal import Rehearser, rehearsal_of
-
-        if steps < 1:
-            raise ValueError("steps must be 1 or more")
-        return rehearsal_of("down", self._down(steps, Rehearser))
-
-    def pretend_reset(self) -> Rehearsal:
-        """What :meth:`reset` would run now, rehearsed as :meth:`pretend_migrations` does."""
-        from .preview.rehearsal import Rehearser, rehearsal_of
-
-        return rehearsal_of("down", self._down(None, Rehearser))
 
     def status(self) -> Status:
         """Every migration with its state, in run order, from file names and one query.

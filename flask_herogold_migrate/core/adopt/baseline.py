@@ -25,9 +25,9 @@ from ..autogenerate.render import render_migration
 from ..files.create import NewMigration, plan_new_migration
 from ..manager import MigrationManager
 from ..runtime.connection import run_connection
-from ..runtime.digest import digest_table_name
 from ..testing.snapshot import SchemaSnapshot, differences, take_snapshot
 from ..testing.throwaway import throwaway_database
+from ..tracking.digest import digest_table_name
 from .live_schema import ALEMBIC_VERSION_TABLE, read_live_schema
 
 #: On SQLite, what reflection misses when written inside a column's definition: compared

@@ -19,8 +19,8 @@ from ..files.discovery import MigrationFile
 from ..files.loader import load_migration
 from ..progress import Progress, ProgressCallback
 from ..runtime.plan import PlannedStep
-from ..runtime.tracking import TrackingTable
 from ..states import APPLIED, Record
+from ..tracking.table import TrackingTable
 
 
 class SquashPartlyApplied(MigrationError):

@@ -15,8 +15,8 @@ from typing import Any
 
 from ..manager import MigrationManager
 from ..runtime.connection import run_connection
-from ..runtime.digest import digest_table_name
 from ..testing.throwaway import throwaway_database
+from ..tracking.digest import digest_table_name
 from ..urls import safe_url
 from .alembic_history import ConvertedRevision, convert, read_history
 from .baseline import snapshot_differences

@@ -15,10 +15,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..runtime.digest import digest_table_name
+from ..models.found import as_metadata_list, model_table_names
+from ..tracking.digest import digest_table_name
 from .compare import differences_of, produce_operations
 from .key_indexes import find_key_indexes
-from .models import as_metadata_list, model_table_names
 from .plan import AutogeneratePlan
 from .renames import RenameCandidate, column_candidates, retarget, table_candidates
 

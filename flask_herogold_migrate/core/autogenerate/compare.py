@@ -18,9 +18,9 @@ import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..models.found import as_metadata_list, find_model_metadata, model_table_names
 from .difference import Difference
 from .false_differences import drop_false_differences
-from .models import as_metadata_list, find_model_metadata, model_table_names
 from .naming import name_everything
 
 if TYPE_CHECKING:

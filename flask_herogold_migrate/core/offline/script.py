@@ -21,8 +21,8 @@ from sqlalchemy.schema import CreateTable
 from ..errors import ConfigurationError, MigrationError, describe_error
 from ..files.discovery import MigrationFile, discover, find_target
 from ..files.loader import load_migration
-from ..runtime.tracking_schema import _full_table
 from ..states import APPLIED, Direction
+from ..tracking.schema import _full_table
 from .session import OfflineSession, UnrenderableMigration, _Cannot
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from ..files.discovery import MigrationFile
-    from .tracking import TrackingTable
+    from ..tracking.table import TrackingTable
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from ..dialects import DialectImpl
 from ..errors import LockWait
 from ..errors.locked import DatabaseLocked, StepNotStarted
 from ..states import Direction
-from .tracking import TrackingTable
+from ..tracking.table import TrackingTable
 
 
 @contextmanager

@@ -15,8 +15,8 @@ from sqlalchemy.engine import Connection
 from ..files.discovery import MigrationFile
 from ..files.naming import sort_key
 from ..states import APPLIED, Record
+from ..tracking.table import TrackingTable
 from .plan import find_renames
-from .tracking import TrackingTable
 
 #: What repair does to one record: forget a failed ``up()``, restore a failed ``down()`` as
 #: applied, store the checksum of an edited file, or forget an applied migration whose file

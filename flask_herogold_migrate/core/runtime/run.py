@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 
     from ..dialects import DialectImpl
     from ..reporting.announce import Reporting
+    from ..tracking.table import TrackingTable
     from .plan import MigrationPlan
-    from .tracking import TrackingTable
 
 
 class _Settings(Protocol):

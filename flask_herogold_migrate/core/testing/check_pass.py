@@ -27,7 +27,7 @@ from ..errors import (
 )
 from ..files.discovery import MigrationFile
 from ..manager import MigrationManager
-from ..runtime.digest import digest_table_name
+from ..tracking.digest import digest_table_name
 from .results import CheckName, CheckResult
 from .snapshot import SchemaDifference, SchemaSnapshot, differences, take_snapshot
 from .throwaway import ThrowawayDatabase, ThrowawayServer

@@ -14,15 +14,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
-import signal
 import tempfile
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from sqlalchemy import create_engine, event, make_url, text
@@ -33,6 +30,7 @@ from sqlalchemy.exc import DBAPIError
 from ..errors import ConfigurationError, ThrowawayDatabaseError
 from ..runtime.connection import REUSED_FOR_RUNS
 from ..urls import hide_secrets, safe_url
+from .interrupts import interrupts_deferred, sigterm_interrupts
 
 #: Every throwaway database's name starts with this, so one left by a killed process
 #: (``kill -9`` runs no cleanup) is easy to find.
@@ -204,14 +202,14 @@ def throwaway_databases(url: str | URL) -> Iterator[ThrowawayServer]:
     """A :class:`ThrowawayServer` for ``url`` whose databases are all dropped at the end."""
     server = ThrowawayServer(url)
     failed = False
-    with _sigterm_interrupts():
+    with sigterm_interrupts():
         try:
             yield server
         except BaseException:
             failed = True
             raise
         finally:
-            with _interrupts_deferred():
+            with interrupts_deferred():
                 try:
                     server.close()
                 except ThrowawayDatabaseError:
@@ -253,51 +251,3 @@ def _display_name(conn: Connection) -> str:
     if conn.dialect.name == "postgresql":
         return "PostgreSQL"
     return "MariaDB" if getattr(conn.dialect, "is_mariadb", False) else "MySQL"
-
-
-def _in_main_thread() -> bool:
-    # Signal handlers can only be set from the main thread.
-    return threading.current_thread() is threading.main_thread()
-
-
-@contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM (a CI job cancelled, ``kill``) raises KeyboardInterrupt while the block runs.
-
-    Its default action ends the process at once, skipping the ``finally`` that drops the
-    databases. A handler the program set itself is left alone.
-    """
-    if not _in_main_thread() or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-        yield
-        return
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-@contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """SIGINT and SIGTERM wait until the block ends, then interrupt as they would have."""
-    if not _in_main_thread():
-        yield
-        return
-    received: list[int] = []
-
-    def remember(signum: int, frame: FrameType | None) -> None:
-        received.append(signum)
-
-    previous = {sig: signal.signal(sig, remember) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            # None: a handler set outside Python, which cannot be put back; the default can.
-            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
-    if received:
-        raise KeyboardInterrupt(f"signal {received[0]}")

@@ -124,7 +124,7 @@ def as_metadata_list(metadata: MetaData | Sequence[MetaData]) -> list[MetaData]:
     """``metadata`` as a list, each once, its foreign keys checked to resolve."""
     from sqlalchemy import MetaData
 
-    from .separate_metadata import refuse_unresolvable_foreign_keys
+    from .separate import refuse_unresolvable_foreign_keys
 
     found = [metadata] if isinstance(metadata, MetaData) else unique_metadata(metadata)
     refuse_unresolvable_foreign_keys(found)

@@ -5,7 +5,7 @@ transitions of :class:`TrackingTable` (``record``, ``start``, ``finish``, ``undo
 ``fail``) and repair through its own (``forget``, ``restore``, ``rename``, ``realign``), so what a
 row can go through is read in one place. Reads use lightweight ``table()`` constructs and a
 single query, because the startup check runs them in every worker; creating and upgrading the
-table is :mod:`.tracking_schema`'s.
+table is :mod:`.schema`'s.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from ..errors import FailedMigrationRecorded
 from ..files.naming import sort_key
 from ..states import APPLIED, Direction, Record, failed_state, running_state
-from . import tracking_schema
 from .digest import DigestTable
+from .schema import COLUMNS, create_or_upgrade, is_complete, read_what_exists
 
 if TYPE_CHECKING:
     from ..files.discovery import MigrationFile
@@ -85,7 +85,7 @@ class TrackingTable:
                 rows = conn.execute(select(self._light)).all()
         except DBAPIError:
             # Slow path, taken only when the one query failed: say why.
-            rows = tracking_schema.read_what_exists(conn, self._light)
+            rows = read_what_exists(conn, self._light)
         return [
             Record(r.name, r.batch, _as_utc(r.applied_at), r.checksum, r.state or APPLIED)
             for r in rows
@@ -122,11 +122,11 @@ class TrackingTable:
     def ensure(self, conn: Connection) -> None:
         """Create the table, or add the columns a table from an older version lacks."""
         preparer = conn.dialect.identifier_preparer
-        columns = ", ".join(map(preparer.quote, tracking_schema.COLUMNS))
+        columns = ", ".join(map(preparer.quote, COLUMNS))
         if self.digest.is_ready(conn, columns):  # both complete: every run but the first
             return
-        if not tracking_schema.is_complete(conn, self.name):
-            tracking_schema.create_or_upgrade(conn, self.name)
+        if not is_complete(conn, self.name):
+            create_or_upgrade(conn, self.name)
         self.digest.ensure(conn)
 
     def is_settled(self, conn: Connection, directory_digest: str) -> bool:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..autogenerate.compare import Difference, compare_models
 from ..files.discovery import list_stems
-from .compare import Difference, compare_models
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
