@@ -117,7 +117,7 @@ _LAZY = {
     "FreshResult": ".fresh.run",
     "Interrupted": ".errors.interrupted",
     "Migrator": ".testing.migrator",
-    "ModelCheck": ".autogenerate.model_check",
+    "ModelCheck": ".models.check",
     "plan_fresh": ".fresh.run",
     "plan_seed": ".seeding.runner",
     "refresh": ".fresh.run",

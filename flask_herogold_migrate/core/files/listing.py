@@ -2,7 +2,7 @@
 
 The startup check asks one question, whether the set of migration names on disk is the set the
 tracking table records as applied; both sides reduce to a digest of their sorted names
-(:func:`names_digest`), and the database keeps its side in one row (:mod:`..runtime.digest`).
+(:func:`names_digest`), and the database keeps its side in one row (:mod:`..tracking.digest`).
 
 Listing a directory of thousands of files, and sorting and hashing the names, grows with the
 number of files. Every entry added, removed or renamed in a directory changes its modification
