@@ -17,10 +17,12 @@ from sqlalchemy.engine import Engine
 
 from .app.auto_run import auto_run, wait_for_migrations
 from .app.binds import (
+    DEFAULT_BIND,
     all_tenant_targets,
     bind_engine,
     check_bind,
     one_tenant_target,
+    refuse_a_shared_database,
 )
 from .app.config import load_settings, set_defaults, settings_of
 from .app.database import database_url
@@ -134,6 +136,11 @@ class HerogoldMigrate:
             where = directory if directory is not None else bind_dir
             state: _AppState = app.extensions[EXTENSION_KEY]
             engine = bind_engine(app, _db_of(app), state.own_bind_engines, bind)
+            others = {
+                name: bind_engine(app, _db_of(app), state.own_bind_engines, name)
+                for name in settings.binds
+            }
+            refuse_a_shared_database(bind, engine, {DEFAULT_BIND: self.engine(app), **others})
         return settings.manager(
             where,
             engine,

@@ -145,3 +145,28 @@ def test_keep_moves_the_replaced_files_where_no_run_reads_them(
     assert cli("migrate").output.strip().endswith("Nothing to migrate.")
     with database.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM migrations")).scalar() == 1
+
+
+def test_a_squash_across_batches_says_a_rollback_undoes_them_all(
+    database, cli, write_migration, migrations_dir: Path
+):
+    manager = MigrationManager(migrations_dir, engine=database.engine)
+    for n in (1, 2, 3):
+        write_migration(
+            f"2025010{n}_create_t{n}",
+            f"CREATE TABLE t{n} (id INTEGER PRIMARY KEY)",
+            f"DROP TABLE t{n}",
+        )
+        manager.run_migrations()  # a batch each
+
+    result = cli("migrate:squash", "--to", "20250102_create_t2")
+
+    assert result.exit_code == 0, result.output
+    assert "applied in batches 1 to 2; the squashed one is recorded in batch 1" in result.output
+    rows = database.migration_rows()
+    assert rows["20250102_squashed"]["batch"] == 1
+    assert rows["20250103_create_t3"]["batch"] == 3
+    # The last batch is still the last migration's alone.
+    assert cli("migrate:rollback").exit_code == 0
+    assert database.table_names() >= {"t1", "t2"}
+    assert "t3" not in database.table_names()

@@ -20,6 +20,7 @@ from flask import Flask
 from sqlalchemy.engine import Engine
 
 from ..core import ConfigurationError, MigrationManager
+from ..core.dialects.sqlite_files import database_file
 from ..core.progress import ProgressCallback
 from ..core.runtime.connection import engine_for_many_runs, engine_from_url
 from ..core.targets.runs import Target, built_target
@@ -82,6 +83,36 @@ def check_bind(app: Flask, bind: str) -> Path:
     )
 
 
+def refuse_a_shared_database(bind: str, engine: Engine, others: Mapping[str, Engine]) -> None:
+    """Refuse a migrated bind whose database is another's: one tracking table and one lock
+    would serve two directories (each would call the other's migrations missing), and
+    ``migrate:fresh`` of one would drop the other's tables."""
+    key = _database_key(engine)
+    for name, other in others.items():
+        if name != bind and _database_key(other) == key:
+            raise ConfigurationError(
+                f"The binds {name!r} and {bind!r} are the same database "
+                f"({engine.url.render_as_string(hide_password=True)}): each migrated bind "
+                "needs a database of its own, since its tracking table and lock are that "
+                "database's. Nothing was run."
+            )
+
+
+def _database_key(engine: Engine) -> tuple[str, ...]:
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        path = database_file(url)
+        return ("sqlite", os.path.realpath(path) if path else f"memory {id(engine)}")
+    options = ",".join(f"{k}={v}" for k, v in sorted(url.query.items()))
+    return (
+        url.get_backend_name(),
+        url.host or "",
+        str(url.port or ""),
+        url.database or "",
+        options,
+    )
+
+
 def bind_engine(app: Flask, db: Any, own_engines: dict[str, Engine], bind: str) -> Engine:
     """Flask-SQLAlchemy's engine of ``bind``, else one built from ``SQLALCHEMY_BINDS``."""
     if db is not None:
@@ -103,7 +134,10 @@ def bind_name(bind: str | None) -> str:
 
 def bind_targets(extension: HerogoldMigrate, app: Flask) -> list[Target]:
     """Every migrated bind, default first, each with how to make its manager."""
-    return [bind_target(extension, bind) for bind in bind_order(app)]
+    order = bind_order(app)
+    for bind in order[1:]:
+        extension.manager(bind=bind)  # a bind that is another's database: refused before any runs
+    return [bind_target(extension, bind) for bind in order]
 
 
 def bind_target(

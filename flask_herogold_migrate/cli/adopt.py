@@ -16,6 +16,7 @@ import click
 from ..core import MigrationManager
 from . import protection
 from .output import print_progress, print_progress_to_stderr
+from .repair import FORCE_OPTION
 
 if TYPE_CHECKING:
     from ..core.adopt.adopt import AdoptPlan
@@ -42,11 +43,12 @@ def adopt_commands(command: CommandFactory, open_manager: OpenManager) -> list[c
         "back to Flask-Migrate stays possible).",
     )
     @click.option(
-        "--force",
+        "--accept-differences",
         is_flag=True,
         help="Record even if the schema the migrations build differs from the live one (the "
-        "differences are listed), and do not ask where HEROGOLD_MIGRATE_PROTECTED is on.",
+        "differences are listed): for a difference you will fix in the file yourself.",
     )
+    @FORCE_OPTION
     @click.option(
         "--from-alembic",
         "alembic_dir",
@@ -73,6 +75,7 @@ def adopt_commands(command: CommandFactory, open_manager: OpenManager) -> list[c
         name: str,
         alembic_dir: Path | None,
         force: bool,
+        accept_differences: bool,
         drop_alembic_version: bool,
         pretend: bool,
         as_json: bool,
@@ -81,17 +84,29 @@ def adopt_commands(command: CommandFactory, open_manager: OpenManager) -> list[c
         progress = print_progress_to_stderr if as_json else print_progress
         manager = open_manager(directory, extra, progress=progress)
         if alembic_dir is not None:
-            _adopt_history(manager, alembic_dir, force=force, pretend=pretend, as_json=as_json)
+            _adopt_history(
+                manager,
+                alembic_dir,
+                force=force,
+                accept=accept_differences,
+                pretend=pretend,
+                as_json=as_json,
+            )
             return
         from ..core.adopt.adopt import adopt as adopt_database
         from ..core.adopt.adopt import plan_adopt
 
         plan = plan_adopt(manager, name=name)
-        _show_plan(plan, pretend=pretend, as_json=as_json)
+        _show_plan(plan, pretend=pretend, as_json=as_json, accept=accept_differences)
         if pretend:
             return
         _confirm(manager, force)
-        done = adopt_database(manager, plan, force=force, drop_alembic_version=drop_alembic_version)
+        done = adopt_database(
+            manager,
+            plan,
+            accept_differences=accept_differences,
+            drop_alembic_version=drop_alembic_version,
+        )
         if as_json:
             click.echo(json.dumps({**plan.to_json(), "path": str(done.path)}, indent=2))
             return
@@ -112,14 +127,14 @@ def adopt_commands(command: CommandFactory, open_manager: OpenManager) -> list[c
     return [adopt, squash_command(command, open_manager)]
 
 
-def _show_plan(plan: AdoptPlan, *, pretend: bool, as_json: bool) -> None:
+def _show_plan(plan: AdoptPlan, *, pretend: bool, as_json: bool, accept: bool) -> None:
     baseline = plan.baseline
     for item in baseline.not_expressible:
         click.echo(
             f"Warning: the baseline cannot create the {item}: a TODO in the file says so.",
             err=True,
         )
-    if baseline.differences:
+    if baseline.differences and (pretend or accept):  # else the refusal lists them
         lines = "\n".join(f"  {line}" for line in baseline.differences)
         click.echo(f"The baseline does not build the live schema:\n{lines}", err=True)
     if not pretend:
@@ -137,19 +152,25 @@ def _show_plan(plan: AdoptPlan, *, pretend: bool, as_json: bool) -> None:
 
 
 def _adopt_history(
-    manager: MigrationManager, directory: Path, *, force: bool, pretend: bool, as_json: bool
+    manager: MigrationManager,
+    directory: Path,
+    *,
+    force: bool,
+    accept: bool,
+    pretend: bool,
+    as_json: bool,
 ) -> None:
     from ..core.adopt.from_alembic import adopt_from_alembic, plan_adopt_from_alembic
 
     plan = plan_adopt_from_alembic(manager, directory)
-    if plan.differences:
+    if plan.differences and (pretend or accept):  # else the refusal lists them
         lines = "\n".join(f"  {line}" for line in plan.differences)
         click.echo(f"The converted history does not build the live schema:\n{lines}", err=True)
     if pretend:
         _show_history(plan, as_json=as_json)
         return
     _confirm(manager, force)
-    written = adopt_from_alembic(manager, plan, force=force)
+    written = adopt_from_alembic(manager, plan, accept_differences=accept)
     if as_json:
         click.echo(json.dumps(plan.to_json(), indent=2))
         return

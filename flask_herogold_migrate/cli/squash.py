@@ -58,6 +58,14 @@ def squash_command(command: CommandFactory, open_manager: OpenManager) -> click.
 
         manager = open_manager(directory, extra, progress=progress)
         plan = plan_squash(manager, to, name=name)
+        if len(plan.batches) > 1:
+            first, last = plan.batches[0], plan.batches[-1]
+            click.echo(
+                f"Warning: the replaced migrations were applied in batches {first} to {last}; "
+                f"the squashed one is recorded in batch {first}, so a rollback that reaches it "
+                "undoes all of them.",
+                err=True,
+            )
         for step in plan.data_steps:
             click.echo(
                 f"Warning: {step} wrote rows; the squashed migration does not (a TODO in the "

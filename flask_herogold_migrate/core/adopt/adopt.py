@@ -110,21 +110,21 @@ def adopt(
     manager: MigrationManager,
     plan: AdoptPlan,
     *,
-    force: bool = False,
+    accept_differences: bool = False,
     drop_alembic_version: bool = False,
 ) -> Adopted:
     """Write the baseline and record it as applied without running it.
 
     A baseline whose schema differs from the live one is refused (:class:`BaselineDiffers`,
-    listing how) unless ``force``.
+    listing how) unless ``accept_differences``.
     """
     differences = plan.baseline.differences
-    if differences and not force:
+    if differences and not accept_differences:
         raise BaselineDiffers(
             "The baseline does not build the schema the database has, so it was neither "
             "written nor recorded:\n"
             + "\n".join(f"  {line}" for line in differences)
-            + "\nAdjust the database (or adopt with --force and edit the baseline).",
+            + "\nAdjust the database, or adopt with --accept-differences and edit the baseline.",
             differences=differences,
         )
     path = write_new_migration(plan.name, manager.migrations_dir, plan.baseline.render)

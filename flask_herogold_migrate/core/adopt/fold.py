@@ -56,7 +56,8 @@ def fold_squashed(
             continue
         if len(applied) < len(replaced):
             raise _partly_applied(file.name, replaced, applied)
-        batch = max(by_name[name].batch for name in replaced)
+        # The first of their batches: rolling it back undoes all of them, as the file does.
+        batch = min(by_name[name].batch for name in replaced)
         step = PlannedStep(file.name, "up", file, batch)
         with tracking.changing(conn), impl.begin(conn):  # the startup digest follows
             tracking.fold(conn, step, replaced)

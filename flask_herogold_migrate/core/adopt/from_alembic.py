@@ -96,17 +96,17 @@ def plan_adopt_from_alembic(manager: MigrationManager, directory: Path) -> Alemb
 
 
 def adopt_from_alembic(
-    manager: MigrationManager, plan: AlembicAdoptPlan, *, force: bool = False
+    manager: MigrationManager, plan: AlembicAdoptPlan, *, accept_differences: bool = False
 ) -> list[Path]:
     """Write the converted files and record those up to the database's revision as applied."""
     from .adopt import BaselineDiffers
 
-    if plan.differences and not force:
+    if plan.differences and not accept_differences:
         raise BaselineDiffers(
             "The converted history does not build the schema the database has, so nothing was "
             "written or recorded:\n"
             + "\n".join(f"  {line}" for line in plan.differences)
-            + "\nAdjust the database (or adopt with --force).",
+            + "\nAdjust the database, or adopt with --accept-differences.",
             differences=plan.differences,
         )
     manager.migrations_dir.mkdir(parents=True, exist_ok=True)

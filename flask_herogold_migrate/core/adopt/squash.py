@@ -45,6 +45,9 @@ class SquashPlan:
     baseline: Baseline
     #: The squashed migration's stem: the date and place of the last one it replaces.
     stem: str
+    #: The batches the replaced migrations were applied in; the squashed one takes the
+    #: first, so rolling it back undoes all of them at once.
+    batches: tuple[int, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +57,7 @@ class SquashPlan:
             "data_steps": list(self.data_steps),
             "differences": list(self.baseline.differences),
             "verified": self.baseline.verified,
+            "batches": list(self.batches),
         }
 
 
@@ -109,7 +113,8 @@ def plan_squash(
                 class_lines=("replaces = [", *[f'    "{n}",' for n in names], "]"),
                 notes=notes,
             )
-    return SquashPlan(database, names, data_steps, baseline, stem)
+    batches = tuple(sorted({r.batch for r in records if r.name in names}))
+    return SquashPlan(database, names, data_steps, baseline, stem, batches)
 
 
 def squash(manager: MigrationManager, plan: SquashPlan, *, keep: bool = False) -> Path:
@@ -167,7 +172,9 @@ def _run_watching_writes(
     def watch(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         words = statement.lstrip().split(None, 3)
         verb = words[0].lower() if words else ""
-        writes = verb in _WRITES and tracking_table not in statement
+        # Batch mode's table copy on SQLite (_alembic_tmp_...) moves rows, it writes none.
+        ours = tracking_table in statement or "_alembic_tmp_" in statement
+        writes = verb in _WRITES and not ours
         if writes and current and current[0] not in wrote:
             wrote.append(current[0])
 

@@ -109,3 +109,24 @@ def _created_indexes(operations: Sequence[MigrateOperation]) -> Iterator[Any]:
             yield op
         elif isinstance(op, ModifyTableOps):
             yield from (inner for inner in op.ops if isinstance(inner, CreateIndexOp))
+
+
+def without_drops_of_dropped_tables(operations: list[MigrateOperation]) -> list[MigrateOperation]:
+    """``down()``'s operations without dropping the indexes of a table it drops anyway.
+
+    Dropping the table drops them; and on MariaDB and MySQL an index a foreign key of the
+    table uses cannot be dropped before the key, so a baseline's ``down()`` would fail.
+    """
+    from alembic.operations.ops import DropIndexOp, DropTableOp, ModifyTableOps
+
+    dropped = {op.table_name for op in operations if isinstance(op, DropTableOp)}
+    kept: list[MigrateOperation] = []
+    for op in operations:
+        if isinstance(op, DropIndexOp) and op.table_name in dropped:
+            continue
+        if isinstance(op, ModifyTableOps) and op.table_name in dropped:
+            op.ops = [inner for inner in op.ops if not isinstance(inner, DropIndexOp)]
+            if not op.ops:
+                continue
+        kept.append(op)
+    return kept

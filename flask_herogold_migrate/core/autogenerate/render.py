@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .enum_render import change_lines, create_lines, drop_lines, enum_type
 from .enums import native_enum
-from .key_indexes import guard_drops
+from .key_indexes import guard_drops, without_drops_of_dropped_tables
 from .naming import BATCH_CONVENTION
 from .renames import reverse_operations
 from .type_changes import postgresql_cast
@@ -71,7 +71,7 @@ def _render_migration(
     up += _render_all(context, operations, plan)
 
     down = ["op = schema(session)"]
-    backwards = reverse_operations(operations)
+    backwards = without_drops_of_dropped_tables(reverse_operations(operations))
     guard_drops(backwards, plan.key_indexes)
     down += _render_all(context, backwards, plan, todos=False)
     for change in reversed(plan.changed_enums):
