@@ -301,3 +301,21 @@ def test_fresh_drops_sequences_and_enum_types(cli, database, create_table_migrat
             assert "1 enum (mood)" in result.output
             assert inspector.get_enums() == []
     assert database.table_names() == {"authors", "migrations", "migrations_digest"}
+
+
+def test_a_migration_failing_after_the_drop_says_the_database_was_emptied(
+    database, cli, create_table_migration, write_migration
+):
+    create_table_migration("20260101_authors", "authors")
+    cli("migrate")
+    with database.engine.begin() as conn:
+        conn.execute(text("INSERT INTO authors (id, label) VALUES (1, 'kept?')"))
+    write_migration("20260102_broken", "SELECT * FROM no_such_table")
+
+    result = cli("migrate:fresh", "--force")
+
+    assert result.exit_code == 1
+    assert "Before it, migrate:fresh had dropped every object of the database" in result.output
+    assert "applied 1 of 2 migrations" in result.output
+    assert "the rows that were there are gone" in result.output
+    assert database.scalar("SELECT count(*) FROM authors") == 0

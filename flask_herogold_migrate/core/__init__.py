@@ -76,7 +76,15 @@ if TYPE_CHECKING:
     from .errors.locked import DatabaseLocked, StepNotStarted
     from .events import Signals, signals
     from .fresh.objects import DatabaseObjects
-    from .fresh.run import FreshPlan, FreshResult, RefreshResult, fresh, plan_fresh, refresh
+    from .fresh.run import (
+        FreshFailed,
+        FreshPlan,
+        FreshResult,
+        RefreshResult,
+        fresh,
+        plan_fresh,
+        refresh,
+    )
     from .models.check import ModelCheck
     from .offline.script import OfflineScript
     from .offline.session import UnrenderableMigration
@@ -113,16 +121,17 @@ _LAZY = {
     "DatabaseObjects": ".fresh.objects",
     "Difference": ".autogenerate.difference",
     "fresh": ".fresh.run",
+    "FreshFailed": ".fresh.run",
     "FreshPlan": ".fresh.run",
     "FreshResult": ".fresh.run",
     "Interrupted": ".errors.interrupted",
     "Migrator": ".testing.migrator",
     "ModelCheck": ".models.check",
+    "OfflineScript": ".offline.script",
     "plan_fresh": ".fresh.run",
     "plan_seed": ".seeding.runner",
     "refresh": ".fresh.run",
     "RefreshResult": ".fresh.run",
-    "OfflineScript": ".offline.script",
     "Rehearsal": ".preview.rehearsal",
     "RehearsedMigration": ".preview.rehearsal",
     "RenameCandidate": ".autogenerate.renames",
@@ -133,10 +142,11 @@ _LAZY = {
     "Seeder": ".seeding.seeder",
     "SeedPlan": ".seeding.runner",
     "SeedResult": ".seeding.runner",
+    "Signals": ".events",
+    "signals": ".events",
     "SquashPartlyApplied": ".adopt.fold",
     "SquashPlan": ".adopt.squash",
     "StepNotStarted": ".errors.locked",
-    "Signals": ".events",
     "TargetOutcome": ".targets.runs",
     "Tenant": ".targets.tenants",
     "TenantIsTheAppsSchema": ".targets.default_schema",
@@ -145,7 +155,6 @@ _LAZY = {
     "Todo": ".autogenerate.todos",
     "UnknownTenant": ".targets.tenants",
     "UnrenderableMigration": ".offline.session",
-    "signals": ".events",
     "wait_until_migrated": ".runtime.wait",
     "WaitResult": ".runtime.wait",
 }
@@ -175,6 +184,7 @@ __all__ = [
     "FailureLocation",
     "ForeignKeyViolation",
     "ForeignKeyViolations",
+    "FreshFailed",
     "FreshPlan",
     "FreshResult",
     "Interrupted",

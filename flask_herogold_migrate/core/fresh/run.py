@@ -14,11 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import MigrationError
 from ..files.discovery import discover, list_stems
 from ..files.loader import load_migration
 from ..manager import MigrationManager
 from ..runtime.executor import Executor
-from ..runtime.plan import plan_up
+from ..runtime.plan import MigrationPlan, plan_up
 from .objects import DatabaseObjects, drop_objects, migrated_schema, reflect_objects
 
 
@@ -55,6 +56,23 @@ class RefreshResult:
         return {"rolled_back": list(self.rolled_back), "applied": list(self.applied)}
 
 
+class FreshFailed(MigrationError):
+    """``migrate:fresh`` dropped the database's objects, then a migration failed."""
+
+    @classmethod
+    def after(
+        cls, error: MigrationError, dropped: DatabaseObjects, plan: MigrationPlan
+    ) -> FreshFailed:
+        done = len(getattr(error, "completed", ()) or ())
+        failed = cls(
+            f"{error} Before it, migrate:fresh had dropped every object of the database "
+            f"({dropped.count} objects) and applied {done} of {len(plan.steps)} migrations: "
+            "fix the migration and run migrate:fresh again (the rows that were there are gone)."
+        )
+        failed.completed = getattr(error, "completed", ())
+        return failed
+
+
 def plan_fresh(manager: MigrationManager) -> FreshPlan:
     """The objects of the migrated database or schema, and every migration. Takes no lock."""
     files = discover(manager.migrations_dir)
@@ -78,7 +96,10 @@ def fresh(
         records = run.records_for_change(impl)
         # Every file, whatever its date: there is no newer applied one to be out of order with.
         plan = plan_up(files, records, None, "allow")
-        Executor.carry_out(run, impl, plan)
+        try:
+            Executor.carry_out(run, impl, plan)
+        except MigrationError as error:
+            raise FreshFailed.after(error, dropped, plan) from error
     return FreshResult(dropped, tuple(plan.names))
 
 
