@@ -186,7 +186,12 @@ def test_an_option_given_wins_over_its_variable(tmp_path):
 
     engine = create_engine(f"sqlite:///{tmp_path / 'app.db'}")
     try:
-        assert set(inspect(engine).get_table_names()) == {"from_env", "from_option"}
+        assert set(inspect(engine).get_table_names()) == {
+            "from_env",
+            "from_env_digest",
+            "from_option",
+            "from_option_digest",
+        }
     finally:
         engine.dispose()
 

@@ -208,3 +208,15 @@ def test_the_statement_lock_timeout_is_off_by_default_and_for_none_or_zero(make_
 
     with app.app_context():
         assert migrate.manager().statement_lock_timeout is None
+
+
+@pytest.mark.parametrize("database", ["postgresql", "mariadb"], indirect=True)
+def test_fresh_waits_no_longer_than_the_statement_lock_timeout_to_drop(cli, database, blocker):
+    # An audit found fresh's DROP queued behind a reader for as long as the reader lasted,
+    # stalling every query on the table meanwhile.
+    result = cli("migrate:fresh", "--force", "--statement-lock-timeout", "1")
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    blocker.release()
+    assert "accounts" in database.table_names()  # nothing was dropped

@@ -98,6 +98,10 @@ def test_status_reads_as_the_first_release_documented_by_key(
     assert "pending" in status and status.get("nothing") is None
     with pytest.raises(KeyError):
         status["nothing"]
+    # As a dict: iterated, counted, copied (an audit found iteration and len missing).
+    as_dict = dict(status)
+    assert as_dict["applied"] == ["20260302_kept"] and len(status) == len(as_dict)
+    assert [key for key in status] == list(status.keys())
 
 
 def test_status_check_says_what_missing_means(

@@ -90,7 +90,9 @@ def fresh(
     for file in files:
         load_migration(file)  # every file loads before anything is dropped
     with manager.connect() as run, run.exclusive("up") as impl:
-        dropped = drop_objects(run.conn, impl, manager.schema)
+        # A drop waits for a table's lock no longer than a step would (statement lock timeout).
+        with run.statement_locks(impl).applied():
+            dropped = drop_objects(run.conn, impl, manager.schema)
         if on_dropped is not None:
             on_dropped(dropped)
         records = run.records_for_change(impl)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -127,6 +128,15 @@ class Status:
 
     def keys(self) -> tuple[str, ...]:
         return self.KEYS
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.KEYS)
+
+    def __len__(self) -> int:
+        return len(self.KEYS)
+
+    def items(self) -> list[tuple[str, Any]]:
+        return [(key, self[key]) for key in self.KEYS]
 
     def get(self, key: str, default: Any = None) -> Any:
         return self[key] if key in self.KEYS else default
