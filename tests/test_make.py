@@ -208,3 +208,15 @@ def test_make_refuses_a_second_file_of_the_day_with_the_same_description(app, mi
     )
     assert [p.name for p in migrations_dir.glob("*.py")] == first
     assert runner.invoke(args=["migrate:make", "create_comments_table"]).exit_code == 0
+
+
+@pytest.mark.sqlite_only
+def test_autogenerate_for_every_tenant_is_refused_as_it_would_compare_the_apps_database(make_app):
+    app = make_app(HEROGOLD_MIGRATE_TENANTS=lambda: ["one"])
+
+    result = app.test_cli_runner().invoke(
+        args=["migrate:make", "add_notes", "--autogenerate", "--all-tenants"]
+    )
+
+    assert result.exit_code == 2
+    assert "with --all-tenants that would be the app's own, not a tenant's" in result.output

@@ -161,3 +161,17 @@ def _say_tables_left_alone(plan: AutogeneratePlan) -> None:
             f"Left alone (no model describes them): {', '.join(plan.tables_left_alone)}.",
             err=True,
         )
+
+
+def refuse_with_autogenerate(body_options: object, all_tenants: object) -> None:
+    """What ``migrate:make --autogenerate`` cannot be given with."""
+    if body_options:
+        raise click.UsageError(
+            "--autogenerate writes the body: leave out --create, --table and --sql."
+        )
+    if all_tenants:
+        raise click.UsageError(
+            "--autogenerate compares one database with the models, and with --all-tenants "
+            "that would be the app's own, not a tenant's: write the tenants' migration "
+            "without --autogenerate."
+        )
