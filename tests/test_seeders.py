@@ -134,6 +134,12 @@ def test_seeders_wait_for_pending_migrations(cli, database, authors_table, seede
     assert "1 migration(s) not applied (20260101_authors)" in result.output
     assert "authors" not in database.table_names()
 
+    # --pretend says the same, not "Would seed" (an audit found it promising a run that fails).
+    rehearsed = cli("migrate:seed", "--pretend")
+    assert rehearsed.exit_code == 1
+    assert "1 migration(s) not applied (20260101_authors)" in rehearsed.output
+    assert "Would seed" not in rehearsed.output
+
 
 def test_named_seeders_run_alone_and_in_the_order_given(cli, database, authors_table, seeders_dir):
     write_seeder(seeders_dir, "a_first", "Austen")

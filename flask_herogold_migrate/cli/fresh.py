@@ -15,7 +15,7 @@ import click
 
 from ..core import MigrationManager, create_seeder, fresh, plan_fresh, plan_seed, refresh, seed
 from ..core.fresh.objects import DatabaseObjects
-from ..core.seeding.runner import SeedPlan
+from ..core.seeding.runner import SeedPlan, refuse_pending_migrations
 from ..core.targets.runs import Target
 from ..core.targets.selection import TargetSource
 from .output import spare_exit_collection, summary
@@ -184,6 +184,7 @@ def fresh_commands(
         def work(target: Target, manager: MigrationManager, out: Output) -> dict[str, Any]:
             plan = plan_seed(manager, names)
             if pretend:
+                refuse_pending_migrations(manager)  # as the seeding itself would
                 if not as_json:
                     out.echo(f"Would seed: {', '.join(plan.names)}.")
                 return plan.to_json()

@@ -96,6 +96,12 @@ def seed(
     return SeedResult(tuple(ran))
 
 
+def refuse_pending_migrations(manager: MigrationManager) -> None:
+    """What ``seed`` refuses under the lock, checked without it (``--pretend``): one query."""
+    with manager.connect() as run:
+        _refuse_pending(manager, manager.tracking.read_states(run.conn))
+
+
 def _refuse_pending(manager: MigrationManager, states: dict[str, str]) -> None:
     files = discover(manager.migrations_dir, list_stems(manager.migrations_dir))
     pending = tuple(file.name for file in files if states.get(file.name) != APPLIED)
