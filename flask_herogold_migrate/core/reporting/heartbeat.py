@@ -22,37 +22,61 @@ DEFAULT_HEARTBEAT_INTERVAL = 10.0
 
 
 class _Heartbeat:
-    """Emits ``still_running`` every ``interval`` seconds, from a thread, until stopped."""
+    """Emits ``still_running`` every ``interval`` seconds while a step runs.
+
+    One thread serves the whole run and sleeps until the running step is due a line, so a
+    step costs a notification, not a thread: a run of many short steps pays next to nothing.
+    """
 
     def __init__(self, emit: Callable[[Progress], None], interval: float) -> None:
         self.emit = emit
         self.interval = interval
-        self._stopped: threading.Event | None = None
-        # Held while a line is emitted and while stopping: no line follows the step's end.
-        self._lock = threading.Lock()
+        # Held while a line is emitted and while a step starts or stops: no line of a step
+        # follows its end.
+        self._changed = threading.Condition()
+        self._step: Progress | None = None
+        self._started = 0.0
+        self._closed = False
+        self._thread: threading.Thread | None = None
 
     def start(self, step: Progress) -> None:
-        self.stop()
         if not self.interval:
             return
-        stopped = self._stopped = threading.Event()
-        started = time.monotonic()
-
-        def beat() -> None:
-            while not stopped.wait(self.interval):
-                with self._lock:
-                    if stopped.is_set():
-                        return
-                    seconds = time.monotonic() - started
-                    self.emit(Progress("still_running", step.name, step.direction, seconds))
-
-        threading.Thread(target=beat, name=f"heartbeat {step.name}", daemon=True).start()
+        with self._changed:
+            self._step, self._started = step, time.monotonic()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+                self._thread.start()
+            self._changed.notify()
 
     def stop(self) -> None:
-        with self._lock:
-            if self._stopped is not None:
-                self._stopped.set()
-                self._stopped = None
+        with self._changed:
+            self._step = None
+            self._changed.notify()
+
+    def close(self) -> None:
+        with self._changed:
+            self._step, self._closed = None, True
+            self._changed.notify()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _beat(self) -> None:
+        with self._changed:
+            step, due = None, 0.0
+            while not self._closed:
+                if self._step is not step:  # another step began, or none runs
+                    step, due = self._step, self._started + self.interval
+                if step is None:
+                    self._changed.wait()
+                    continue
+                left = due - time.monotonic()
+                if left > 0:
+                    self._changed.wait(left)
+                    continue
+                seconds = time.monotonic() - self._started
+                self.emit(Progress("still_running", step.name, step.direction, seconds))
+                due += self.interval
 
 
 @contextmanager
@@ -79,4 +103,4 @@ def shown_progress(
     try:
         yield relay
     finally:
-        heartbeat.stop()
+        heartbeat.close()

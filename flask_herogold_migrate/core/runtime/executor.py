@@ -11,13 +11,11 @@ whether one ran.
 from __future__ import annotations
 
 import time
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy.engine import RootTransaction
 from sqlalchemy.exc import DBAPIError
 
 from ..deploy.post_deploy import check_declared
@@ -25,7 +23,6 @@ from ..dialects import DialectImpl
 from ..dialects.base import JoinMode, StatementWatch
 from ..errors import (
     ConfigurationError,
-    FailureLocation,
     MigrationError,
     MigrationFailed,
     RunNotCommitted,
@@ -40,6 +37,7 @@ from .other_writers import not_started
 from .plan import MigrationPlan, PlannedStep
 from .run import RunConnection
 from .session import run_step
+from .step_failure import HalfDone, failure_location
 
 E = TypeVar("E", bound="Executor")
 
@@ -122,9 +120,14 @@ class Executor:
         try:
             if joined or (impl.transactional_ddl and migration.transactional):
                 try:
-                    with nullcontext() if joined else self._begin(step):
+                    with nullcontext() if joined else self._own_transaction(step):
+                        restart = None if joined else partial(impl.begin, conn)
                         run_step(
-                            conn, impl.join_transaction_mode, _method(migration, step), impl=impl
+                            conn,
+                            impl.join_transaction_mode,
+                            _method(migration, step),
+                            impl=impl,
+                            restart=restart,
                         )
                         impl.check_before_commit(conn)
                         if self.records:
@@ -139,7 +142,7 @@ class Executor:
                 self._run_started(step, migration)
         except StepNotStarted:
             raise
-        except _HalfDone as half_done:
+        except HalfDone as half_done:
             raise MigrationFailed(
                 step.name,
                 step.direction,
@@ -147,7 +150,7 @@ class Executor:
                 recorded_failed=True,
                 because=half_done.because,
                 unrecorded=half_done.unrecorded,
-                location=_location(half_done.error, step),
+                location=failure_location(half_done.error, step),
                 lock_wait=self.locks.explain(half_done.error),
             ) from half_done.error
         except (Exception, SystemExit) as error:  # sys.exit() in a step must not end us silently
@@ -157,15 +160,29 @@ class Executor:
                 error,
                 recorded_failed=False,
                 whole_run=joined,
-                location=_location(error, step),
+                location=failure_location(error, step),
                 needs_no_transaction=impl.refused_in_a_transaction(error),
                 lock_wait=self.locks.explain(error),
             ) from error
         self.emit(Progress("done", step.name, step.direction, time.perf_counter() - started))
 
-    def _begin(self, step: PlannedStep) -> RootTransaction:
+    @contextmanager
+    def _own_transaction(self, step: PlannedStep) -> Iterator[None]:
+        """The step's transaction: committed if the step succeeds, rolled back if not. The
+        migration's ``session.rollback()`` may have begun it anew (see :mod:`.session`), so
+        what ends is the connection's transaction of the moment."""
         with self._not_started_if_locked(step):
-            return self.impl.begin(self.conn)
+            self.impl.begin(self.conn)
+        try:
+            yield
+        except BaseException:
+            transaction = self.conn.get_transaction()
+            if transaction is not None and transaction.is_active:
+                transaction.rollback()
+            raise
+        transaction = self.conn.get_transaction()
+        if transaction is not None:
+            transaction.commit()
 
     @contextmanager
     def _not_started_if_locked(self, step: PlannedStep) -> Iterator[None]:
@@ -221,13 +238,13 @@ class Executor:
                     raise error from None
                 # The step's own error is the one to report. The row stays 'running', which
                 # the next run, under the lock, turns into 'failed'.
-                raise _HalfDone(
+                raise HalfDone(
                     error, because if watch.committed else None, recording_error
                 ) from error
             if interrupted:
                 raise  # an interrupt stays an interrupt, its step now recorded
             if watch.committed:
-                raise _HalfDone(error, because) from error
+                raise HalfDone(error, because) from error
             raise
 
     def _record_ended(self, step: PlannedStep, ended: TransactionEndedInStep) -> None:
@@ -239,8 +256,8 @@ class Executor:
                 self.tracking.start(self.conn, step)
                 self.tracking.fail(self.conn, step.name, step.direction)
         except Exception as recording_error:
-            raise _HalfDone(ended, because, recording_error) from ended
-        raise _HalfDone(ended, because) from ended
+            raise HalfDone(ended, because, recording_error) from ended
+        raise HalfDone(ended, because) from ended
 
     @contextmanager
     def _run_transaction(self, migrations: Sequence[Migration]) -> Iterator[bool]:
@@ -269,24 +286,3 @@ class Executor:
 
 def _method(migration: Migration, step: PlannedStep) -> Callable[[Any], None]:
     return migration.up if step.direction == "up" else migration.down
-
-
-def _location(error: BaseException, step: PlannedStep) -> FailureLocation | None:
-    """The innermost line of the migration's own file in the traceback: where it failed."""
-    path = str(step.file.path)
-    found = None
-    for frame in traceback.extract_tb(error.__traceback__):
-        if frame.filename == path and frame.lineno is not None:
-            found = FailureLocation(path, frame.lineno, frame.name)
-    return found
-
-
-class _HalfDone(Exception):
-    """A step failed after part of it committed; its record was left as failed."""
-
-    def __init__(
-        self, error: BaseException, because: str | None, unrecorded: Exception | None = None
-    ) -> None:
-        self.error = error
-        self.because = because  # None: nothing had committed
-        self.unrecorded = unrecorded  # the error that kept the record from being updated

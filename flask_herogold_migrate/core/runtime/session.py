@@ -1,18 +1,20 @@
 """The session a migration's ``up()`` and ``down()`` receive, bound to the runner's connection.
 
-Where the runner's transaction can hold a savepoint (SQLite, PostgreSQL), the session joins it
-with one: ``session.commit()`` releases the savepoint, ``session.rollback()`` rolls back to it,
-and neither ends the migration's transaction. Where statements commit on their own (MySQL and
-MariaDB DDL, a migration with ``transactional = False``) there is nothing to roll back to, so
-``session.rollback()`` refuses with an error that says so instead of SQLAlchemy's complaint
-about a closed transaction.
+Where the runner's transaction can hold a savepoint (SQLite, PostgreSQL), ``session.rollback()``
+undoes what the migration did since it began or since its last ``session.commit()``, and
+neither ends the migration's transaction. A step with a transaction of its own needs no
+savepoint for that (``StepSession``): rolling back the step's transaction and beginning
+it again undoes the same, and saves two round trips a step. Where statements commit on their
+own (MySQL and MariaDB DDL, a migration with ``transactional = False``) there is nothing to roll
+back to, so ``session.rollback()`` refuses with an error that says so instead of SQLAlchemy's
+complaint about a closed transaction.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -36,14 +38,21 @@ def run_step(
     *,
     in_transaction: bool = True,
     impl: DialectImpl | None = None,
+    restart: Callable[[], object] | None = None,
 ) -> None:
     """Run ``up()`` or ``down()`` with a new session; what it left pending is committed.
 
     ``in_transaction``: the step runs inside the runner's transaction, which a statement of
     its own must not end (see :mod:`.transaction_guard`); ``impl`` checks after each
-    statement that it did not.
+    statement that it did not. ``restart``: the transaction was begun for this step alone,
+    just before, and ``restart`` begins it again; the session then takes no savepoint.
     """
-    session = _session_class(join_mode)(bind=conn, join_transaction_mode=join_mode)
+    session: Session
+    own: Any = None
+    if restart is not None and join_mode == "create_savepoint":
+        session = own = _step_session_class()(conn, restart)
+    else:
+        session = _session_class(join_mode)(bind=conn, join_transaction_mode=join_mode)
     check = TransactionCheck(impl) if in_transaction and impl is not None else None
     if in_transaction:
         # First of the listeners: before the watch counts the statement as committing, and
@@ -54,7 +63,10 @@ def run_step(
     try:
         result = step(session)
         _refuse_deferred_work(step, result)
-        session.commit()  # what the migration left pending belongs to it
+        if own is not None:
+            own.finish()
+        else:
+            session.commit()  # what the migration left pending belongs to it
     except BaseException:
         if check is not None and check.tripped is not None:
             # The session's savepoint went with the transaction: its rollback would fail
@@ -87,6 +99,71 @@ def _refuse_deferred_work(step: Callable[[Any], object], result: object) -> None
             "its work: a migration step must be a plain def that runs its statements (it is "
             "called, never awaited or iterated)"
         )
+
+
+@cache
+def _step_session_class() -> type[Any]:
+    from sqlmodel import Session
+
+    class StepSession(Session):
+        """A session in a step's own transaction that acts as if it held a savepoint.
+
+        SQLAlchemy's ``create_savepoint`` sends SAVEPOINT before the session's first statement
+        and RELEASE at its commit, though hardly any migration rolls back. Here the session
+        joins the step's transaction (``rollback_only``): a rollback before any ``commit()``
+        rolls back that transaction, which holds only this session's work, and begins it
+        again. After a ``commit()`` the session's next use takes a savepoint, as SQLAlchemy's
+        would, so a later rollback keeps what was committed: only that path pays for one.
+        """
+
+        def __init__(self, conn: Connection, restart: Callable[[], object]) -> None:
+            super().__init__(bind=conn, join_transaction_mode="rollback_only")
+            self.step_connection = conn
+            self._restart = restart
+            self.mark: Any = None  # the savepoint what follows a commit() runs in
+            self.mark_due = False
+
+        def commit(self) -> None:
+            self.mark_due = False
+            super().commit()
+            self.mark_due = True
+
+        def rollback(self) -> None:
+            marked = self.mark is not None and self.mark.is_active
+            super().rollback()  # to the savepoint if one is taken, else the step's transaction
+            if marked:
+                self.mark_due = True
+            elif not self.step_connection.in_transaction():
+                with _own_statements(self.step_connection):
+                    self._restart()
+
+        def finish(self) -> None:
+            """The step is done: what it left pending is written, its savepoint released."""
+            self.mark_due = False
+            super().commit()
+            if self.mark is not None and self.mark.is_active:
+                self.mark.commit()
+
+    @event.listens_for(StepSession, "after_transaction_create")
+    def take_mark(session: StepSession, transaction: Any) -> None:
+        if session.mark_due and transaction.parent is None:
+            session.mark_due = False
+            session.mark = session.step_connection.begin_nested()
+
+    return StepSession
+
+
+@contextmanager
+def _own_statements(conn: Connection) -> Iterator[None]:
+    """The runner's own BEGIN, sent while the step runs: the guard must let it through."""
+    guarded = event.contains(conn, "before_cursor_execute", refuse_transaction_control)
+    if guarded:
+        event.remove(conn, "before_cursor_execute", refuse_transaction_control)
+    try:
+        yield
+    finally:
+        if guarded:
+            event.listen(conn, "before_cursor_execute", refuse_transaction_control, insert=True)
 
 
 @cache
