@@ -24,8 +24,8 @@ DEFAULT_HEARTBEAT_INTERVAL = 10.0
 class _Heartbeat:
     """Emits ``still_running`` every ``interval`` seconds while a step runs.
 
-    One thread serves the whole run and sleeps until the running step is due a line, so a
-    step costs a notification, not a thread: a run of many short steps pays next to nothing.
+    One thread serves the whole run and sleeps until the running step is due a line: a step
+    costs neither a thread nor a wake-up, so a run of many short steps pays next to nothing.
     """
 
     def __init__(self, emit: Callable[[Progress], None], interval: float) -> None:
@@ -43,16 +43,16 @@ class _Heartbeat:
         if not self.interval:
             return
         with self._changed:
+            # No notification: the thread wakes when the step before was due a line, at the
+            # latest, and finds this one, due later.
             self._step, self._started = step, time.monotonic()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
                 self._thread.start()
-            self._changed.notify()
 
     def stop(self) -> None:
         with self._changed:
             self._step = None
-            self._changed.notify()
 
     def close(self) -> None:
         with self._changed:
@@ -68,7 +68,7 @@ class _Heartbeat:
                 if self._step is not step:  # another step began, or none runs
                     step, due = self._step, self._started + self.interval
                 if step is None:
-                    self._changed.wait()
+                    self._changed.wait(self.interval)
                     continue
                 left = due - time.monotonic()
                 if left > 0:
