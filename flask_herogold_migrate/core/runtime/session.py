@@ -13,8 +13,8 @@ complaint about a closed transaction.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from ..dialects.base import JoinMode
 from ..errors import RollbackUnavailable
-from .transaction_guard import TransactionCheck, refuse_transaction_control
+from .transaction_guard import StepGuard
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -53,34 +53,27 @@ def run_step(
         session = own = _step_session_class()(conn, restart)
     else:
         session = _session_class(join_mode)(bind=conn, join_transaction_mode=join_mode)
-    check = TransactionCheck(impl) if in_transaction and impl is not None else None
-    if in_transaction:
-        # First of the listeners: before the watch counts the statement as committing, and
-        # before a rehearsal records it and sends a stand-in.
-        event.listen(conn, "before_cursor_execute", refuse_transaction_control, insert=True)
-    if check is not None:
-        event.listen(conn, "after_cursor_execute", check, insert=True)
-    try:
-        result = step(session)
-        _refuse_deferred_work(step, result)
-        if own is not None:
-            own.finish()
-        else:
-            session.commit()  # what the migration left pending belongs to it
-    except BaseException:
-        if check is not None and check.tripped is not None:
-            # The session's savepoint went with the transaction: its rollback would fail
-            # and hide why.
-            with suppress(Exception):
-                session.close()
-            raise check.tripped from None
-        raise
-    finally:
-        if in_transaction:
-            event.remove(conn, "before_cursor_execute", refuse_transaction_control)
-        if check is not None:
-            event.remove(conn, "after_cursor_execute", check)
-        session.close()
+    guard = StepGuard.on(conn)
+    # The guard's listeners come first: before the watch counts the statement as
+    # committing, and before a rehearsal records it and sends a stand-in.
+    with guard.armed(refusing=in_transaction, impl=impl if in_transaction else None):
+        try:
+            result = step(session)
+            _refuse_deferred_work(step, result)
+            if own is not None:
+                own.finish()
+            else:
+                session.commit()  # what the migration left pending belongs to it
+        except BaseException:
+            if guard.tripped is not None:
+                # The session's savepoint went with the transaction: its rollback would fail
+                # and hide why.
+                with suppress(Exception):
+                    session.close()
+                raise guard.tripped from None
+            raise
+        finally:
+            session.close()
 
 
 def _refuse_deferred_work(step: Callable[[Any], object], result: object) -> None:
@@ -134,13 +127,16 @@ def _step_session_class() -> type[Any]:
             if marked:
                 self.mark_due = True
             elif not self.step_connection.in_transaction():
-                with _own_statements(self.step_connection):
+                with StepGuard.on(self.step_connection).lowered():
                     self._restart()
 
         def finish(self) -> None:
-            """The step is done: what it left pending is written, its savepoint released."""
+            """The step is done: what it left pending is written, its savepoint released.
+
+            A flush, not a commit: the step's transaction commits with its row, and the
+            session is closed next, so its commit would only walk SQLAlchemy's states."""
             self.mark_due = False
-            super().commit()
+            self.flush()
             if self.mark is not None and self.mark.is_active:
                 self.mark.commit()
 
@@ -151,19 +147,6 @@ def _step_session_class() -> type[Any]:
             session.mark = session.step_connection.begin_nested()
 
     return StepSession
-
-
-@contextmanager
-def _own_statements(conn: Connection) -> Iterator[None]:
-    """The runner's own BEGIN, sent while the step runs: the guard must let it through."""
-    guarded = event.contains(conn, "before_cursor_execute", refuse_transaction_control)
-    if guarded:
-        event.remove(conn, "before_cursor_execute", refuse_transaction_control)
-    try:
-        yield
-    finally:
-        if guarded:
-            event.listen(conn, "before_cursor_execute", refuse_transaction_control, insert=True)
 
 
 @cache

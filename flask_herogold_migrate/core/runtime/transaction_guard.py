@@ -15,13 +15,17 @@ stayed (``--pretend`` would leave them in the real database). Two nets:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
 
 from ..errors import TransactionEndedInStep
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-
     from ..dialects import DialectImpl
 
 #: A statement none of whose words is one of these cannot control the transaction; reading it
@@ -97,23 +101,66 @@ def refuse_transaction_control(
         )
 
 
-class TransactionCheck:
-    """After each statement of a step: the step's transaction must still be open."""
+class StepGuard:
+    """Both nets on one connection: registered once, first of its listeners, and armed for
+    each step (registering them for every step cost more than the step's own statement).
 
-    def __init__(self, impl: DialectImpl) -> None:
-        self.impl = impl
+    ``refusing``: statements that control transactions are refused; ``impl`` (when set)
+    checks after each statement that the step's transaction is still open.
+    """
+
+    def __init__(self) -> None:
+        self.refusing = False
+        self.impl: DialectImpl | None = None
         #: The error raised when the transaction was found ended: the one to report.
         self.tripped: TransactionEndedInStep | None = None
 
-    def __call__(self, conn: Connection, cursor: object, statement: str, *args: object) -> None:
-        if self.impl.transaction_open(conn) is False:
-            sql = " ".join(statement.split())
-            self.tripped = TransactionEndedInStep(
-                f"The transaction the step runs in ended after one of its statements "
-                f"({sql[:120]}): what the step had done before it may have been committed, "
-                "and cannot be rolled back. Check the database. Remove the statement; for "
-                "statements that must commit on their own, set transactional = False on the "
-                "migration.",
-                committed=True,
-            )
-            raise self.tripped
+    @classmethod
+    def on(cls, conn: Connection) -> StepGuard:
+        """The guard of ``conn``, its listeners registered the first time."""
+        guard = _GUARDS.get(conn)
+        if guard is None:
+            guard = _GUARDS[conn] = cls()
+            event.listen(conn, "before_cursor_execute", guard.before, insert=True)
+            event.listen(conn, "after_cursor_execute", guard.after, insert=True)
+        return guard
+
+    @contextmanager
+    def armed(self, *, refusing: bool, impl: DialectImpl | None) -> Iterator[StepGuard]:
+        """Around one step: the nets as asked, and both off again afterwards."""
+        self.refusing, self.impl, self.tripped = refusing, impl, None
+        try:
+            yield self
+        finally:
+            self.refusing, self.impl = False, None
+
+    @contextmanager
+    def lowered(self) -> Iterator[None]:
+        """The runner's own BEGIN, sent while a step runs, is let through."""
+        refusing, self.refusing = self.refusing, False
+        try:
+            yield
+        finally:
+            self.refusing = refusing
+
+    def before(self, conn: Connection, cursor: object, statement: str, *args: object) -> None:
+        if self.refusing:
+            refuse_transaction_control(conn, cursor, statement)
+
+    def after(self, conn: Connection, cursor: object, statement: str, *args: object) -> None:
+        impl = self.impl
+        if impl is None or impl.transaction_open(conn) is not False:
+            return
+        sql = " ".join(statement.split())
+        self.tripped = TransactionEndedInStep(
+            f"The transaction the step runs in ended after one of its statements "
+            f"({sql[:120]}): what the step had done before it may have been committed, "
+            "and cannot be rolled back. Check the database. Remove the statement; for "
+            "statements that must commit on their own, set transactional = False on the "
+            "migration.",
+            committed=True,
+        )
+        raise self.tripped
+
+
+_GUARDS: WeakKeyDictionary[Connection, StepGuard] = WeakKeyDictionary()
