@@ -187,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             servers = {"postgresql": args.postgresql_url} if "postgresql" in kinds else {}
             if args.mariadb_url != "none":
                 servers["mariadb"] = args.mariadb_url
+            print("Issue 28: round trips per step ...", flush=True)
+            scaling.measure_round_trips(work, factories, figures)
             print("Issue 28: migrate:test ...", flush=True)
             scaling.measure_migrate_test(work, servers, args.repeat, figures)
     finally:

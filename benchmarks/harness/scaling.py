@@ -15,6 +15,7 @@ transaction each.
 
 from __future__ import annotations
 
+import json
 import resource
 import time
 import uuid
@@ -26,7 +27,7 @@ from sqlalchemy import create_engine, make_url
 
 from . import projects
 from .databases import Databases
-from .measurements import _probe, flask, run_process
+from .measurements import HARNESS, _probe, flask, run_process
 
 SIZES = (1000, 10_000)
 TEST_MIGRATIONS = 100
@@ -89,6 +90,16 @@ def measure_migrate_test(
             cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
             figures.add(f"migrate:test {kind} cpu", cpu)
             figures.add(f"migrate:test {kind} floor", _test_floor(url))
+
+
+def measure_round_trips(work: Path, factories: list[Databases], figures: Figures) -> None:
+    """Round trips per step of an apply and a roll back, and the floor's (see
+    ``round_trips.py``): counted once, as they do not vary from run to run."""
+    for databases in factories:
+        with databases.fresh("round_trips") as url:
+            _, out = run_process([str(HARNESS / "round_trips.py"), url, "20"], work, url)
+        for name, value in json.loads(out).items():
+            figures.add(f"round trips {databases.kind} {name}", value)
 
 
 def _test_floor(server_url: str) -> float:
@@ -156,6 +167,23 @@ def report(figures: Figures, ratios: list[tuple[str, float | None, float]]) -> t
     for what, value, limit in ratios:
         figure = "-" if value is None else f"{value:.2f}"
         lines.append(f"| {what} | {figure} | at most {limit:g} | {verdict(value, limit)} |")
+    for kind in ("sqlite", "postgresql"):
+        counts = [
+            figures.median(f"round trips {kind} {name}")
+            for name in (
+                "apply per step",
+                "roll back per step",
+                "floor apply per step",
+                "floor roll back per step",
+            )
+        ]
+        if None not in counts:
+            unit = "round trips" if kind == "postgresql" else "calls into the driver"
+            lines.append(
+                f"| {unit} per step, {kind}: apply / roll back | "
+                f"{counts[0]:.1f} / {counts[1]:.1f} (floor {counts[2]:.0f} / {counts[3]:.0f}) "
+                "| (reported) | - |"
+            )
     for kind in ("postgresql", "mariadb"):
         wall = figures.median(f"migrate:test {kind}")
         if wall is None:
