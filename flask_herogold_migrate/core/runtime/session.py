@@ -103,42 +103,42 @@ def _step_session_class() -> type[Any]:
 
         SQLAlchemy's ``create_savepoint`` sends SAVEPOINT before the session's first statement
         and RELEASE at its commit, though hardly any migration rolls back. Here the session
-        joins the step's transaction (``rollback_only``): a rollback before any ``commit()``
-        rolls back that transaction, which holds only this session's work, and begins it
-        again. After a ``commit()`` the session's next use takes a savepoint, as SQLAlchemy's
-        would, so a later rollback keeps what was committed: only that path pays for one.
+        joins the step's transaction (``rollback_only``): a rollback before any commit rolls
+        back that transaction, which holds only this session's work, and begins it again.
+        After a commit the session's next use takes a savepoint, as SQLAlchemy's would, so a
+        later rollback keeps what was committed: only that path pays for one. The events
+        catch every route (``commit()``, ``rollback()``, a ``with session.begin():`` block).
         """
 
         def __init__(self, conn: Connection, restart: Callable[[], object]) -> None:
             super().__init__(bind=conn, join_transaction_mode="rollback_only")
             self.step_connection = conn
-            self._restart = restart
-            self.mark: Any = None  # the savepoint what follows a commit() runs in
+            self.restart = restart
+            self.mark: Any = None  # the savepoint what follows a commit runs in
             self.mark_due = False
-
-        def commit(self) -> None:
-            self.mark_due = False
-            super().commit()
-            self.mark_due = True
-
-        def rollback(self) -> None:
-            marked = self.mark is not None and self.mark.is_active
-            super().rollback()  # to the savepoint if one is taken, else the step's transaction
-            if marked:
-                self.mark_due = True
-            elif not self.step_connection.in_transaction():
-                with StepGuard.on(self.step_connection).lowered():
-                    self._restart()
 
         def finish(self) -> None:
             """The step is done: what it left pending is written, its savepoint released.
 
             A flush, not a commit: the step's transaction commits with its row, and the
-            session is closed next, so its commit would only walk SQLAlchemy's states."""
+            session is closed next."""
             self.mark_due = False
             self.flush()
             if self.mark is not None and self.mark.is_active:
                 self.mark.commit()
+
+    @event.listens_for(StepSession, "after_commit")
+    def committed(session: StepSession) -> None:
+        session.mark_due = True
+
+    @event.listens_for(StepSession, "after_rollback")
+    def rolled_back(session: StepSession) -> None:
+        conn = session.step_connection
+        if session.mark is not None and not session.mark.is_active:
+            session.mark, session.mark_due = None, True  # back to the last commit
+        elif not conn.in_transaction():  # back to the step's start: its transaction again
+            with StepGuard.on(conn).lowered():
+                session.restart()
 
     @event.listens_for(StepSession, "after_transaction_create")
     def take_mark(session: StepSession, transaction: Any) -> None:
