@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, inspect
 
 from .databases import Databases
 from .projects import Project, alembic_revision
-from .results import APP, FLASK_MIGRATE, FLOOR, HEROGOLD, Results
+from .results import APP, FLASK_MIGRATE, FLOOR, GUARANTEES, HEROGOLD, Results
 
 HARNESS = Path(__file__).resolve().parent
 IMPORT_FLOOR = ["-c", "import flask, flask_sqlalchemy"]
@@ -103,6 +103,10 @@ def floor(direction: str, n: int) -> list[str]:
     return [str(HARNESS / "floor.py"), direction, str(n)]
 
 
+def guarantees_floor(direction: str, n: int) -> list[str]:
+    return [str(HARNESS / "floor_guarantees.py"), direction, str(n)]
+
+
 def count_tables(url: str) -> int:
     engine = create_engine(url)
     try:
@@ -176,6 +180,7 @@ def measure_apply(case: Case, urls: dict[str, str], rep: int, check: bool) -> No
         HEROGOLD: (flask("migrate", *case.write_options), case.herogold.root),
         FLASK_MIGRATE: (flask("db", "upgrade"), case.flask_migrate.root),
         FLOOR: (floor("up", case.n), case.herogold.root),
+        GUARANTEES: (guarantees_floor("up", case.n), case.herogold.root),
     }
     _timed_writes(case, urls, runs, "apply", rep, case.n if check else None)
 
@@ -250,6 +255,7 @@ def measure_reset(case: Case, urls: dict[str, str], rep: int, check: bool) -> No
         HEROGOLD: (flask("migrate:reset", "--force", *case.write_options), case.herogold.root),
         FLASK_MIGRATE: (flask("db", "downgrade", "base"), case.flask_migrate.root),
         FLOOR: (floor("down", case.n), case.herogold.root),
+        GUARANTEES: (guarantees_floor("down", case.n), case.herogold.root),
     }
     _timed_writes(case, urls, runs, "reset", rep, 0 if check else None)
 
@@ -258,7 +264,7 @@ def run_case(case: Case, repeat: int, progress: Callable[[str], None] = print) -
     """Every measurement ``repeat`` times; the contenders alternate within each measurement."""
     for rep in range(repeat):
         progress(f"  {case.kind}, N = {case.n:,}: repetition {rep + 1}/{repeat}")
-        urls = {c: case.databases.create(c) for c in (HEROGOLD, FLASK_MIGRATE, FLOOR)}
+        urls = {c: case.databases.create(c) for c in (HEROGOLD, FLASK_MIGRATE, FLOOR, GUARANTEES)}
         try:
             check = rep == 0  # check the work once per case; it is not timed anyway
             measure_apply(case, urls, rep, check)

@@ -11,6 +11,9 @@ HEROGOLD = "herogold"
 FLASK_MIGRATE = "flask_migrate"
 FLOOR = "floor"
 APP = "app"  # the generated app without a migration tool, as a whole process
+#: The floor with the product's guarantees (``floor_guarantees.py``): the app, the files, a
+#: session per migration and its tracking row, nothing else.
+GUARANTEES = "floor_guarantees"
 
 
 @dataclass(frozen=True)
