@@ -235,3 +235,56 @@ def test_a_step_that_never_rolls_back_sends_no_savepoint(database, notes, manage
     assert "RELEASE" not in sent
     with database.engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM migrations")).scalar() == 2
+
+
+def test_a_rollback_on_sqlite_with_sqlalchemy_s_transaction_recipe(
+    tmp_path, migrations_dir, write_migration
+):
+    """The recipe's BEGIN comes from a "begin" event: the step's transaction begun again after
+    a rollback gets it too, and the step's DDL stays atomic with its row."""
+    from sqlalchemy import create_engine, inspect
+
+    from flask_herogold_migrate import MigrationManager
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'recipe.db'}")
+
+    @event.listens_for(engine, "connect")
+    def no_driver_begin(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def own_begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+    first = "session.exec(text('CREATE TABLE {} (id INTEGER PRIMARY KEY)'))"
+    write_migration(
+        "20260301_kept",
+        body=STEP.format(
+            body="\n".join(
+                f"        {line}"
+                for line in (first.format("dropped"), "session.rollback()", first.format("kept"))
+            )
+        ),
+    )
+    write_migration(
+        "20260302_failed",
+        body=STEP.format(
+            body="\n".join(
+                f"        {line}"
+                for line in (
+                    first.format("gone"),
+                    "session.rollback()",
+                    first.format("gone_too"),
+                    "raise RuntimeError('boom')",
+                )
+            )
+        ),
+    )
+    manager = MigrationManager(migrations_dir, engine=engine)
+
+    with pytest.raises(MigrationFailed, match="boom"):
+        manager.run_migrations()
+
+    assert set(inspect(engine).get_table_names()) == {"migrations", "migrations_digest", "kept"}
+    assert manager.status().applied == ["20260301_kept"]
+    engine.dispose()
