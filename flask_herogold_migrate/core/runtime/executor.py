@@ -177,8 +177,11 @@ class Executor:
             yield
         except BaseException:
             transaction = self.conn.get_transaction()
-            if transaction is not None and transaction.is_active:
-                transaction.rollback()
+            if transaction is not None:  # as its own context manager would end it
+                if transaction.is_active:
+                    transaction.rollback()
+                else:
+                    transaction.close()
             raise
         transaction = self.conn.get_transaction()
         if transaction is not None:
