@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import partial
 from typing import Any, TypeVar
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from ..deploy.post_deploy import check_declared
@@ -170,22 +171,16 @@ class Executor:
     def _own_transaction(self, step: PlannedStep) -> Iterator[None]:
         """The step's transaction: committed if the step succeeds, rolled back if not. The
         migration's ``session.rollback()`` may have begun it anew (see :mod:`.session`), so
-        what ends is the connection's transaction of the moment."""
+        what ends is the connection's transaction of the moment, as its own context manager
+        would end it (a failed commit rolled back, an inactive transaction closed)."""
         with self._not_started_if_locked(step):
             self.impl.begin(self.conn)
         try:
             yield
-        except BaseException:
-            transaction = self.conn.get_transaction()
-            if transaction is not None:  # as its own context manager would end it
-                if transaction.is_active:
-                    transaction.rollback()
-                else:
-                    transaction.close()
+        except BaseException as error:
+            _end_transaction(self.conn, error)
             raise
-        transaction = self.conn.get_transaction()
-        if transaction is not None:
-            transaction.commit()
+        _end_transaction(self.conn, None)
 
     @contextmanager
     def _not_started_if_locked(self, step: PlannedStep) -> Iterator[None]:
@@ -285,6 +280,14 @@ class Executor:
             if committing:  # checks deferred to COMMIT belong to no one migration
                 raise RunNotCommitted(error) from error
             raise
+
+
+def _end_transaction(conn: Connection, error: BaseException | None) -> None:
+    transaction = conn.get_transaction()
+    if transaction is None:
+        return
+    transaction.__enter__()
+    transaction.__exit__(type(error) if error else None, error, error and error.__traceback__)
 
 
 def _method(migration: Migration, step: PlannedStep) -> Callable[[Any], None]:
