@@ -288,3 +288,28 @@ def test_a_rollback_on_sqlite_with_sqlalchemy_s_transaction_recipe(
     assert set(inspect(engine).get_table_names()) == {"migrations", "migrations_digest", "kept"}
     assert manager.status().applied == ["20260301_kept"]
     engine.dispose()
+
+
+def test_a_step_whose_commit_the_database_refuses_stays_pending(database, write_migration, manager):
+    """A deferred constraint fails at COMMIT, after the step's statements ran: the step is
+    neither applied nor recorded, and the steps before it stay."""
+    deferred = "" if database.dialect == "mariadb" else " DEFERRABLE INITIALLY DEFERRED"
+    write_migration(
+        "20260301_tables",
+        [
+            "CREATE TABLE parent (id INTEGER PRIMARY KEY)",
+            "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER"
+            f" REFERENCES parent (id){deferred})",
+        ],
+        ["DROP TABLE child", "DROP TABLE parent"],
+    )
+    write_migration("20260302_orphan", "INSERT INTO child (id, parent_id) VALUES (1, 42)")
+
+    if database.dialect == "sqlite":  # foreign keys are enforced only where the app turns them on
+        assert manager.run_migrations() == ["20260301_tables", "20260302_orphan"]
+        return
+    with pytest.raises(MigrationFailed, match="20260302_orphan failed"):
+        manager.run_migrations()
+    assert database.rows("child") == []
+    assert list(database.migration_rows()) == ["20260301_tables"]
+    assert manager.status().pending == ["20260302_orphan"]
