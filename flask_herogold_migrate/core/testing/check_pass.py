@@ -34,6 +34,7 @@ from .throwaway import ThrowawayDatabase, ThrowawayServer
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
+    from sqlalchemy.engine import Connection
 
 #: What a migration can cause when it runs, as opposed to what the server or the setup can.
 _MIGRATION_FAULTS = (
@@ -77,9 +78,17 @@ class CheckPass:
         self._blocked: str | None = None
         #: The schema as last seen, of the current database.
         self._last_snapshot: SchemaSnapshot | None = None
+        #: The connection snapshots read the current database on, kept from one to the next.
+        self._reader: Connection | None = None
 
     def run(self, on_database: Callable[[str], None] | None = None) -> str:
         """Run every check; return how messages name the (first) throwaway database."""
+        try:
+            return self._run_checks(on_database)
+        finally:
+            self._let_go()
+
+    def _run_checks(self, on_database: Callable[[str], None] | None) -> str:
         description = self._fresh_database()
         if on_database is not None:
             on_database(description)
@@ -163,6 +172,7 @@ class CheckPass:
         return self._database
 
     def _fresh_database(self) -> str:
+        self._let_go()
         if self._database is not None:
             self._server.drop(self._database)
         self._database = self._server.create()
@@ -217,11 +227,22 @@ class CheckPass:
 
     def _snapshot(self) -> SchemaSnapshot:
         """The schema now; only the tables changed since the last snapshot are reflected."""
-        with self._current.engine.connect() as conn:
-            self._last_snapshot = take_snapshot(
-                conn, exclude=self._ours, previous=self._last_snapshot
+        if self._reader is None:
+            # Reads only, each statement on its own: no transaction to begin and end around
+            # each snapshot, and none left open to hold a lock a step would wait for.
+            self._reader = self._current.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
             )
+        self._last_snapshot = take_snapshot(
+            self._reader, exclude=self._ours, previous=self._last_snapshot
+        )
         return self._last_snapshot
+
+    def _let_go(self) -> None:
+        """Close the connections kept on the current database (before it is dropped)."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
 
 def _describe(error: MigrationError) -> str:

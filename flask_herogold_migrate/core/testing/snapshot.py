@@ -32,7 +32,7 @@ class SchemaSnapshot:
     """Every object of a schema, keyed, with a description that changes when it does."""
 
     objects: Mapping[ObjectKey, str]
-    #: Each table's fingerprint (:mod:`.schema_fingerprints`), when the database has them.
+    #: Each table's fingerprint (:mod:`.fingerprints`), when the database has them.
     fingerprints: Mapping[str, str] | None = None
 
 
@@ -67,9 +67,13 @@ def take_snapshot(
     inspector = inspect(conn)
     objects: dict[ObjectKey, str] = {}
     listed = schema_objects(conn)
-    names = inspector.get_table_names() if listed is None else listed["table"]
+    names = inspector.get_table_names() if listed is None else listed.objects["table"]
     tables = sorted(set(names) - set(exclude))
-    fingerprints = table_fingerprints(conn, tables)
+    fingerprints = (
+        table_fingerprints(conn, tables)
+        if listed is None
+        else {table: listed.fingerprints.get(table, "") for table in tables}
+    )
     unchanged: set[str] = set()
     if fingerprints is not None and previous is not None and previous.fingerprints is not None:
         known = previous.fingerprints
@@ -84,7 +88,9 @@ def take_snapshot(
         _add_table_objects(objects, inspector, changed, conn.dialect)
     if listed is not None:
         for kind in ("view", "sequence", "enum type"):
-            objects.update(((None, kind, name), text) for name, text in listed[kind].items())
+            objects.update(
+                ((None, kind, name), text) for name, text in listed.objects[kind].items()
+            )
         return SchemaSnapshot(objects, fingerprints)
     for view in _optional(inspector.get_view_names, []):
         objects[(None, "view", view)] = ""
