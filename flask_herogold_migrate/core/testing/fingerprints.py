@@ -25,9 +25,11 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-# One query per database, giving rows (kind, name, description, line): kind and description
-# for an object of the schema (a table, a view, ...), line for a line of table name's
-# fingerprint (a table's lines, sorted, are its text); NULL where a row is not that.
+# One query per database, giving a row (kind, name, description, fingerprint) per object of
+# the schema (a table, a view, ...), NULL where the row is not about that (SQLite's
+# fingerprints are rows of their own). A table's fingerprint is its lines, sorted, each line
+# a catalogue row that describes it; on PostgreSQL and MariaDB the server hashes them, so
+# each snapshot reads a row per table, not one per column and index.
 
 _SQLITE = """
     SELECT NULL, tbl_name, NULL, group_concat(coalesce(sql, name), char(10)) FROM
@@ -42,28 +44,31 @@ _SQLITE = """
 # its name) and comments, each by the row's version (``xmin``): any change to a catalog row
 # writes a new version, and a dropped one disappears. Rendering each definition instead
 # (pg_get_indexdef and the like) costs several times more, for every table, each snapshot.
-# Then the objects: tables, views, sequences that are not a column's (SERIAL, IDENTITY), enum
+# Then the other objects: views, sequences that are not a column's (SERIAL, IDENTITY), enum
 # types with their labels.
 _POSTGRESQL = """
     WITH t AS (SELECT oid, relname, xmin FROM pg_class
-               WHERE relkind IN ('r', 'p') AND relnamespace = current_schema()::regnamespace)
-    SELECT NULL, t.relname, NULL, 't ' || t.xmin::text FROM t
-    UNION ALL SELECT NULL, t.relname, NULL, concat_ws(' ', 'a', a.attnum, a.xmin::text,
-        format_type(a.atttypid, a.atttypmod))
-    FROM pg_attribute a JOIN t ON t.oid = a.attrelid WHERE a.attnum > 0
-    UNION ALL SELECT NULL, t.relname, NULL, concat_ws(' ', 'd', d.adnum, d.xmin::text)
-    FROM pg_attrdef d JOIN t ON t.oid = d.adrelid
-    UNION ALL SELECT NULL, t.relname, NULL, concat_ws(' ', 'k', k.oid, k.xmin::text)
-    FROM pg_constraint k JOIN t ON t.oid = k.conrelid
-    UNION ALL SELECT NULL, t.relname, NULL, concat_ws(' ', 'i', i.indexrelid, i.xmin::text,
-        c.xmin::text)
-    FROM pg_index i JOIN t ON t.oid = i.indrelid JOIN pg_class c ON c.oid = i.indexrelid
-    UNION ALL SELECT NULL, t.relname, NULL, concat_ws(' ', 'm', m.objsubid, m.xmin::text)
-    FROM pg_description m JOIN t ON t.oid = m.objoid AND m.classoid = 'pg_class'::regclass
-    UNION ALL SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'S' THEN 'sequence'
-        ELSE 'table' END, c.relname, NULL, NULL
+               WHERE relkind IN ('r', 'p') AND relnamespace = current_schema()::regnamespace),
+    lines (name, line) AS (
+        SELECT t.relname, 't ' || t.xmin::text FROM t
+        UNION ALL SELECT t.relname, concat_ws(' ', 'a', a.attnum, a.xmin::text,
+            format_type(a.atttypid, a.atttypmod))
+        FROM pg_attribute a JOIN t ON t.oid = a.attrelid WHERE a.attnum > 0
+        UNION ALL SELECT t.relname, concat_ws(' ', 'd', d.adnum, d.xmin::text)
+        FROM pg_attrdef d JOIN t ON t.oid = d.adrelid
+        UNION ALL SELECT t.relname, concat_ws(' ', 'k', k.oid, k.xmin::text)
+        FROM pg_constraint k JOIN t ON t.oid = k.conrelid
+        UNION ALL SELECT t.relname, concat_ws(' ', 'i', i.indexrelid, i.xmin::text,
+            c.xmin::text)
+        FROM pg_index i JOIN t ON t.oid = i.indrelid JOIN pg_class c ON c.oid = i.indexrelid
+        UNION ALL SELECT t.relname, concat_ws(' ', 'm', m.objsubid, m.xmin::text)
+        FROM pg_description m JOIN t ON t.oid = m.objoid AND m.classoid = 'pg_class'::regclass)
+    SELECT 'table', name, NULL, md5(string_agg(line, ';' ORDER BY line)) FROM lines
+    GROUP BY name
+    UNION ALL SELECT CASE c.relkind WHEN 'v' THEN 'view' ELSE 'sequence' END, c.relname,
+        NULL, NULL
     FROM pg_class c
-    WHERE c.relkind IN ('r', 'p', 'v', 'S') AND c.relnamespace = current_schema()::regnamespace
+    WHERE c.relkind IN ('v', 'S') AND c.relnamespace = current_schema()::regnamespace
     AND NOT (c.relkind = 'S' AND EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid
         AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))
     UNION ALL SELECT 'enum type', ty.typname,
@@ -73,30 +78,39 @@ _POSTGRESQL = """
 """
 
 # A line per column, index column, key column, foreign key's rules, check constraint and
-# table's options; the last also lists the object, as the inspector would (SHOW FULL TABLES
-# calls a system-versioned table a base table; MariaDB's sequences are tables of a type of
-# their own).
+# table's options; the last also says what kind of object it is, as the inspector would (SHOW
+# FULL TABLES calls a system-versioned table a base table; MariaDB's sequences are tables of
+# a type of their own). GROUP_CONCAT stops at group_concat_max_len (1,024 bytes on MySQL by
+# default): a table whose lines it cut has no fingerprint, and is reflected each time.
 _MYSQL = """
-    SELECT NULL, TABLE_NAME, NULL, CONCAT_WS(' ', 'c', ORDINAL_POSITION, COLUMN_NAME,
-        COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT, GENERATION_EXPRESSION,
-        COLLATION_NAME)
-    FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()
-    UNION ALL SELECT NULL, TABLE_NAME, NULL, CONCAT_WS(' ', 'i', INDEX_NAME, SEQ_IN_INDEX,
-        COLUMN_NAME, NON_UNIQUE, SUB_PART, INDEX_TYPE, COLLATION, INDEX_COMMENT)
-    FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()
-    UNION ALL SELECT NULL, TABLE_NAME, NULL, CONCAT_WS(' ', 'k', CONSTRAINT_NAME,
-        ORDINAL_POSITION, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME)
-    FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE()
-    UNION ALL SELECT NULL, TABLE_NAME, NULL, CONCAT_WS(' ', 'r', CONSTRAINT_NAME, UPDATE_RULE,
-        DELETE_RULE, REFERENCED_TABLE_NAME)
-    FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()
-    UNION ALL SELECT NULL, TABLE_NAME, NULL, CONCAT_WS(' ', 'x', CONSTRAINT_NAME, CHECK_CLAUSE)
-    FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()
-    UNION ALL SELECT CASE WHEN TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') THEN 'table'
-        WHEN TABLE_TYPE IN ('VIEW', 'SYSTEM VIEW') THEN 'view'
-        WHEN TABLE_TYPE = 'SEQUENCE' THEN 'sequence' END, TABLE_NAME, NULL,
-        CONCAT_WS(' ', 't', TABLE_TYPE, ENGINE, TABLE_COLLATION, CREATE_OPTIONS, TABLE_COMMENT)
-    FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()
+    SELECT MAX(kind), name, NULL,
+        CASE WHEN LENGTH(GROUP_CONCAT(line ORDER BY line SEPARATOR ';'))
+            = SUM(LENGTH(line)) + COUNT(*) - 1
+        THEN MD5(GROUP_CONCAT(line ORDER BY line SEPARATOR ';')) END
+    FROM (
+        SELECT NULL AS kind, TABLE_NAME AS name, CONCAT_WS(' ', 'c', ORDINAL_POSITION,
+            COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT,
+            GENERATION_EXPRESSION, COLLATION_NAME) AS line
+        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()
+        UNION ALL SELECT NULL, TABLE_NAME, CONCAT_WS(' ', 'i', INDEX_NAME, SEQ_IN_INDEX,
+            COLUMN_NAME, NON_UNIQUE, SUB_PART, INDEX_TYPE, COLLATION, INDEX_COMMENT)
+        FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()
+        UNION ALL SELECT NULL, TABLE_NAME, CONCAT_WS(' ', 'k', CONSTRAINT_NAME,
+            ORDINAL_POSITION, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME)
+        FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE()
+        UNION ALL SELECT NULL, TABLE_NAME, CONCAT_WS(' ', 'r', CONSTRAINT_NAME, UPDATE_RULE,
+            DELETE_RULE, REFERENCED_TABLE_NAME)
+        FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()
+        UNION ALL SELECT NULL, TABLE_NAME, CONCAT_WS(' ', 'x', CONSTRAINT_NAME, CHECK_CLAUSE)
+        FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()
+        UNION ALL SELECT CASE WHEN TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') THEN 'table'
+            WHEN TABLE_TYPE IN ('VIEW', 'SYSTEM VIEW') THEN 'view'
+            WHEN TABLE_TYPE = 'SEQUENCE' THEN 'sequence' END, TABLE_NAME,
+            CONCAT_WS(' ', 't', TABLE_TYPE, ENGINE, TABLE_COLLATION, CREATE_OPTIONS,
+            TABLE_COMMENT)
+        FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()
+    ) AS described
+    GROUP BY name
 """
 
 _QUERIES = {"sqlite": _SQLITE, "postgresql": _POSTGRESQL, "mysql": _MYSQL, "mariadb": _MYSQL}
@@ -108,31 +122,31 @@ class SchemaListing:
 
     #: Kind (``table``, ``view``, ``sequence``, ``enum type``) to name to description.
     objects: dict[str, dict[str, str]]
-    #: A text per table that changes when the table does (none for a table of no line).
+    #: A text per table that changes when the table does; a table without one is reflected
+    #: each time.
     fingerprints: dict[str, str]
 
 
 def schema_objects(conn: Connection) -> SchemaListing | None:
-    """The schema's objects and every table's fingerprint, in one query; None where the
+    """The schema's objects and its tables' fingerprints, in one query; None where the
     inspector is asked kind by kind instead, and every table reflected each time."""
     query = _QUERIES.get(conn.dialect.name)
     if query is None:
         return None
     found: dict[str, dict[str, str]] = {"table": {}, "view": {}, "sequence": {}, "enum type": {}}
-    lines: dict[str, list[str]] = {}
-    for kind, name, description, line in conn.execute(text(query)):
+    fingerprints: dict[str, str] = {}
+    for kind, name, description, fingerprint in conn.execute(text(query)):
         if kind is not None:
             found[kind][name] = description or ""
-        if line is not None:
-            lines.setdefault(name, []).append(str(line))
-    fingerprints = {name: "\n".join(sorted(each)) for name, each in lines.items()}
+        if fingerprint is not None:
+            fingerprints[name] = fingerprint
     return SchemaListing(found, fingerprints)
 
 
 def table_fingerprints(conn: Connection, tables: list[str]) -> dict[str, str] | None:
-    """A text per table of ``tables`` that changes when the table does; None if this
-    database has no cheap way to tell."""
+    """A text per table of ``tables`` that changes when the table does (none for a table
+    whose text could not be read whole); None if this database has no cheap way to tell."""
     listed = schema_objects(conn)
     if listed is None:
         return None
-    return {table: listed.fingerprints.get(table, "") for table in tables}
+    return {table: listed.fingerprints[table] for table in tables if table in listed.fingerprints}

@@ -32,7 +32,8 @@ class SchemaSnapshot:
     """Every object of a schema, keyed, with a description that changes when it does."""
 
     objects: Mapping[ObjectKey, str]
-    #: Each table's fingerprint (:mod:`.fingerprints`), when the database has them.
+    #: The tables' fingerprints (:mod:`.fingerprints`), when the database has them; a table
+    #: without one is reflected each time.
     fingerprints: Mapping[str, str] | None = None
 
 
@@ -72,12 +73,14 @@ def take_snapshot(
     fingerprints = (
         table_fingerprints(conn, tables)
         if listed is None
-        else {table: listed.fingerprints.get(table, "") for table in tables}
+        else {table: listed.fingerprints[table] for table in tables if table in listed.fingerprints}
     )
     unchanged: set[str] = set()
     if fingerprints is not None and previous is not None and previous.fingerprints is not None:
         known = previous.fingerprints
-        unchanged = {table for table in tables if known.get(table) == fingerprints[table]}
+        unchanged = {
+            table for table, fingerprint in fingerprints.items() if known.get(table) == fingerprint
+        }
         objects.update(
             (key, value) for key, value in previous.objects.items() if key[0] in unchanged
         )
