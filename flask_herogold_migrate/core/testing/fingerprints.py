@@ -15,15 +15,19 @@ number of migrations. Each database keeps its schema in a form that is cheap to 
 
 The same query lists the schema's tables, views, sequences and (PostgreSQL) enum types, as
 the inspector would find them kind by kind: a snapshot of an unchanged schema is one round
-trip. For any other database there is none, and every table is reflected each time.
+trip. For any other database there is none: the inspector lists the objects kind by kind
+(:func:`inspected_objects`), and every table is reflected each time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.engine.reflection import Inspector
 
 # One query per database, giving a row (kind, name, description, fingerprint) per object of
 # the schema (a table, a view, ...), NULL where the row is not about that (SQLite's
@@ -150,3 +154,43 @@ def table_fingerprints(conn: Connection, tables: list[str]) -> dict[str, str] | 
     if listed is None:
         return None
     return {table: listed.fingerprints[table] for table in tables if table in listed.fingerprints}
+
+
+def inspected_objects(conn: Connection, inspector: Inspector) -> dict[str, dict[str, str]]:
+    """The objects :func:`schema_objects` lists, from the inspector kind by kind: for a
+    database without the one query."""
+    # PostgreSQL's named enum types are the only ones described: by their labels.
+    get_enums = getattr(inspector, "get_enums", None)
+    enums = _optional(get_enums, []) if get_enums is not None else []
+    return {
+        "table": dict.fromkeys(inspector.get_table_names(), ""),
+        "view": dict.fromkeys(_optional(inspector.get_view_names, []), ""),
+        "sequence": dict.fromkeys(_standalone_sequences(conn, inspector), ""),
+        "enum type": {enum["name"]: ", ".join(enum["labels"]) for enum in enums},
+    }
+
+
+def _standalone_sequences(conn: Connection, inspector: Inspector) -> list[str]:
+    """The sequences that are objects of their own, not a column's (SERIAL, IDENTITY)."""
+    if not conn.dialect.supports_sequences:
+        return []
+    names: list[str] = _optional(inspector.get_sequence_names, [])
+    if conn.dialect.name == "postgresql" and names:
+        # A column's sequence goes with the column: its default or identity shows it.
+        owned = conn.execute(
+            text(
+                "SELECT c.relname FROM pg_class c JOIN pg_depend d ON d.objid = c.oid "
+                "AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') "
+                "WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"
+            )
+        ).scalars()
+        names = sorted(set(names) - set(owned))
+    return names
+
+
+def _optional(read: Callable[[], list[Any]], default: list[Any]) -> list[Any]:
+    """What ``read()`` returns, or ``default`` where the dialect cannot reflect it."""
+    try:
+        return read()
+    except NotImplementedError:
+        return default
