@@ -275,8 +275,7 @@ class MigrationManager(Previews):
                 return up_under_lock(
                     run,
                     impl,
-                    self.migrations_dir,
-                    stems,
+                    discover(self.migrations_dir, stems),
                     last,
                     execute,
                     out_of_order=self.out_of_order,
@@ -288,7 +287,8 @@ class MigrationManager(Previews):
             if not self.tracking.read_states(run.conn):
                 return None
             with run.exclusive("down") as impl:
-                return down_under_lock(run, impl, self.migrations_dir, batches, execute)
+                files = discover(self.migrations_dir)
+                return down_under_lock(run, impl, files, batches, execute)
 
     def _emit(self, progress: Progress) -> None:
         if self.progress is not None:

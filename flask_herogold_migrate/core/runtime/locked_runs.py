@@ -19,7 +19,7 @@ from typing import Protocol, TypeVar
 
 from ..adopt.fold import fold_squashed
 from ..dialects import DialectImpl
-from ..files.discovery import MigrationFile, discover, find_target, list_stems
+from ..files.discovery import MigrationFile, discover, find_target
 from .executor import Executor
 from .plan import MigrationPlan, OutOfOrderPolicy, plan_down, plan_up, up_warnings
 from .run import RunConnection
@@ -30,17 +30,15 @@ E = TypeVar("E", bound=Executor)
 def up_under_lock(
     run: RunConnection,
     impl: DialectImpl,
-    migrations_dir: Path,
-    stems: list[str],
+    files: list[MigrationFile],
     last: MigrationFile | None,
     execute: type[E],
     *,
     out_of_order: OutOfOrderPolicy,
     skip_post_deploy: bool,
 ) -> tuple[MigrationPlan, E]:
-    """Apply the pending migrations among ``stems``, up to ``last`` if given, as one batch."""
+    """Apply the pending migrations among ``files``, up to ``last`` if given, as one batch."""
     records = run.records_for_change(impl, rehearsing=not execute.records)
-    files = discover(migrations_dir, stems)
     if execute.records:  # a squashed migration takes its place (not in a rehearsal)
         records = fold_squashed(run.conn, impl, run.tracking, files, records, run.emit)
     plan = plan_up(files, records, last, out_of_order, skip_post_deploy)
@@ -52,13 +50,13 @@ def up_under_lock(
 def down_under_lock(
     run: RunConnection,
     impl: DialectImpl,
-    migrations_dir: Path,
+    files: list[MigrationFile],
     batches: int | None,
     execute: type[E],
 ) -> tuple[MigrationPlan, E]:
     """Undo the last ``batches`` batches (None: every one), newest migration first."""
     records = run.records_for_change(impl, rehearsing=not execute.records)
-    plan = plan_down(discover(migrations_dir), records, batches)
+    plan = plan_down(files, records, batches)
     return plan, execute.carry_out(run, impl, plan)
 
 
@@ -79,18 +77,18 @@ class LockedRuns:
         self._manager = manager
         self._run = run
         self._impl = impl
+        # Found once for all the runs, so each file is read for its checksum once, not once
+        # a run (a run checks that no applied file changed since).
+        self._files = discover(manager.migrations_dir)
 
     def run_migrations(self, target: str) -> list[str]:
         """Apply the pending migrations up to and including ``target``, as one batch; return
         their names (:meth:`.MigrationManager.run_migrations`)."""
-        directory = self._manager.migrations_dir
-        stems = list_stems(directory)
         plan, _ = up_under_lock(
             self._run,
             self._impl,
-            directory,
-            stems,
-            find_target(discover(directory, stems), target),
+            self._files,
+            find_target(self._files, target),
             Executor,
             out_of_order=self._manager.out_of_order,
             skip_post_deploy=self._manager.skip_post_deploy,
@@ -100,9 +98,7 @@ class LockedRuns:
     def rollback(self, steps: int = 1) -> list[str]:
         """Undo the last ``steps`` batches; return the names undone
         (:meth:`.MigrationManager.rollback`)."""
-        plan, _ = down_under_lock(
-            self._run, self._impl, self._manager.migrations_dir, steps, Executor
-        )
+        plan, _ = down_under_lock(self._run, self._impl, self._files, steps, Executor)
         return plan.names
 
 
