@@ -100,17 +100,17 @@ def differences(before: SchemaSnapshot, after: SchemaSnapshot) -> list[SchemaDif
     A table one of them lacks is one difference, not one per column and index of it.
     """
     old, new = before.objects, after.objects
+    if old == new:
+        return []
     whole_tables = {
         key[2] for key in old.keys() ^ new.keys() if key[1] == "table" and key[0] is not None
     }
     found = []
-    for key in sorted(old.keys() | new.keys(), key=_order):
+    for key in sorted((k for k in old.keys() | new.keys() if old.get(k) != new.get(k)), key=_order):
         table, kind, _ = key
         if kind != "table" and table in whole_tables:
             continue
         was, now = old.get(key), new.get(key)
-        if was == now:
-            continue
         change: Literal["extra", "missing", "changed"] = (
             "extra" if was is None else "missing" if now is None else "changed"
         )
