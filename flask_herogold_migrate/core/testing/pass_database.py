@@ -61,10 +61,12 @@ class PassDatabase:
 
     def close(self) -> None:
         """Release the lock and close the connections (the database itself stays)."""
-        self._release()
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        try:
+            self._release()
+        finally:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
 
     def _locked_runs(self) -> LockedRuns:
         if self._runs is None:
