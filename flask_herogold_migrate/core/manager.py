@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, TypeVar
 from sqlalchemy.engine import Engine
 
 from .adopt.fake import Faker
-from .adopt.fold import fold_squashed
 from .dialects import is_supported
 from .errors import UnsupportedDatabase
 from .files.create import NewMigrationOptions, create_migration
@@ -30,7 +29,8 @@ from .runtime.backlog import Backlog, stray_files
 from .runtime.connection import resolve_engine, run_connection
 from .runtime.executor import Executor
 from .runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL, DEFAULT_LOCK_TIMEOUT
-from .runtime.plan import MigrationPlan, OutOfOrderPolicy, plan_down, plan_up, up_warnings
+from .runtime.locked_runs import down_under_lock, up_under_lock
+from .runtime.plan import MigrationPlan, OutOfOrderPolicy
 from .runtime.repair import RepairPlan, RepairResult, execute_repair, plan_repair
 from .runtime.run import RunConnection, RunSettings
 from .runtime.status import Status, build_status
@@ -272,25 +272,23 @@ class MigrationManager(Previews):
             if not Backlog.of(stems, states).held_back(self.migrations_dir, held).work_up_to(last):
                 return None
             with run.exclusive("up") as impl:
-                records = run.records_for_change(impl, rehearsing=not execute.records)
-                files = discover(self.migrations_dir, stems)
-                if execute.records:  # a squashed migration takes its place (not in a rehearsal)
-                    records = fold_squashed(
-                        run.conn, impl, self.tracking, files, records, self._emit
-                    )
-                plan = plan_up(files, records, last, self.out_of_order, self.skip_post_deploy)
-                for progress in up_warnings(plan, self.out_of_order):
-                    self._emit(progress)
-                return plan, execute.carry_out(run, impl, plan)
+                return up_under_lock(
+                    run,
+                    impl,
+                    discover(self.migrations_dir, stems),
+                    last,
+                    execute,
+                    out_of_order=self.out_of_order,
+                    skip_post_deploy=self.skip_post_deploy,
+                )
 
     def _down(self, batches: int | None, execute: type[E]) -> tuple[MigrationPlan, E] | None:
         with self.connect(rehearsing=not execute.records) as run:
             if not self.tracking.read_states(run.conn):
                 return None
             with run.exclusive("down") as impl:
-                records = run.records_for_change(impl, rehearsing=not execute.records)
-                plan = plan_down(discover(self.migrations_dir), records, batches)
-                return plan, execute.carry_out(run, impl, plan)
+                files = discover(self.migrations_dir)
+                return down_under_lock(run, impl, files, batches, execute)
 
     def _emit(self, progress: Progress) -> None:
         if self.progress is not None:

@@ -2,8 +2,9 @@
 
 From an empty throwaway database, each migration in order is applied as a batch of its own
 (the from-empty check), then rolled back and applied again (the round trip), with the schema
-reflected in between (:mod:`.schema_snapshot`). After the last one, the models are compared
-with the schema (:func:`.compare.compare_models`).
+reflected in between (:mod:`.snapshot`), each on a connection kept for the whole database
+(:mod:`.pass_database`). After the last one, the models are compared with the schema
+(:func:`.compare.compare_models`).
 
 A round trip that goes wrong leaves the database in a state no later check should start
 from (an index ``down()`` forgot, a half-done step on MariaDB): the pass then goes on from a
@@ -26,11 +27,10 @@ from ..errors import (
     describe_error,
 )
 from ..files.discovery import MigrationFile
-from ..manager import MigrationManager
-from ..tracking.digest import digest_table_name
+from .pass_database import PassDatabase
 from .results import CheckName, CheckResult
-from .snapshot import SchemaDifference, SchemaSnapshot, differences, take_snapshot
-from .throwaway import ThrowawayDatabase, ThrowawayServer
+from .snapshot import SchemaDifference, SchemaSnapshot, differences
+from .throwaway import ThrowawayServer
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
@@ -62,24 +62,27 @@ class CheckPass:
         self._directory = directory
         self._files = files
         self._tracking_table = tracking_table
-        self._ours = (tracking_table, digest_table_name(tracking_table))
         self._metadata = _as_list(metadata)
         self._report = report
         #: Before each step, a generated row in each empty table (see :mod:`.seed_rows`).
         self._with_rows = with_rows
-        self._database: ThrowawayDatabase | None = None
-        self._manager: MigrationManager | None = None
+        self._database: PassDatabase | None = None
         #: The last migration applied: what a fresh database is brought up to.
         self._applied_through: str | None = None
         #: Whether the database is as the migrations up to ``_applied_through`` leave it.
         self._clean = True
         #: Why the checks after a failure cannot run (None: they can).
         self._blocked: str | None = None
-        #: The schema as last seen, of the current database.
-        self._last_snapshot: SchemaSnapshot | None = None
 
     def run(self, on_database: Callable[[str], None] | None = None) -> str:
         """Run every check; return how messages name the (first) throwaway database."""
+        try:
+            return self._run_checks(on_database)
+        finally:
+            if self._database is not None:
+                self._database.close()
+
+    def _run_checks(self, on_database: Callable[[str], None] | None) -> str:
         description = self._fresh_database()
         if on_database is not None:
             on_database(description)
@@ -142,7 +145,7 @@ class CheckPass:
             return
         from ..autogenerate.compare import compare_models
 
-        with self._current.engine.connect() as conn:
+        with self._current.database.engine.connect() as conn:
             found = compare_models(conn, self._metadata, tracking_table=self._tracking_table)
         problems = tuple(
             f"the models differ from the schema the migrations make: {d.describe()}" for d in found
@@ -158,20 +161,18 @@ class CheckPass:
     # -- the database --------------------------------------------------------------------
 
     @property
-    def _current(self) -> ThrowawayDatabase:
+    def _current(self) -> PassDatabase:
         assert self._database is not None, "run() makes the database first"
         return self._database
 
     def _fresh_database(self) -> str:
         if self._database is not None:
-            self._server.drop(self._database)
-        self._database = self._server.create()
-        self._last_snapshot = None  # of another database
-        self._manager = MigrationManager(
-            self._directory, engine=self._database.engine, table=self._tracking_table
-        )
+            self._database.close()
+            self._server.drop(self._database.database)
+        made = self._server.create()
+        self._database = PassDatabase(made, self._directory, self._tracking_table)
         self._clean = True
-        return self._database.description
+        return made.description
 
     def _rebuild(self) -> None:
         """Go on from a new database, with the migrations applied up to where the pass is."""
@@ -179,23 +180,18 @@ class CheckPass:
         if self._applied_through is None:
             return
         try:
-            self._migrations.run_migrations(self._applied_through)
+            self._current.apply(self._applied_through)
         except _MIGRATION_FAULTS as error:
             self._blocked = (
                 f"not run: the migrations up to {self._applied_through} did not apply again on "
                 f"a new database: {_describe(error)}"
             )
 
-    @property
-    def _migrations(self) -> MigrationManager:
-        assert self._manager is not None, "run() makes the database first"
-        return self._manager
-
     def _up(self, file: MigrationFile) -> str | None:
         """Apply ``file`` as a batch of its own; how it failed, or None."""
         self._seed()
         try:
-            self._migrations.run_migrations(file.name)
+            self._current.apply(file.name)
         except _MIGRATION_FAULTS as error:
             return f"failed: {_describe(error)}"
         return None
@@ -204,7 +200,7 @@ class CheckPass:
         """Roll back the last batch; how it failed, or None."""
         self._seed()
         try:
-            self._migrations.rollback(1)
+            self._current.roll_back()
         except _MIGRATION_FAULTS as error:
             return f"failed: {_describe(error)}"
         return None
@@ -213,15 +209,10 @@ class CheckPass:
         if self._with_rows:
             from .seed_rows import fill_empty_tables
 
-            fill_empty_tables(self._current.engine, exclude=(self._tracking_table,))
+            fill_empty_tables(self._current.database.engine, exclude=(self._tracking_table,))
 
     def _snapshot(self) -> SchemaSnapshot:
-        """The schema now; only the tables changed since the last snapshot are reflected."""
-        with self._current.engine.connect() as conn:
-            self._last_snapshot = take_snapshot(
-                conn, exclude=self._ours, previous=self._last_snapshot
-            )
-        return self._last_snapshot
+        return self._current.snapshot()
 
 
 def _describe(error: MigrationError) -> str:

@@ -16,12 +16,12 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.engine.reflection import Inspector
+from sqlalchemy.engine.reflection import Inspector, ObjectKind, ObjectScope
 from sqlalchemy.exc import SQLAlchemyError
 
-from .fingerprints import schema_objects, table_fingerprints
+from .fingerprints import inspected_objects, schema_objects, table_fingerprints
 
 #: (table, or None for an object of the schema itself; kind; name or stand-in) -> description.
 ObjectKey = tuple[str | None, str, str]
@@ -32,7 +32,8 @@ class SchemaSnapshot:
     """Every object of a schema, keyed, with a description that changes when it does."""
 
     objects: Mapping[ObjectKey, str]
-    #: Each table's fingerprint (:mod:`.schema_fingerprints`), when the database has them.
+    #: The tables' fingerprints (:mod:`.fingerprints`), when the database has them; a table
+    #: without one is reflected each time.
     fingerprints: Mapping[str, str] | None = None
 
 
@@ -67,13 +68,19 @@ def take_snapshot(
     inspector = inspect(conn)
     objects: dict[ObjectKey, str] = {}
     listed = schema_objects(conn)
-    names = inspector.get_table_names() if listed is None else listed["table"]
-    tables = sorted(set(names) - set(exclude))
-    fingerprints = table_fingerprints(conn, tables)
+    kinds = inspected_objects(conn, inspector) if listed is None else listed.objects
+    tables = sorted(set(kinds["table"]) - set(exclude))
+    fingerprints = (
+        table_fingerprints(conn, tables)
+        if listed is None
+        else {table: listed.fingerprints[table] for table in tables if table in listed.fingerprints}
+    )
     unchanged: set[str] = set()
     if fingerprints is not None and previous is not None and previous.fingerprints is not None:
         known = previous.fingerprints
-        unchanged = {table for table in tables if known.get(table) == fingerprints[table]}
+        unchanged = {
+            table for table, fingerprint in fingerprints.items() if known.get(table) == fingerprint
+        }
         objects.update(
             (key, value) for key, value in previous.objects.items() if key[0] in unchanged
         )
@@ -82,18 +89,8 @@ def take_snapshot(
     changed = [table for table in tables if table not in unchanged]
     if changed:
         _add_table_objects(objects, inspector, changed, conn.dialect)
-    if listed is not None:
-        for kind in ("view", "sequence", "enum type"):
-            objects.update(((None, kind, name), text) for name, text in listed[kind].items())
-        return SchemaSnapshot(objects, fingerprints)
-    for view in _optional(inspector.get_view_names, []):
-        objects[(None, "view", view)] = ""
-    for sequence in _standalone_sequences(conn, inspector):
-        objects[(None, "sequence", sequence)] = ""
-    get_enums = getattr(inspector, "get_enums", None)  # PostgreSQL's named enum types
-    if get_enums is not None:
-        for enum in _optional(get_enums, []):
-            objects[(None, "enum type", enum["name"])] = ", ".join(enum["labels"])
+    for kind in ("view", "sequence", "enum type"):
+        objects.update(((None, kind, name), text) for name, text in kinds[kind].items())
     return SchemaSnapshot(objects, fingerprints)
 
 
@@ -103,17 +100,17 @@ def differences(before: SchemaSnapshot, after: SchemaSnapshot) -> list[SchemaDif
     A table one of them lacks is one difference, not one per column and index of it.
     """
     old, new = before.objects, after.objects
+    if old == new:
+        return []
     whole_tables = {
         key[2] for key in old.keys() ^ new.keys() if key[1] == "table" and key[0] is not None
     }
     found = []
-    for key in sorted(old.keys() | new.keys(), key=_order):
+    for key in sorted((k for k in old.keys() | new.keys() if old.get(k) != new.get(k)), key=_order):
         table, kind, _ = key
         if kind != "table" and table in whole_tables:
             continue
         was, now = old.get(key), new.get(key)
-        if was == now:
-            continue
         change: Literal["extra", "missing", "changed"] = (
             "extra" if was is None else "missing" if now is None else "changed"
         )
@@ -159,7 +156,13 @@ def _add_table_objects(
     objects: dict[ObjectKey, str], inspector: Inspector, tables: list[str], dialect: Dialect
 ) -> None:
     def each(method: str) -> Iterable[tuple[str, Any]]:
-        found = _optional(lambda: getattr(inspector, method)(filter_names=tables), {})
+        # The names are the schema's tables, as listed: with kind and scope ANY, a dialect that
+        # reflects table by table (MariaDB, SQLite) takes them as they are, instead of listing
+        # the schema's tables again for each kind of object.
+        reflect = getattr(inspector, method)
+        found = _optional(
+            lambda: reflect(filter_names=tables, kind=ObjectKind.ANY, scope=ObjectScope.ANY), {}
+        )
         for (_, table), entries in sorted(found.items(), key=lambda item: item[0][1]):
             yield table, entries
 
@@ -207,24 +210,6 @@ def _add_table_objects(
         for check in checks:
             described = f"on {table}: {_sql(check['sqltext'])}"
             objects[(table, "check constraint", _name(check, described))] = described
-
-
-def _standalone_sequences(conn: Connection, inspector: Inspector) -> list[str]:
-    """The sequences that are objects of their own, not a column's (SERIAL, IDENTITY)."""
-    if not conn.dialect.supports_sequences:
-        return []
-    names: list[str] = _optional(inspector.get_sequence_names, [])
-    if conn.dialect.name == "postgresql" and names:
-        # A column's sequence goes with the column: its default or identity shows it.
-        owned = conn.execute(
-            text(
-                "SELECT c.relname FROM pg_class c JOIN pg_depend d ON d.objid = c.oid "
-                "AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') "
-                "WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"
-            )
-        ).scalars()
-        names = sorted(set(names) - set(owned))
-    return names
 
 
 def _column(column: Mapping[str, Any], dialect: Dialect) -> str:
