@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table
 
-from flask_herogold_migrate.core.runtime.wait import wait_until_migrated
+from flask_herogold_migrate.core.deploy.wait import wait_until_migrated
 from tests.many_databases import servers  # noqa: F401  (the fixture)
 from tests.test_tenants import invoke, tenants  # noqa: F401  (the fixture)
 

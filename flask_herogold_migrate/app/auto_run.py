@@ -15,8 +15,8 @@ from flask import Flask
 
 from ..cli.output import summary
 from ..core import MigrationError, Progress
+from ..core.deploy.wait import wait_until_migrated
 from ..core.runtime.backlog import Backlog
-from ..core.runtime.wait import wait_until_migrated
 from ..core.targets.runs import BindFailed
 from .binds import HerogoldMigrate, bind_name, bind_order
 from .config import settings_of

@@ -12,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from .config import MigrateSettings
+from .deploy.wait import SchemaWaitTimeout
 from .errors import (
     BatchModeRequired,
     BrokenMigrationFile,
@@ -59,7 +60,6 @@ from .runtime.lock import DEFAULT_LOCK_TIMEOUT
 from .runtime.plan import MigrationPlan, PlannedStep
 from .runtime.repair import RepairAction, RepairKind, RepairPlan, RepairResult
 from .runtime.status import MigrationStatus, MisnamedFile, Status
-from .runtime.wait import SchemaWaitTimeout
 from .states import Direction, ShownState
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     from .autogenerate.plan import AutogeneratePlan
     from .autogenerate.renames import RenameCandidate
     from .autogenerate.todos import Todo
+    from .deploy.wait import WaitResult, wait_until_migrated
     from .errors.interrupted import Interrupted
     from .errors.locked import DatabaseLocked, StepNotStarted
     from .events import Signals, signals
@@ -92,7 +93,6 @@ if TYPE_CHECKING:
     from .preview.rehearsal import Rehearsal, RehearsedMigration
     from .runtime.backlog import Backlog
     from .runtime.search_path import SchemaNotFound
-    from .runtime.wait import WaitResult, wait_until_migrated
     from .seeding.files import create_seeder
     from .seeding.runner import SeedPlan, SeedResult, plan_seed, seed
     from .seeding.seeder import Seeder
@@ -155,8 +155,8 @@ _LAZY = {
     "Todo": ".autogenerate.todos",
     "UnknownTenant": ".targets.tenants",
     "UnrenderableMigration": ".offline.session",
-    "wait_until_migrated": ".runtime.wait",
-    "WaitResult": ".runtime.wait",
+    "wait_until_migrated": ".deploy.wait",
+    "WaitResult": ".deploy.wait",
 }
 
 __all__ = [

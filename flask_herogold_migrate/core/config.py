@@ -23,12 +23,12 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from .deploy.wait import DEFAULT_WAIT_INTERVAL, DEFAULT_WAIT_TIMEOUT
 from .errors import ConfigurationError
 from .manager import MigrationManager
 from .progress import ProgressCallback
 from .runtime.lock import DEFAULT_CONNECTION_CHECK_INTERVAL, DEFAULT_LOCK_TIMEOUT
 from .runtime.plan import OUT_OF_ORDER_POLICIES, OutOfOrderPolicy
-from .runtime.wait import DEFAULT_WAIT_INTERVAL, DEFAULT_WAIT_TIMEOUT
 from .settings import (
     AutoMode,
     parse_auto_mode,

@@ -16,12 +16,12 @@ import click
 
 from ...core import MigrationManager, SchemaWaitTimeout
 from ...core.deploy.abandoned import refuse_abandoned
-from ...core.runtime.backlog import Backlog
-from ...core.runtime.wait import (
+from ...core.deploy.wait import (
     DEFAULT_WAIT_INTERVAL,
     DEFAULT_WAIT_TIMEOUT,
     wait_until_migrated,
 )
+from ...core.runtime.backlog import Backlog
 from ...core.settings import as_seconds
 
 CommandFactory = Callable[..., Callable[[Callable[..., Any]], click.Command]]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import FailedMigrationRecorded, MigrationError
 from ..files.discovery import list_stems
-from .backlog import Backlog
+from ..runtime.backlog import Backlog
 
 if TYPE_CHECKING:
     from ..manager import MigrationManager
