@@ -213,3 +213,27 @@ def test_repair_sets_the_digest_right_after_a_change_by_hand(applied, database, 
 
     assert applied.run_migrations() == ["20260302_two"]
     assert "two" in database.table_names()
+
+
+def test_runs_under_one_hold_of_the_lock_leave_the_digest_right(
+    manager, migrations_dir, create_table_migration, database
+):
+    """migrate:test's runs share one hold of the lock (core/runtime/locked_runs.py): the
+    digest is cleared by the first change and computed once, when the hold ends."""
+    from flask_herogold_migrate.core.files.listing import names_digest
+    from flask_herogold_migrate.core.runtime.locked_runs import locked_runs
+
+    create_table_migration("20260301_one", "one")
+    create_table_migration("20260302_two", "two")
+
+    with locked_runs(manager) as runs:
+        assert runs.run_migrations("20260301_one") == ["20260301_one"]
+        assert database.rows("migrations_digest") == [{"id": 1, "digest": None}]
+        assert runs.run_migrations("20260302_two") == ["20260302_two"]
+        assert runs.rollback(1) == ["20260302_two"]
+        assert runs.run_migrations("20260302_two") == ["20260302_two"]
+        assert database.rows("migrations_digest")[0]["digest"] is None
+
+    expected = names_digest(["20260301_one", "20260302_two"])
+    assert database.rows("migrations_digest") == [{"id": 1, "digest": expected}]
+    settled(migrations_dir, manager)  # the one-row answer holds

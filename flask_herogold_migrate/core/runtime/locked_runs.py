@@ -104,6 +104,12 @@ class LockedRuns:
 
 @contextmanager
 def locked_runs(manager: _Manager) -> Iterator[LockedRuns]:
-    """A connection of ``manager``'s, holding its migration lock until the block ends."""
-    with manager.connect() as run, run.exclusive("up") as impl:
+    """A connection of ``manager``'s, holding its migration lock until the block ends. The
+    startup digest is cleared by the first run that changes a row and computed once, at the
+    end, rather than by each run."""
+    with (
+        manager.connect() as run,
+        run.exclusive("up") as impl,
+        run.tracking.changing(run.conn),
+    ):
         yield LockedRuns(manager, run, impl)

@@ -91,6 +91,9 @@ class RunConnection:
         self.tracking = tracking
         self.settings = settings
         self.emit = emit
+        #: The tracking table was made complete on this connection, under the lock it still
+        #: holds: runs after the first one on it (:mod:`.locked_runs`) need not check again.
+        self._tracking_ready = False
         #: The manager whose run this is, as its signals' sender (see :mod:`..reporting`).
         self.reporting = reporting
 
@@ -127,7 +130,10 @@ class RunConnection:
                     "Nothing was run. Run without --single-transaction "
                     "(HEROGOLD_MIGRATE_SINGLE_TRANSACTION)."
                 )
-            yield impl
+            try:
+                yield impl
+            finally:
+                self._tracking_ready = False  # without the lock, others may change it again
 
     def records_for_change(self, impl: DialectImpl, *, rehearsing: bool = False) -> list[Record]:
         """The rows, read under the lock, by a run about to change something.
@@ -138,8 +144,10 @@ class RunConnection:
         if not rehearsing:
             # Created on a first run (or given the columns an older version's lacks), waiting
             # no longer than the statement lock timeout for other writers.
-            timeout = self.settings.statement_locks.timeout
-            ensure_tracking_table(self.conn, impl, self.tracking, timeout)
+            if not self._tracking_ready:
+                timeout = self.settings.statement_locks.timeout
+                ensure_tracking_table(self.conn, impl, self.tracking, timeout)
+                self._tracking_ready = True
             return self.tracking.read_for_change(self.conn)
         records = self.tracking.read(self.conn)
         stuck = sorted((r for r in records if r.stuck), key=lambda r: sort_key(r.name))

@@ -138,7 +138,13 @@ class TrackingTable:
     def changing(self, conn: Connection, *, refresh: bool = False) -> Iterator[None]:
         """Around every change of the rows, under the lock (the digest table ensured): the
         first write clears the digest in its own transaction, and once the change is over
-        the digest is computed again from the rows, if a clear committed (or ``refresh``)."""
+        the digest is computed again from the rows, if a clear committed (or ``refresh``).
+        Within a longer change (runs under one hold of the lock, :mod:`..runtime.locked_runs`)
+        the outer one computes it, once."""
+        if self._changing:
+            self.digest.cleared = self.digest.cleared or refresh
+            yield
+            return
         self._changing = True
         try:
             with self.digest.changing(conn, refresh=refresh):
