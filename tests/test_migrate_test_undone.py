@@ -216,3 +216,68 @@ def test_tables_of_another_schema_are_left_out(
     }
     problems = report.result("round_trip", "20260103_index_title").problems
     assert problems[0] == "down() left index ix_posts_title"
+
+
+VIEWS = {
+    "20260101_create_posts": """
+from sqlalchemy import text
+from flask_herogold_migrate import Migration
+
+
+class CreatePosts(Migration):
+    def up(self, session):
+        session.exec(text("CREATE TABLE posts (id INTEGER PRIMARY KEY, title VARCHAR(100), "
+                          "slug VARCHAR(40))"))
+        session.exec(text("CREATE VIEW listing AS SELECT id, title FROM posts"))
+
+    def down(self, session):
+        session.exec(text("DROP VIEW listing"))
+        session.exec(text("DROP TABLE posts"))
+""",
+    # Restores the view as it was, laid out differently: not a change.
+    "20260102_titles_with_slugs": """
+from sqlalchemy import text
+from flask_herogold_migrate import Migration
+
+
+class TitlesWithSlugs(Migration):
+    def up(self, session):
+        session.exec(text("DROP VIEW listing"))
+        session.exec(text("CREATE VIEW listing AS SELECT id, title, slug FROM posts"))
+
+    def down(self, session):
+        session.exec(text("DROP VIEW listing"))
+        session.exec(text("CREATE VIEW listing AS  SELECT id,\\n title FROM posts"))
+""",
+    # Puts back a view other than the one it replaced.
+    "20260103_titles_only_again": """
+from sqlalchemy import text
+from flask_herogold_migrate import Migration
+
+
+class TitlesOnlyAgain(Migration):
+    def up(self, session):
+        session.exec(text("DROP VIEW listing"))
+        session.exec(text("CREATE VIEW listing AS SELECT id, title FROM posts"))
+
+    def down(self, session):
+        session.exec(text("DROP VIEW listing"))
+        session.exec(text("CREATE VIEW listing AS SELECT id, slug FROM posts"))
+""",
+}
+
+
+def test_a_view_down_puts_back_otherwise_is_named(database_server, tmp_path):
+    report = run_checks(database_server, write(tmp_path / "migrations", VIEWS))
+
+    failed = {r.migration: r.problems for r in report.results if r.failed}
+    assert list(failed) == ["20260103_titles_only_again"]
+    (problem,) = failed["20260103_titles_only_again"]
+    prefix = "down() left view listing changed: "
+    assert problem.startswith(prefix)
+    # After down(): id and slug; before up(): id, title and slug (as 20260102 made it).
+    now, was = problem.removeprefix(prefix).split("; before up(): ")
+    assert "title" not in now
+    assert "slug" in now
+    assert "title" in was
+    assert "hgm_" not in problem  # no database name in the definitions

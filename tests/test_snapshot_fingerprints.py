@@ -145,7 +145,11 @@ def test_the_one_query_listing_finds_what_the_inspector_finds(database, monkeypa
         monkeypatch.setattr(snapshot, "schema_objects", lambda conn: None)
         inspected = snapshot.take_snapshot(conn).objects
 
-    assert listed == inspected
+    # The one query describes a view by its definition; the fallback, by its name alone.
+    views = [key for key in listed if key[1] == "view"]
+    assert views
+    assert all("SELECT" in listed[key].upper() for key in views)
+    assert {key: "" if key in views else value for key, value in listed.items()} == inspected
     assert {key for key in listed if key[0] is None} == SCHEMA_OBJECTS[database.dialect]
     # SQLite's own sqlite_sequence (AUTOINCREMENT) is no table of the schema's.
     tables = {"a"} if database.dialect == "sqlite" else {"a", "p"}

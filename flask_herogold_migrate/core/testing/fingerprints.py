@@ -39,7 +39,7 @@ _SQLITE = """
     SELECT NULL, tbl_name, NULL, group_concat(coalesce(sql, name), char(10)) FROM
     (SELECT tbl_name, name, sql FROM sqlite_master
      WHERE type IN ('table', 'index', 'trigger') ORDER BY type, name) GROUP BY tbl_name
-    UNION ALL SELECT type, name, NULL, NULL FROM sqlite_master
+    UNION ALL SELECT type, name, CASE type WHEN 'view' THEN sql END, NULL FROM sqlite_master
     WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite~_%' ESCAPE '~'
 """
 
@@ -48,8 +48,8 @@ _SQLITE = """
 # its name) and comments, each by the row's version (``xmin``): any change to a catalog row
 # writes a new version, and a dropped one disappears. Rendering each definition instead
 # (pg_get_indexdef and the like) costs several times more, for every table, each snapshot.
-# Then the other objects: views, sequences that are not a column's (SERIAL, IDENTITY), enum
-# types with their labels.
+# Then the other objects: views with their definitions, sequences that are not a column's
+# (SERIAL, IDENTITY), enum types with their labels.
 _POSTGRESQL = """
     WITH t AS (SELECT oid, relname, xmin FROM pg_class
                WHERE relkind IN ('r', 'p') AND relnamespace = current_schema()::regnamespace),
@@ -70,7 +70,7 @@ _POSTGRESQL = """
     SELECT 'table', name, NULL, md5(string_agg(line, ';' ORDER BY line)) FROM lines
     GROUP BY name
     UNION ALL SELECT CASE c.relkind WHEN 'v' THEN 'view' ELSE 'sequence' END, c.relname,
-        NULL, NULL
+        CASE c.relkind WHEN 'v' THEN pg_get_viewdef(c.oid) END, NULL
     FROM pg_class c
     WHERE c.relkind IN ('v', 'S') AND c.relnamespace = current_schema()::regnamespace
     AND NOT (c.relkind = 'S' AND EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid
@@ -87,7 +87,10 @@ _POSTGRESQL = """
 # a type of their own). GROUP_CONCAT stops at group_concat_max_len (1,024 bytes on MySQL by
 # default): a table whose lines it cut has no fingerprint, and is reflected each time.
 _MYSQL = """
-    SELECT MAX(kind), name, NULL,
+    SELECT MAX(kind), name, CASE WHEN MAX(kind) = 'view' THEN (SELECT
+        REPLACE(VIEW_DEFINITION, CONCAT('`', DATABASE(), '`.'), '')
+        FROM information_schema.VIEWS v WHERE v.TABLE_SCHEMA = DATABASE()
+        AND v.TABLE_NAME = described.name) END,
         CASE WHEN LENGTH(GROUP_CONCAT(line ORDER BY line SEPARATOR ';'))
             = SUM(LENGTH(line)) + COUNT(*) - 1
         THEN MD5(GROUP_CONCAT(line ORDER BY line SEPARATOR ';')) END
@@ -141,7 +144,9 @@ def schema_objects(conn: Connection) -> SchemaListing | None:
     fingerprints: dict[str, str] = {}
     for kind, name, description, fingerprint in conn.execute(text(query)):
         if kind is not None:
-            found[kind][name] = description or ""
+            # A view is described by its definition as the database keeps it (normalised by
+            # PostgreSQL and MariaDB; SQLite keeps the text, compared whitespace aside).
+            found[kind][name] = " ".join((description or "").split())
         if fingerprint is not None:
             fingerprints[name] = fingerprint
     return SchemaListing(found, fingerprints)
