@@ -422,3 +422,50 @@ def test_schema_operations_show_their_changes_not_their_catalogue_reads(
         assert "sqlite_master" not in sql and "information_schema" not in sql, sql
         assert "pg_catalog" not in sql, sql
     assert snapshot(database) == before
+
+
+ROLLS_BACK = """
+from sqlalchemy import text
+from flask_herogold_migrate import Migration
+
+
+class RollsBack(Migration):
+    def up(self, session):
+        session.exec(text("CREATE TABLE notes (id INTEGER PRIMARY KEY)"))
+        session.rollback()
+
+    def down(self, session):
+        session.exec(text("DROP TABLE notes"))
+"""
+
+READS_ONE = """
+from sqlalchemy import text
+from flask_herogold_migrate import Migration
+
+
+class ReadsOne(Migration):
+    def up(self, session):
+        session.exec(text("SELECT 1")).one()
+
+    def down(self, session):
+        pass
+"""
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_on_mariadb_empty_reads_are_suggested_only_where_they_can_be_why(
+    cli, database, write_migration
+):
+    write_migration("20260101_rolls_back", body=ROLLS_BACK)
+
+    refused = cli("migrate", "--pretend")
+
+    assert refused.exit_code == 1, refused.output
+    assert "session.rollback() cannot be used in this migration" in refused.output
+    assert "that may be why" not in refused.output
+
+    write_migration("20260101_rolls_back", body=READS_ONE)
+    failed = cli("migrate", "--pretend")
+
+    assert failed.exit_code == 1, failed.output
+    assert "every read returned no rows: that may be why" in failed.output

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..dialects import DialectImpl
-from ..errors import MigrationFailed, TransactionEndedInStep, describe_error
+from ..errors import MigrationError, MigrationFailed, TransactionEndedInStep, describe_error
 from ..migration import Migration
 from ..progress import Progress
 from ..runtime.executor import Executor
@@ -195,9 +195,11 @@ def rehearsal_of(direction: Direction, done: tuple[MigrationPlan, Rehearser] | N
 
 def _describe_failure(failed: MigrationFailed, *, executed: bool) -> str:
     where = f" It failed at {failed.location.describe()}." if failed.location else ""
+    # Empty reads can explain a failure of the migration's own code, never one of our
+    # refusals (a session.rollback() MariaDB cannot honour, a statement ending the transaction).
     why = (
         ""
-        if executed
+        if executed or isinstance(failed.error, MigrationError)
         else " (Nothing was executed, so every read returned no rows: that may be why.)"
     )
     lock = f" {failed.lock_wait.describe()}" if failed.lock_wait is not None else ""
