@@ -1,10 +1,11 @@
 """What several test files share that is not a fixture: the source of migrations they write,
-a snapshot of a database, the schema and rows of a database as reflection sees them, and the
-example app's models."""
+a snapshot of a database, the schema and rows of a database as reflection sees them, the
+example app's models, and an engine set up with SQLAlchemy's pysqlite transaction recipe."""
 
 import functools
+from pathlib import Path
 
-from sqlalchemy import MetaData, String, inspect
+from sqlalchemy import Engine, MetaData, String, create_engine, event, inspect
 from sqlalchemy.types import TypeDecorator
 
 NON_TRANSACTIONAL = """
@@ -113,3 +114,18 @@ def run_flask(monkeypatch, create_app, *args: str):
     monkeypatch.setattr(sys, "argv", ["flask", *args])
     group = FlaskGroup(create_app=create_app, load_dotenv=False, set_debug_flag=False)
     return CliRunner().invoke(group, list(args))
+
+
+def sqlite_recipe_engine(path: Path) -> Engine:
+    """The pysqlite recipe of SQLAlchemy's docs: the driver's own BEGIN off, one from an event."""
+    engine = create_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def no_driver_begin(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def own_begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+    return engine

@@ -19,7 +19,7 @@ from flask_herogold_migrate import MigrationManager
 from flask_herogold_migrate.__main__ import main
 from flask_herogold_migrate.core.errors import MigrationFailed
 from flask_herogold_migrate.core.runtime import connection
-from tests.helpers import NON_TRANSACTIONAL
+from tests.helpers import NON_TRANSACTIONAL, sqlite_recipe_engine
 
 
 def test_each_run_is_a_new_batch_and_nothing_pending_says_so(cli, database, create_table_migration):
@@ -262,17 +262,7 @@ def test_sqlite_with_sqlalchemy_s_transaction_recipe_migrates_and_rolls_back(
     tmp_path, migrations_dir, write_migration
 ):
     """The pysqlite recipe of SQLAlchemy's docs: the driver's own BEGIN off, one from an event."""
-    from sqlalchemy import event
-
-    engine = create_engine(f"sqlite:///{tmp_path / 'recipe.db'}")
-
-    @event.listens_for(engine, "connect")
-    def no_driver_begin(dbapi_connection, connection_record):
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def own_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+    engine = sqlite_recipe_engine(tmp_path / "recipe.db")
 
     write_migration("20260301_one", "CREATE TABLE one (id INTEGER PRIMARY KEY)", "DROP TABLE one")
     write_migration(

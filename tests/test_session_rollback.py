@@ -242,19 +242,12 @@ def test_a_rollback_on_sqlite_with_sqlalchemy_s_transaction_recipe(
 ):
     """The recipe's BEGIN comes from a "begin" event: the step's transaction begun again after
     a rollback gets it too, and the step's DDL stays atomic with its row."""
-    from sqlalchemy import create_engine, inspect
+    from sqlalchemy import inspect
 
     from flask_herogold_migrate import MigrationManager
+    from tests.helpers import sqlite_recipe_engine
 
-    engine = create_engine(f"sqlite:///{tmp_path / 'recipe.db'}")
-
-    @event.listens_for(engine, "connect")
-    def no_driver_begin(dbapi_connection, connection_record):
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def own_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+    engine = sqlite_recipe_engine(tmp_path / "recipe.db")
 
     first = "session.exec(text('CREATE TABLE {} (id INTEGER PRIMARY KEY)'))"
     write_migration(
